@@ -1,0 +1,177 @@
+//! Typed errors.
+//!
+//! One flat, `#[non_exhaustive]` enum for everything a push can refuse, in the style of postcard's error type,
+//! plus [`PathError`] for the path rules (shared by paths and the optional prefix). Every variant says exactly
+//! what was wrong and, where it helps, where: byte offsets are into the path as given (without the prefix).
+
+use core::fmt;
+
+/// Why a metric path (or the prefix) breaks the path rules.
+///
+/// Carbon turns every `.`-separated component of a path into a directory or a `.wsp` file, so anything that
+/// would create a surprising file, or no file at all, is refused before it reaches the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum PathError {
+    /// The path is empty.
+    Empty,
+    /// A character that carbon would store badly: ASCII whitespace (space allowed only with
+    /// [`PathRules::allow_spaces`](crate::PathRules::allow_spaces)), a control character, `/` or `\`
+    /// (which create directories in carbon's storage tree).
+    InvalidChar {
+        /// Byte offset of the character.
+        at: usize,
+        /// The character.
+        ch: char,
+    },
+    /// A non-ASCII character while [`PathRules::ascii_only`](crate::PathRules::ascii_only) is set
+    /// (carbon-relay-ng's default validation rejects these).
+    NonAscii {
+        /// Byte offset of the character.
+        at: usize,
+    },
+    /// An empty component: `a..b`, or a leading or trailing `.`.
+    EmptyComponent {
+        /// Byte offset where the empty component starts.
+        at: usize,
+    },
+    /// A component longer than carbon can store as a file or directory name (255 bytes, 251 for the last
+    /// component, which gets the `.wsp` suffix).
+    ComponentTooLong {
+        /// Byte offset where the component starts.
+        at: usize,
+        /// Its length in bytes.
+        len: usize,
+        /// The largest length allowed at that place.
+        max: usize,
+    },
+}
+
+/// Everything the encoder can refuse.
+///
+/// A refused push leaves the frame exactly as it was, still valid and finishable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Error {
+    /// The datapoint's path breaks the path rules.
+    InvalidPath(PathError),
+    /// The configured prefix breaks the path rules.
+    InvalidPrefix(PathError),
+    /// The value is NaN or infinite (carbon skips NaN; go-carbon skips both).
+    NonFiniteValue,
+    /// The timestamp is NaN or infinite (carbon drops the whole connection).
+    NonFiniteTimestamp,
+    /// The timestamp is outside `0..2^32` seconds.
+    TimestampOutOfRange,
+    /// The datapoint alone is larger than any frame under these limits and this buffer can hold.
+    DatapointTooLarge {
+        /// Bytes the datapoint needs in a frame.
+        len: usize,
+        /// Bytes an otherwise empty frame has room for.
+        max: usize,
+    },
+    /// The frame already holds `max_points` datapoints.
+    TooManyPoints {
+        /// The limit.
+        max_points: usize,
+    },
+    /// The datapoint would take the payload over `max_bytes`.
+    FrameFull {
+        /// The payload limit in bytes.
+        max_bytes: usize,
+    },
+    /// The output buffer has no room for the datapoint.
+    BufferFull {
+        /// Bytes needed (datapoint plus the frame's closing bytes).
+        needed: usize,
+        /// Bytes left.
+        available: usize,
+    },
+    /// The output buffer cannot hold even an empty frame.
+    BufferTooSmall {
+        /// Bytes an empty frame needs.
+        needed: usize,
+        /// Bytes available.
+        available: usize,
+    },
+    /// `max_bytes` is below what an empty payload needs, or `max_points` is zero, or `max_bytes` is over
+    /// `u32::MAX` (the header's range).
+    InvalidLimits,
+}
+
+impl Error {
+    /// True for the errors that only mean "this frame is full": the same datapoint fits in a new frame.
+    ///
+    /// ```
+    /// use carbon_pickle::Error;
+    /// assert!(Error::TooManyPoints { max_points: 500 }.is_frame_full());
+    /// assert!(!Error::NonFiniteValue.is_frame_full());
+    /// ```
+    pub const fn is_frame_full(&self) -> bool {
+        matches!(
+            self,
+            Error::TooManyPoints { .. } | Error::FrameFull { .. } | Error::BufferFull { .. }
+        )
+    }
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            PathError::Empty => f.write_str("path is empty"),
+            PathError::InvalidChar { at, ch } => {
+                write!(f, "invalid character {ch:?} at byte {at}")
+            }
+            PathError::NonAscii { at } => write!(f, "non-ASCII character at byte {at}"),
+            PathError::EmptyComponent { at } => write!(f, "empty path component at byte {at}"),
+            PathError::ComponentTooLong { at, len, max } => write!(
+                f,
+                "path component at byte {at} is {len} bytes long (at most {max})"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::InvalidPath(e) => write!(f, "invalid path: {e}"),
+            Error::InvalidPrefix(e) => write!(f, "invalid prefix: {e}"),
+            Error::NonFiniteValue => f.write_str("value is NaN or infinite"),
+            Error::NonFiniteTimestamp => f.write_str("timestamp is NaN or infinite"),
+            Error::TimestampOutOfRange => f.write_str("timestamp is outside 0..2^32"),
+            Error::DatapointTooLarge { len, max } => write!(
+                f,
+                "datapoint needs {len} bytes but a frame has room for at most {max}"
+            ),
+            Error::TooManyPoints { max_points } => {
+                write!(f, "frame already holds {max_points} datapoints")
+            }
+            Error::FrameFull { max_bytes } => {
+                write!(f, "datapoint would take the payload over {max_bytes} bytes")
+            }
+            Error::BufferFull { needed, available } => write!(
+                f,
+                "buffer full: {needed} bytes needed, {available} available"
+            ),
+            Error::BufferTooSmall { needed, available } => write!(
+                f,
+                "buffer too small for a frame: {needed} bytes needed, {available} available"
+            ),
+            Error::InvalidLimits => f.write_str(
+                "invalid limits: max_points must be at least 1 and max_bytes fit an empty payload and u32",
+            ),
+        }
+    }
+}
+
+impl core::error::Error for PathError {}
+impl core::error::Error for Error {}
+
+impl From<PathError> for Error {
+    fn from(e: PathError) -> Self {
+        Error::InvalidPath(e)
+    }
+}

@@ -1,0 +1,200 @@
+//! Building one frame into a [`Sink`]: header placeholder, opener, datapoints, trailer, back-patched header.
+//!
+//! Every push is checked in full before a byte is written: the datapoint's exact length plus the frame's
+//! closing bytes must fit the buffer and the limits. So a refused push leaves the frame byte-identical, and
+//! finishing can never fail for lack of room.
+
+use crate::wire::{self, HEADER_LEN};
+use crate::{Datapoint, Error, Options, Sink, SinkFull, Storage};
+
+/// Encodes datapoints into one frame at the end of a sink.
+///
+/// ```
+/// use carbon_pickle::{Datapoint, FrameEncoder, Options, SliceSink};
+/// let mut buf = [0u8; 64];
+/// let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
+/// enc.push(&Datapoint::new("a.b", 1_700_000_000, 1.5)).unwrap();
+/// let frame = enc.finish().into_written();
+/// assert_eq!(
+///     frame,
+///     b"\x00\x00\x00\x1e\x80\x02](X\x03\x00\x00\x00a.bJ\x00\xf1SeG?\xf8\x00\x00\x00\x00\x00\x00\x86\x86e."
+/// );
+/// ```
+#[derive(Debug)]
+pub struct FrameEncoder<'p, S: Sink> {
+    sink: S,
+    opts: Options<'p>,
+    /// Offset of this frame's header in the sink.
+    start: usize,
+    /// Largest size this frame may reach, header and trailer included.
+    capacity: usize,
+    points: usize,
+}
+
+impl<'p, S: Sink> FrameEncoder<'p, S> {
+    /// Starts a frame after whatever `sink` already holds.
+    ///
+    /// Fails if the prefix breaks the path rules, the limits are unusable, or the sink cannot hold an empty
+    /// frame.
+    pub fn new(mut sink: S, opts: Options<'p>) -> Result<Self, Error> {
+        opts.validate()?;
+        let empty = wire::empty_frame_len(opts.protocol());
+        let capacity = sink.remaining().min(HEADER_LEN + opts.max_bytes());
+        if capacity < empty {
+            return Err(Error::BufferTooSmall {
+                needed: empty,
+                available: capacity,
+            });
+        }
+        let start = sink.len();
+        Self::open(&mut sink, opts).map_err(|_| Error::BufferTooSmall {
+            needed: empty,
+            available: capacity,
+        })?;
+        Ok(FrameEncoder {
+            sink,
+            opts,
+            start,
+            capacity,
+            points: 0,
+        })
+    }
+
+    fn open(sink: &mut S, opts: Options<'_>) -> Result<(), SinkFull> {
+        let start = sink.len();
+        let r = sink
+            .try_extend(&[0; HEADER_LEN])
+            .and_then(|()| sink.try_extend(wire::opener(opts.protocol())));
+        if r.is_err() {
+            sink.truncate(start);
+        }
+        r
+    }
+
+    /// Adds one datapoint, or refuses it with the frame left exactly as it was.
+    ///
+    /// [`Error::is_frame_full`] tells whether the same datapoint would fit a fresh frame.
+    pub fn push(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
+        dp.validate(self.opts.path_rules())?;
+        let protocol = self.opts.protocol();
+        let prefix = self.opts.prefix();
+        let len = wire::point_len(protocol, prefix, dp);
+        let trailer = wire::trailer(protocol).len();
+        let room_in_empty = self.capacity - wire::empty_frame_len(protocol);
+        if len > room_in_empty {
+            return Err(Error::DatapointTooLarge {
+                len,
+                max: room_in_empty,
+            });
+        }
+        if self.points >= self.opts.max_points() {
+            return Err(Error::TooManyPoints {
+                max_points: self.opts.max_points(),
+            });
+        }
+        let used = self.sink.len() - self.start;
+        if used + len + trailer > self.capacity {
+            return Err(
+                if used + len + trailer - HEADER_LEN > self.opts.max_bytes() {
+                    Error::FrameFull {
+                        max_bytes: self.opts.max_bytes(),
+                    }
+                } else {
+                    Error::BufferFull {
+                        needed: len + trailer,
+                        available: self.capacity - used,
+                    }
+                },
+            );
+        }
+        let before = self.sink.len();
+        let sink = &mut self.sink;
+        if wire::write_point(protocol, prefix, dp, &mut |b: &[u8]| sink.try_extend(b)).is_err() {
+            // Only a sink whose `remaining` overstated its room gets here.
+            self.sink.truncate(before);
+            return Err(Error::BufferFull {
+                needed: len + trailer,
+                available: self.sink.remaining(),
+            });
+        }
+        self.points += 1;
+        Ok(())
+    }
+
+    /// Datapoints in the frame.
+    pub fn points(&self) -> usize {
+        self.points
+    }
+
+    /// True when the frame holds no datapoint.
+    pub fn is_empty(&self) -> bool {
+        self.points == 0
+    }
+
+    /// Bytes the frame will have when finished now, header included.
+    pub fn frame_len(&self) -> usize {
+        self.sink.len() - self.start + wire::trailer(self.opts.protocol()).len()
+    }
+
+    /// The options this frame is built with.
+    pub fn options(&self) -> &Options<'p> {
+        &self.opts
+    }
+
+    /// Closes the frame (trailer, length header) and hands the sink back.
+    pub fn finish(mut self) -> S {
+        self.close();
+        self.sink
+    }
+
+    fn close(&mut self) {
+        // Room for the trailer was reserved by `new` and every `push`.
+        let _ = self.sink.try_extend(wire::trailer(self.opts.protocol()));
+        let payload = (self.sink.len() - self.start - HEADER_LEN) as u32;
+        self.sink.patch(self.start, &payload.to_be_bytes());
+    }
+}
+
+impl<S: Storage> FrameEncoder<'_, S> {
+    /// Closes the frame, lends its bytes to `f`, then starts a new empty frame in the same place.
+    ///
+    /// This is how one buffer is reused for frame after frame.
+    ///
+    /// ```
+    /// use carbon_pickle::{Datapoint, FrameEncoder, Options, SliceSink};
+    /// let mut buf = [0u8; 64];
+    /// let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
+    /// enc.push(&Datapoint::new("x", 1, 2)).unwrap();
+    /// let len = enc.take_frame(|frame| frame.len());
+    /// assert_eq!(len, 4 + 6 + 22);
+    /// assert!(enc.is_empty());
+    /// assert_eq!(enc.take_frame(|f| f.to_vec()), b"\x00\x00\x00\x06\x80\x02](e.");
+    /// ```
+    pub fn take_frame<R>(&mut self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self.try_take_frame(|frame| Ok::<R, core::convert::Infallible>(f(frame))) {
+            Ok(r) => r,
+        }
+    }
+
+    /// Like [`take_frame`](Self::take_frame), but when `f` fails the frame is kept as it was (more
+    /// datapoints may still be pushed) and the error is returned: nothing is lost.
+    pub fn try_take_frame<R, E>(&mut self, f: impl FnOnce(&[u8]) -> Result<R, E>) -> Result<R, E> {
+        let open_len = self.sink.len();
+        self.close();
+        let r = f(&self.sink.bytes()[self.start..]);
+        if r.is_ok() {
+            self.sink.truncate(self.start);
+            // The same bytes fitted when the frame was first opened.
+            let _ = Self::open(&mut self.sink, self.opts);
+            self.points = 0;
+        } else {
+            self.sink.truncate(open_len);
+        }
+        r
+    }
+
+    /// The frame's bytes so far (not yet closed: the header is still zero).
+    pub fn pending_bytes(&self) -> &[u8] {
+        &self.sink.bytes()[self.start..]
+    }
+}

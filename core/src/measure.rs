@@ -1,0 +1,55 @@
+//! Exact sizes before encoding: what a datapoint and a whole frame will take.
+
+use core::borrow::Borrow;
+
+use crate::{wire, Counter, Datapoint, Error, FrameEncoder, Options};
+
+impl Datapoint<'_> {
+    /// Exact bytes this datapoint adds to a frame built with `opts` (after checking it).
+    ///
+    /// ```
+    /// use carbon_pickle::{Datapoint, Options, Protocol};
+    /// let dp = Datapoint::new("a.b", 1_700_000_000, 1.5);
+    /// assert_eq!(dp.encoded_len(&Options::new()), Ok(24));
+    /// assert_eq!(dp.encoded_len(&Options::new().with_prefix("KEY")), Ok(28));
+    /// // (S'a.b'\n(L1700000000L\nF1.5\ntta
+    /// assert_eq!(dp.encoded_len(&Options::new().with_protocol(Protocol::V0)), Ok(30));
+    /// ```
+    pub fn encoded_len(&self, opts: &Options<'_>) -> Result<usize, Error> {
+        self.validate(opts.path_rules())?;
+        Ok(wire::point_len(opts.protocol(), opts.prefix(), self))
+    }
+}
+
+/// What [`frame_len`] measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct FrameSize {
+    /// Bytes of the whole frame, header included.
+    pub len: usize,
+    /// Datapoints in it.
+    pub points: usize,
+}
+
+/// Checks that `points` fit one frame under `opts` and returns its exact size, header included.
+///
+/// ```
+/// use carbon_pickle::{frame_len, Datapoint, Options};
+/// // A timestamp past 2^31 is sent as BINFLOAT (9 bytes) instead of BININT (5).
+/// let points = [Datapoint::new("a.b", 1_700_000_000, 1.5), Datapoint::new("a.c", 4_000_000_000u32, 2)];
+/// assert_eq!(frame_len(&points, &Options::new()).unwrap().len, 4 + 6 + 24 + 28);
+/// ```
+pub fn frame_len<'a, I>(points: I, opts: &Options<'_>) -> Result<FrameSize, Error>
+where
+    I: IntoIterator,
+    I::Item: Borrow<Datapoint<'a>>,
+{
+    let mut enc = FrameEncoder::new(Counter::default(), *opts)?;
+    for dp in points {
+        enc.push(dp.borrow())?;
+    }
+    Ok(FrameSize {
+        len: enc.frame_len(),
+        points: enc.points(),
+    })
+}

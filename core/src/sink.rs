@@ -1,0 +1,199 @@
+//! Where frame bytes go: a small output trait and its storage kinds.
+//!
+//! Like postcard's "flavors": the encoder only appends, truncates (to undo a refused push, which never
+//! happens after the up-front size check but keeps the promise even for a misbehaving sink) and back-patches
+//! the 4-byte length header when the frame is finished. Implemented for a caller's `&mut [u8]`
+//! ([`SliceSink`]), `heapless::Vec`, `alloc::vec::Vec` (feature `alloc`) and a byte [`Counter`].
+
+/// The sink has no room for the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SinkFull;
+
+/// An append-only byte output that can patch what it already holds.
+pub trait Sink {
+    /// Bytes written so far.
+    fn len(&self) -> usize;
+    /// True when nothing has been written.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Bytes that can still be appended (`usize::MAX` when unbounded).
+    fn remaining(&self) -> usize;
+    /// Appends all of `bytes`, or nothing and `Err(SinkFull)`.
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), SinkFull>;
+    /// Overwrites `bytes.len()` bytes at `at` (always inside what was written).
+    fn patch(&mut self, at: usize, bytes: &[u8]);
+    /// Drops everything after the first `len` bytes.
+    fn truncate(&mut self, len: usize);
+}
+
+/// A sink that keeps its bytes, so a finished frame can be read back.
+pub trait Storage: Sink {
+    /// Everything written so far.
+    fn bytes(&self) -> &[u8];
+}
+
+/// Writes into a caller-given byte slice.
+///
+/// ```
+/// use carbon_pickle::{Sink, SliceSink};
+/// let mut buf = [0u8; 4];
+/// let mut sink = SliceSink::new(&mut buf);
+/// sink.try_extend(b"abc").unwrap();
+/// assert!(sink.try_extend(b"de").is_err());
+/// assert_eq!(sink.into_written(), b"abc");
+/// ```
+#[derive(Debug)]
+pub struct SliceSink<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> SliceSink<'a> {
+    /// An empty sink over `buf`.
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        SliceSink { buf, len: 0 }
+    }
+    /// The written part of the buffer.
+    pub fn into_written(self) -> &'a mut [u8] {
+        &mut self.buf[..self.len]
+    }
+}
+
+impl Sink for SliceSink<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.len
+    }
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), SinkFull> {
+        let end = self.len + bytes.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(SinkFull)?
+            .copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        self.buf[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+    fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+}
+
+impl Storage for SliceSink<'_> {
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Counts bytes and keeps none: the exact size of what would be written.
+///
+/// ```
+/// use carbon_pickle::{Counter, Sink};
+/// let mut c = Counter::default();
+/// c.try_extend(b"abc").unwrap();
+/// assert_eq!(c.len(), 3);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counter(pub usize);
+
+impl Sink for Counter {
+    fn len(&self) -> usize {
+        self.0
+    }
+    fn remaining(&self) -> usize {
+        usize::MAX - self.0
+    }
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), SinkFull> {
+        self.0 = self.0.checked_add(bytes.len()).ok_or(SinkFull)?;
+        Ok(())
+    }
+    fn patch(&mut self, _: usize, _: &[u8]) {}
+    fn truncate(&mut self, len: usize) {
+        self.0 = self.0.min(len);
+    }
+}
+
+impl<const N: usize> Sink for heapless::Vec<u8, N> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    fn remaining(&self) -> usize {
+        N - self.as_slice().len()
+    }
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), SinkFull> {
+        self.extend_from_slice(bytes).map_err(|_| SinkFull)
+    }
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        self[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+    fn truncate(&mut self, len: usize) {
+        heapless::Vec::truncate(self, len);
+    }
+}
+
+impl<const N: usize> Storage for heapless::Vec<u8, N> {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Sink for alloc::vec::Vec<u8> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    fn remaining(&self) -> usize {
+        isize::MAX as usize - self.as_slice().len()
+    }
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), SinkFull> {
+        self.try_reserve(bytes.len()).map_err(|_| SinkFull)?;
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        self[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+    fn truncate(&mut self, len: usize) {
+        alloc::vec::Vec::truncate(self, len);
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Storage for alloc::vec::Vec<u8> {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+    fn remaining(&self) -> usize {
+        (**self).remaining()
+    }
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), SinkFull> {
+        (**self).try_extend(bytes)
+    }
+    fn patch(&mut self, at: usize, bytes: &[u8]) {
+        (**self).patch(at, bytes)
+    }
+    fn truncate(&mut self, len: usize) {
+        (**self).truncate(len)
+    }
+}
+
+impl<S: Storage + ?Sized> Storage for &mut S {
+    fn bytes(&self) -> &[u8] {
+        (**self).bytes()
+    }
+}

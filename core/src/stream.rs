@@ -1,0 +1,82 @@
+//! Writing a frame straight to an [`embedded_io::Write`] in constant memory.
+//!
+//! The frame's length is measured first (one pass that also checks every datapoint and the limits), then the
+//! header and the datapoints are written piece by piece. No frame buffer: a microcontroller can send a
+//! 500-point frame with a few dozen bytes of stack. Nothing is written unless the whole frame is valid.
+
+use core::borrow::Borrow;
+use core::fmt;
+
+use crate::wire::{self, HEADER_LEN};
+use crate::{frame_len, Datapoint, Error, Options};
+
+/// Why a streamed frame was not (fully) written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum StreamError<E> {
+    /// Refused before anything was written.
+    Encode(Error),
+    /// The writer failed after `written` bytes of the frame.
+    Io {
+        /// The writer's error.
+        error: E,
+        /// Bytes of the frame that were written before it failed.
+        written: usize,
+    },
+}
+
+impl<E: fmt::Debug> fmt::Display for StreamError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamError::Encode(e) => write!(f, "{e}"),
+            StreamError::Io { error, written } => {
+                write!(f, "write failed after {written} bytes: {error:?}")
+            }
+        }
+    }
+}
+
+impl<E: fmt::Debug> core::error::Error for StreamError<E> {}
+
+/// Writes `points` as one frame to `w` without a frame buffer; returns the bytes written.
+///
+/// `points` is read twice (measure, then write), so it must be `Clone` (a slice or a cheap iterator).
+///
+/// ```
+/// use carbon_pickle::{write_frame, Datapoint, Options};
+/// let points = [Datapoint::new("a.b", 1_700_000_000, 1.5)];
+/// let mut out = Vec::new();
+/// let n = write_frame(&mut out, &points, &Options::new()).unwrap();
+/// assert_eq!(n, 34);
+/// assert_eq!(
+///     out,
+///     b"\x00\x00\x00\x1e\x80\x02](X\x03\x00\x00\x00a.bJ\x00\xf1SeG?\xf8\x00\x00\x00\x00\x00\x00\x86\x86e."
+/// );
+/// ```
+pub fn write_frame<'a, W, I>(
+    w: &mut W,
+    points: I,
+    opts: &Options<'_>,
+) -> Result<usize, StreamError<W::Error>>
+where
+    W: embedded_io::Write,
+    I: IntoIterator + Clone,
+    I::Item: Borrow<Datapoint<'a>>,
+{
+    let size = frame_len(points.clone(), opts).map_err(StreamError::Encode)?;
+    let protocol = opts.protocol();
+    let mut written = 0usize;
+    let mut emit = |b: &[u8]| {
+        w.write_all(b).map_err(|error| StreamError::Io { error, written })?;
+        written += b.len();
+        Ok(())
+    };
+    emit(&((size.len - HEADER_LEN) as u32).to_be_bytes())?;
+    emit(wire::opener(protocol))?;
+    for dp in points {
+        wire::write_point(protocol, opts.prefix(), dp.borrow(), &mut emit)?;
+    }
+    emit(wire::trailer(protocol))?;
+    w.flush().map_err(|error| StreamError::Io { error, written })?;
+    Ok(written)
+}

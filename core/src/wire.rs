@@ -1,0 +1,182 @@
+//! The bytes of one datapoint, per protocol, and their exact length.
+//!
+//! Writing goes through a caller-supplied `emit` function so that the same code fills a buffer, counts bytes
+//! or streams to a socket. Protocol 2's length has a closed form (and a property test holds the writer to it);
+//! protocol 0's length is counted by running the writer into a counter, since number text has no closed form.
+
+use crate::opcode::*;
+use crate::{Datapoint, Protocol};
+
+/// Bytes of the length header.
+pub const HEADER_LEN: usize = 4;
+const OPENER_V2: [u8; 4] = [PROTO, 2, EMPTY_LIST, MARK];
+const TRAILER_V2: [u8; 2] = [APPENDS, STOP];
+const OPENER_V0: [u8; 2] = [MARK, LIST];
+const TRAILER_V0: [u8; 1] = [STOP];
+
+/// The payload's first bytes, before any datapoint.
+pub const fn opener(protocol: Protocol) -> &'static [u8] {
+    match protocol {
+        Protocol::V2 => &OPENER_V2,
+        Protocol::V0 => &OPENER_V0,
+    }
+}
+
+/// The payload's last bytes, after every datapoint.
+pub const fn trailer(protocol: Protocol) -> &'static [u8] {
+    match protocol {
+        Protocol::V2 => &TRAILER_V2,
+        Protocol::V0 => &TRAILER_V0,
+    }
+}
+
+/// Bytes of an empty frame, header included.
+pub const fn empty_frame_len(protocol: Protocol) -> usize {
+    HEADER_LEN + opener(protocol).len() + trailer(protocol).len()
+}
+
+/// Exact bytes `dp` takes in a payload. `dp` must be valid.
+#[inline]
+pub fn point_len(protocol: Protocol, prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
+    match protocol {
+        Protocol::V2 => {
+            let prefix_len = prefix.map_or(0, |p| p.len() + 1);
+            let ts = if v2_binint(dp).is_some() { 5 } else { 9 };
+            // X len path, ts, G value, TUPLE2 TUPLE2
+            5 + prefix_len + dp.path.len() + ts + 9 + 2
+        }
+        Protocol::V0 => {
+            let mut n = 0usize;
+            let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
+                n += b.len();
+                Ok::<(), ()>(())
+            });
+            n
+        }
+    }
+}
+
+/// Writes `dp` (which must be valid) through `emit`.
+#[inline]
+pub fn write_point<E>(
+    protocol: Protocol,
+    prefix: Option<&str>,
+    dp: &Datapoint<'_>,
+    emit: &mut impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    match protocol {
+        Protocol::V2 => write_v2(prefix, dp, emit),
+        Protocol::V0 => write_v0(prefix, dp, emit),
+    }
+}
+
+/// BININT only for `0 <= ts < 2^31` whole seconds; go-carbon reads BININT as unsigned, CPython as signed.
+#[inline]
+fn v2_binint(dp: &Datapoint<'_>) -> Option<i32> {
+    dp.whole_timestamp().and_then(|t| i32::try_from(t).ok())
+}
+
+#[inline]
+fn write_v2<E>(
+    prefix: Option<&str>,
+    dp: &Datapoint<'_>,
+    emit: &mut impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let prefix_len = prefix.map_or(0, |p| p.len() + 1);
+    let text_len = (prefix_len + dp.path.len()) as u32;
+    let mut head = [0u8; 5];
+    head[0] = BINUNICODE;
+    head[1..].copy_from_slice(&text_len.to_le_bytes());
+    emit(&head)?;
+    if let Some(p) = prefix {
+        emit(p.as_bytes())?;
+        emit(b".")?;
+    }
+    emit(dp.path.as_bytes())?;
+    let mut tail = [0u8; 20];
+    let n = match v2_binint(dp) {
+        Some(t) => {
+            tail[0] = BININT;
+            tail[1..5].copy_from_slice(&t.to_le_bytes());
+            5
+        }
+        None => {
+            tail[0] = BINFLOAT;
+            tail[1..9].copy_from_slice(&dp.timestamp.to_be_bytes());
+            9
+        }
+    };
+    tail[n] = BINFLOAT;
+    tail[n + 1..n + 9].copy_from_slice(&dp.value.to_be_bytes());
+    tail[n + 9] = TUPLE2;
+    tail[n + 10] = TUPLE2;
+    emit(&tail[..n + 11])
+}
+
+fn write_v0<E>(
+    prefix: Option<&str>,
+    dp: &Datapoint<'_>,
+    emit: &mut impl FnMut(&[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    emit(&[MARK])?;
+    let plain = |s: &str| s.is_ascii() && !s.contains('\'');
+    if prefix.is_none_or(plain) && plain(dp.path) {
+        // STRING as statsd writes it: quoted, no escapes needed (no `\`, `'` or control characters).
+        emit(&[STRING, b'\''])?;
+        if let Some(p) = prefix {
+            emit(p.as_bytes())?;
+            emit(b".")?;
+        }
+        emit(dp.path.as_bytes())?;
+        emit(b"'\n")?;
+    } else {
+        emit(&[UNICODE])?;
+        if let Some(p) = prefix {
+            raw_unicode_escape(p, emit)?;
+            emit(b".")?;
+        }
+        raw_unicode_escape(dp.path, emit)?;
+        emit(b"\n")?;
+    }
+    emit(&[MARK])?;
+    match dp.whole_timestamp() {
+        Some(t) => {
+            emit(&[LONG])?;
+            emit(itoa::Buffer::new().format(t).as_bytes())?;
+            emit(b"L\n")?;
+        }
+        None => float_line(dp.timestamp, emit)?,
+    }
+    float_line(dp.value, emit)?;
+    emit(&[TUPLE, TUPLE, APPEND])
+}
+
+fn float_line<E>(v: f64, emit: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    emit(&[FLOAT])?;
+    emit(ryu::Buffer::new().format_finite(v).as_bytes())?;
+    emit(b"\n")
+}
+
+/// Python's `raw-unicode-escape`: ASCII as is, other characters as `\uXXXX` or `\UXXXXXXXX`.
+/// Paths hold no `\` (the path rules refuse it), so nothing else needs escaping.
+fn raw_unicode_escape<E>(s: &str, emit: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut run = 0;
+    for (i, ch) in s.char_indices() {
+        if ch.is_ascii() {
+            continue;
+        }
+        emit(&s.as_bytes()[run..i])?;
+        run = i + ch.len_utf8();
+        let c = ch as u32;
+        let mut esc = [0u8; 10];
+        let digits = if c < 0x1_0000 { 4 } else { 8 };
+        esc[0] = b'\\';
+        esc[1] = if digits == 4 { b'u' } else { b'U' };
+        for k in 0..digits {
+            esc[2 + k] = HEX[((c >> (4 * (digits - 1 - k))) & 0xf) as usize];
+        }
+        emit(&esc[..2 + digits])?;
+    }
+    emit(&s.as_bytes()[run..])
+}

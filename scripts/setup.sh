@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Brings a fresh machine of the project's kind (Debian 12, rustup stable, Python 3.11, Node 20; see
+# ../shared/TOOLCHAIN.md) to a working state. Idempotent: every step checks first and is skipped when its
+# result is already there, so a second run takes seconds. Downloads only through the package registries
+# (Debian, crates.io, PyPI, npm).
+#
+# Usage: scripts/setup.sh [all|core|wasm|firmware|browser]   (default: all)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Tools live outside the checkout so that fresh clones (CI) reuse them.
+TOOLS="${CARBON_PICKLE_TOOLS:-$HOME/.cache/carbon-pickle}"
+VENV="$TOOLS/venv"
+WASM_BINDGEN_VERSION="0.2.130"
+WASM_PACK_VERSION="0.15.1"
+mkdir -p "$TOOLS"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do have_deb "$p" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt-get install ${missing[*]}"
+  local stamp="$TOOLS/apt-updated"
+  if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +720)" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && touch "$stamp"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Debian's rustc-web ships std sources, which we need for the no_std targets (rustup cannot download them here).
+debian_rust() {
+  if rustup target list --installed 2>/dev/null | grep -q thumbv7em-none-eabihf \
+     && rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
+    return 0
+  fi
+  if rustup target add wasm32-unknown-unknown thumbv7em-none-eabihf thumbv7m-none-eabi >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install rustc-web cargo-web rust-web-src lld-22
+  if ! rustup toolchain list | grep -q '^debian-web'; then
+    rustup toolchain link debian-web /usr
+  fi
+}
+
+python_env() {
+  local req="$ROOT/tests/requirements.txt"
+  local want
+  want="$(sha256sum "$req" | cut -c1-16)"
+  if [ -x "$VENV/bin/python" ] && [ "$(cat "$VENV/.req" 2>/dev/null)" = "$want" ]; then return 0; fi
+  log "python venv with carbon in $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r "$req"
+  echo "$want" >"$VENV/.req"
+}
+
+cargo_tool() { # cargo_tool <binary> <version> <crate> [extra cargo install args]
+  local bin="$1" ver="$2" crate="$3"; shift 3
+  if command -v "$bin" >/dev/null && "$bin" --version 2>/dev/null | grep -q "$ver"; then return 0; fi
+  log "cargo install $crate $ver"
+  cargo +stable install -q "$crate" --version "$ver" "$@"
+}
+
+step="${1:-all}"
+case "$step" in
+  all|core|wasm|firmware|browser) ;;
+  *) echo "unknown step $step (all|core|wasm|firmware|browser)" >&2; exit 2 ;;
+esac
+want() { [ "$step" = all ] || [ "$step" = "$1" ]; }
+debian_rust
+python_env
+log "ok ($step)"
