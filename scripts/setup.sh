@@ -65,12 +65,28 @@ cargo_tool() { # cargo_tool <binary> <version> <crate> [extra cargo install args
   cargo +stable install -q "$crate" --version "$ver" "$@"
 }
 
+# ---- wasm / npm package (issue: npm package) ----
+setup_wasm() { :; }
+
+# ---- firmware under QEMU ----
+setup_firmware() { :; }
+
+# ---- fuzzing ----
+setup_fuzz() { :; }
+
+# ---- browser demo ----
+setup_browser() { :; }
+
 step="${1:-all}"
 case "$step" in
-  all|core|wasm|firmware|browser) ;;
+  all|core|wasm|firmware|fuzz|browser) ;;
   *) echo "unknown step $step (all|core|wasm|firmware|browser)" >&2; exit 2 ;;
 esac
 want() { [ "$step" = all ] || [ "$step" = "$1" ]; }
 debian_rust
 python_env
+want wasm && setup_wasm
+want firmware && setup_firmware
+want fuzz && setup_fuzz
+want browser && setup_browser
 log "ok ($step)"

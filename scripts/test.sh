@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# README command 2: every test. Set-up first (idempotent, seconds when nothing is missing), then each part.
+# Usage: scripts/test.sh [part...]   parts: lint core e2e wasm firmware fuzz www (default: all)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh
+source scripts/env.sh
+
+parts=("$@")
+[ ${#parts[@]} -eq 0 ] && parts=(lint core e2e wasm firmware fuzz www)
+section() { printf '\n=== %s ===\n' "$*" >&2; }
+
+for part in "${parts[@]}"; do
+  case "$part" in
+    lint)
+      section "fmt, clippy, docs"
+      cargo fmt --all --check
+      cargo clippy --workspace --all-targets --all-features -- -D warnings
+      RUSTDOCFLAGS="-D warnings" cargo doc -p carbon-pickle --all-features --no-deps -q
+      ;;
+    core)
+      section "core: no_std builds for Cortex-M and wasm32, unit, property and golden tests"
+      cargo build -q -p carbon-pickle --no-default-features --target thumbv7em-none-eabihf
+      cargo build -q -p carbon-pickle --no-default-features --target wasm32-unknown-unknown
+      cargo build -q -p carbon-pickle --no-default-features --features defmt,embedded-io --target thumbv7em-none-eabihf
+      cargo test -q -p carbon-pickle --all-features
+      ;;
+    e2e)
+      section "end to end against the real carbon daemon"
+      cargo test -q -p carbon-pickle-tests
+      ;;
+    wasm|firmware|fuzz|www)
+      if [ -f "scripts/test-$part.sh" ]; then
+        section "$part"
+        bash "scripts/test-$part.sh"
+      fi
+      ;;
+    *) echo "unknown part $part" >&2; exit 2 ;;
+  esac
+done
+section "all tests passed"
