@@ -62,7 +62,7 @@ pub use frame::FrameEncoder;
 pub use measure::{frame_len, FrameSize};
 pub use options::{Options, PathRules, Protocol, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS};
 pub use path::{check_path, MAX_COMPONENT, MAX_LAST_COMPONENT};
-pub use sink::{Counter, SinkFull, SliceSink, Sink, Storage};
+pub use sink::{Counter, Sink, SinkFull, SliceSink, Storage};
 pub use split::{split, SplitError, SplitStats, Splitter};
 #[cfg(feature = "embedded-io")]
 pub use stream::{write_frame, StreamError};
@@ -77,7 +77,11 @@ pub use stream::{write_frame, StreamError};
 /// assert_eq!(&frame[..4], &(frame.len() as u32 - 4).to_be_bytes());
 /// # Ok::<(), carbon_pickle::Error>(())
 /// ```
-pub fn to_slice<'b, 'a, I>(points: I, buf: &'b mut [u8], opts: &Options<'_>) -> Result<&'b mut [u8], Error>
+pub fn to_slice<'b, 'a, I>(
+    points: I,
+    buf: &'b mut [u8],
+    opts: &Options<'_>,
+) -> Result<&'b mut [u8], Error>
 where
     I: IntoIterator,
     I::Item: Borrow<Datapoint<'a>>,
@@ -102,7 +106,10 @@ where
 /// # Ok::<(), carbon_pickle::SplitError<core::convert::Infallible>>(())
 /// ```
 #[cfg(feature = "alloc")]
-pub fn to_vec<'a, I>(points: I, opts: &Options<'_>) -> Result<alloc::vec::Vec<u8>, SplitError<core::convert::Infallible>>
+pub fn to_vec<'a, I>(
+    points: I,
+    opts: &Options<'_>,
+) -> Result<alloc::vec::Vec<u8>, SplitError<core::convert::Infallible>>
 where
     I: IntoIterator,
     I::Item: Borrow<Datapoint<'a>>,

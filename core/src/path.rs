@@ -101,7 +101,11 @@ fn component(start: usize, end: usize, max: usize) -> Result<(), PathError> {
     if len == 0 {
         Err(PathError::EmptyComponent { at: start })
     } else if len > max {
-        Err(PathError::ComponentTooLong { at: start, len, max })
+        Err(PathError::ComponentTooLong {
+            at: start,
+            len,
+            max,
+        })
     } else {
         Ok(())
     }

@@ -110,7 +110,10 @@ impl<'p, S: Storage> Splitter<'p, S> {
     }
 
     /// Flushes the last frame and returns the totals.
-    pub fn finish<E>(mut self, on_frame: impl FnOnce(&[u8]) -> Result<(), E>) -> Result<SplitStats, E> {
+    pub fn finish<E>(
+        mut self,
+        on_frame: impl FnOnce(&[u8]) -> Result<(), E>,
+    ) -> Result<SplitStats, E> {
         self.flush(on_frame)?;
         Ok(self.stats)
     }

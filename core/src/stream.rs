@@ -67,7 +67,8 @@ where
     let protocol = opts.protocol();
     let mut written = 0usize;
     let mut emit = |b: &[u8]| {
-        w.write_all(b).map_err(|error| StreamError::Io { error, written })?;
+        w.write_all(b)
+            .map_err(|error| StreamError::Io { error, written })?;
         written += b.len();
         Ok(())
     };
@@ -77,6 +78,7 @@ where
         wire::write_point(protocol, opts.prefix(), dp.borrow(), &mut emit)?;
     }
     emit(wire::trailer(protocol))?;
-    w.flush().map_err(|error| StreamError::Io { error, written })?;
+    w.flush()
+        .map_err(|error| StreamError::Io { error, written })?;
     Ok(written)
 }
