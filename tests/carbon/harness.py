@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""A real carbon-cache (PyPI carbon 1.1.10 + whisper) in a throw-away directory, for end-to-end tests.
+
+Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
+
+  harness.py serve <workdir>
+      Writes <workdir>/conf/carbon.conf and storage-schemas.conf (every directory inside <workdir>), picks free
+      127.0.0.1 ports for the line, pickle and cache-query receivers (UDP off), starts
+      `carbon-cache.py --nodaemon start` as a child, and once the pickle and line ports accept connections writes
+      <workdir>/ports.json = {"pickle": P, "line": L, "query": Q, "pid": CARBON_PID, "harness_pid": PID}
+      (atomically: a reader never sees half a file). Then runs until SIGTERM/SIGINT (or until its parent dies),
+      stops carbon and exits 0. Killing carbon's pid also ends the harness. carbon's own output goes to
+      <workdir>/carbon.out, its logs to <workdir>/storage/log/.
+  harness.py dump <workdir>
+      Prints JSON {"metric.path": [[ts, value], ...], ...}: every point stored in every whisper file, from the
+      finest archive (1 s), sorted by time. ts is the integer whisper stored; a non-finite value is written as
+      the string "inf", "-inf" or "nan" (JSON has no such numbers).
+  harness.py wait <workdir> <expected_count> [timeout_s]
+      Polls until at least <expected_count> points are stored in total (default timeout 60 s). Exit 0 and the
+      count on stdout, or exit 1 with the count and carbon's log tail on stderr.
+  harness.py table <workdir>
+      A readable table of what is stored: path, count, first and last (ts, value).
+
+Carbon settings chosen for tests, and why:
+  - retention `1s:1d` for every metric: each second is its own point, so every datapoint sent can be compared
+    exactly. Whisper silently drops points older than the retention (now - 86400 s), so tests use recent
+    timestamps (e.g. now-3600 .. now). Whisper does *store* future points (update_many only checks the lower
+    bound) but `whisper.fetch` does not return them until their time has come; `dump` reads the archive itself
+    and shows them.
+  - carbon floors timestamps to whole seconds (`whisper.update_many` does `int(t)`), so fractional timestamps
+    arrive as their integer part.
+  - WHISPER_AUTOFLUSH (fsync after every write, so `dump` sees what carbon wrote), WHISPER_SPARSE_CREATE (a 1 s/1 d
+    file is 1 MiB; sparse keeps hundreds of them cheap), CACHE_WRITE_STRATEGY = sorted, MAX_CACHE_SIZE,
+    MAX_CREATES_PER_MINUTE and MAX_UPDATES_PER_SECOND = inf (no rate limits that would make tests wait),
+    CARBON_METRIC_INTERVAL = 0 (no carbon.agents.* self-metrics in the dump), ENABLE_TAGS = False (no HTTP
+    calls to a graphite-web tag database).
+"""
+
+import json
+import math
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import whisper
+
+ATTEMPTS = 5  # a port picked free can be taken by someone else before carbon binds it: pick again
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+CARBON_CONF = """\
+[cache]
+STORAGE_DIR = {storage}
+LOCAL_DATA_DIR = {storage}/whisper
+WHITELISTS_DIR = {storage}/lists
+CONF_DIR = {conf}
+LOG_DIR = {storage}/log
+PID_DIR = {storage}
+ENABLE_LOGROTATION = False
+USER =
+MAX_CACHE_SIZE = inf
+MAX_UPDATES_PER_SECOND = inf
+MAX_CREATES_PER_MINUTE = inf
+CACHE_WRITE_STRATEGY = sorted
+WHISPER_AUTOFLUSH = True
+WHISPER_SPARSE_CREATE = True
+WHISPER_LOCK_WRITES = False
+LINE_RECEIVER_INTERFACE = 127.0.0.1
+LINE_RECEIVER_PORT = {line}
+ENABLE_UDP_LISTENER = False
+PICKLE_RECEIVER_INTERFACE = 127.0.0.1
+PICKLE_RECEIVER_PORT = {pickle}
+CACHE_QUERY_INTERFACE = 127.0.0.1
+CACHE_QUERY_PORT = {query}
+USE_INSECURE_UNPICKLER = False
+USE_FLOW_CONTROL = True
+CARBON_METRIC_INTERVAL = 0
+ENABLE_TAGS = False
+ENABLE_MANHOLE = False
+ENABLE_AMQP = False
+LOG_LISTENER_CONN_SUCCESS = True
+LOG_UPDATES = False
+LOG_CACHE_HITS = False
+LOG_CACHE_QUEUE_SORTS = False
+LOG_CREATES = True
+"""
+
+STORAGE_SCHEMAS = """\
+[everything_1s_for_1d]
+pattern = .*
+retentions = 1s:1d
+"""
+
+STORAGE_AGGREGATION = """\
+[default]
+pattern = .*
+xFilesFactor = 0
+aggregationMethod = average
+"""
+
+
+def die(msg):
+    print("harness: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def paths(workdir):
+    workdir = os.path.abspath(workdir)
+    return {
+        "workdir": workdir,
+        "conf": os.path.join(workdir, "conf"),
+        "storage": os.path.join(workdir, "storage"),
+        "whisper": os.path.join(workdir, "storage", "whisper"),
+        "log": os.path.join(workdir, "storage", "log"),
+        "out": os.path.join(workdir, "carbon.out"),
+        "ports": os.path.join(workdir, "ports.json"),
+    }
+
+
+def free_ports(n):
+    """n distinct ports that were free on 127.0.0.1 a moment ago (all bound at once, so they differ)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def accepts(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def write_atomic(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def die_with_parent():
+    """In the child: get SIGTERM when the harness dies, however it dies (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except Exception:  # not Linux: the harness's own parent watch still stops carbon
+        pass
+
+
+def tail(path, n=30):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return "(no %s)\n" % path
+
+
+def log_tail(p):
+    out = "--- %s\n%s" % (p["out"], tail(p["out"]))
+    for name in ("console.log", "creates.log"):
+        path = os.path.join(p["log"], "carbon-cache-a", name)
+        if os.path.exists(path):
+            out += "--- %s\n%s" % (path, tail(path))
+    return out
+
+
+def start_carbon(p):
+    """Configures and starts carbon; returns (process, ports) once both TCP receivers accept connections."""
+    carbon_cache = os.path.join(os.path.dirname(sys.executable), "carbon-cache.py")
+    for attempt in range(ATTEMPTS):
+        line, pickle, query = free_ports(3)
+        write_atomic(
+            os.path.join(p["conf"], "carbon.conf"),
+            CARBON_CONF.format(storage=p["storage"], conf=p["conf"], line=line, pickle=pickle, query=query),
+        )
+        pidfile = os.path.join(p["storage"], "carbon-cache-a.pid")
+        if os.path.exists(pidfile):
+            os.remove(pidfile)
+        out = open(p["out"], "ab")
+        proc = subprocess.Popen(
+            [sys.executable, carbon_cache, "--config=" + os.path.join(p["conf"], "carbon.conf"), "--nodaemon",
+             "start"],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=p["workdir"],
+            preexec_fn=die_with_parent,
+        )
+        out.close()
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            if accepts(pickle) and accepts(line):
+                return proc, {"pickle": pickle, "line": line, "query": query}
+            time.sleep(0.05)
+        if proc.poll() is None:
+            stop(proc)
+            die("carbon did not listen on 127.0.0.1:%d within %ds\n%s" % (pickle, START_TIMEOUT, log_tail(p)))
+        text = tail(p["out"], 200)
+        if "Address already in use" not in text and "Couldn't listen" not in text:
+            die("carbon exited with status %s\n%s" % (proc.returncode, log_tail(p)))
+        print("harness: a port was taken (attempt %d), picking others" % (attempt + 1), file=sys.stderr)
+    die("could not find free ports in %d attempts" % ATTEMPTS)
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def serve(workdir):
+    p = paths(workdir)
+    for d in (p["conf"], p["whisper"], p["log"], os.path.join(p["storage"], "lists")):
+        os.makedirs(d, exist_ok=True)
+    write_atomic(os.path.join(p["conf"], "storage-schemas.conf"), STORAGE_SCHEMAS)
+    write_atomic(os.path.join(p["conf"], "storage-aggregation.conf"), STORAGE_AGGREGATION)
+    if os.path.exists(p["ports"]):
+        os.remove(p["ports"])
+
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
+    parent = os.getppid()
+
+    proc, ports = start_carbon(p)
+    ports.update(pid=proc.pid, harness_pid=os.getpid())
+    write_atomic(p["ports"], json.dumps(ports) + "\n")
+    try:
+        while not stopping and proc.poll() is None and os.getppid() == parent:
+            time.sleep(0.2)
+    finally:
+        stop(proc)
+    return 0
+
+
+# ---- reading whisper ----
+
+
+def whisper_files(root):
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".wsp"):
+                full = os.path.join(dirpath, name)
+                rel = os.path.relpath(full, root)[: -len(".wsp")]
+                yield rel.replace(os.sep, "."), full
+
+
+def read_points(path):
+    """Every stored (ts, value) of the finest archive, by time. Slots never written hold interval 0."""
+    archive = whisper.info(path)["archives"][0]
+    with open(path, "rb") as fh:
+        fh.seek(archive["offset"])
+        raw = fh.read(archive["size"])
+    points = [(ts, v) for ts, v in struct.iter_unpack(whisper.pointFormat, raw) if ts != 0]
+    points.sort()
+    return points
+
+
+def json_value(v):
+    if math.isfinite(v):
+        return v
+    return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+
+
+def dump(workdir):
+    root = paths(workdir)["whisper"]
+    out = {metric: [[ts, json_value(v)] for ts, v in read_points(f)] for metric, f in sorted(whisper_files(root))}
+    json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def count(root, cache):
+    """Points stored in total; files are re-read only when their size or mtime changed."""
+    total = 0
+    for _, f in whisper_files(root):
+        try:
+            st = os.stat(f)
+            key = (st.st_mtime_ns, st.st_size)
+            if cache.get(f, (None,))[0] != key:
+                cache[f] = (key, len(read_points(f)))
+            total += cache[f][1]
+        except (OSError, struct.error, whisper.CorruptWhisperFile, KeyError, IndexError):
+            pass  # a file being created right now: count it on the next round
+    return total
+
+
+def wait(workdir, expected, timeout):
+    p = paths(workdir)
+    cache = {}
+    deadline = time.monotonic() + timeout
+    while True:
+        n = count(p["whisper"], cache)
+        if n >= expected:
+            print(n)
+            return 0
+        if time.monotonic() > deadline:
+            print("harness: %d of %d points stored after %ss\n%s" % (n, expected, timeout, log_tail(p)),
+                  file=sys.stderr)
+            return 1
+        time.sleep(0.1)
+
+
+def table(workdir):
+    rows = [(m, read_points(f)) for m, f in sorted(whisper_files(paths(workdir)["whisper"]))]
+    width = max([len(m) for m, _ in rows] + [4])
+    print("%-*s %6s  %-26s %-26s" % (width, "path", "count", "first (time, value)", "last (time, value)"))
+    total = 0
+    for metric, pts in rows:
+        total += len(pts)
+        first = "%s  %g" % (time.strftime("%H:%M:%S", time.localtime(pts[0][0])), pts[0][1]) if pts else "-"
+        last = "%s  %g" % (time.strftime("%H:%M:%S", time.localtime(pts[-1][0])), pts[-1][1]) if pts else "-"
+        print("%-*s %6d  %-26s %-26s" % (width, metric, len(pts), first, last))
+    print("%d metrics, %d datapoints" % (len(rows), total))
+    return 0
+
+
+def main(argv):
+    usage = "usage: harness.py serve|dump|table <workdir> | wait <workdir> <expected_count> [timeout_s]"
+    if len(argv) < 3:
+        die(usage)
+    cmd, workdir = argv[1], argv[2]
+    if cmd == "serve" and len(argv) == 3:
+        return serve(workdir)
+    if cmd == "dump" and len(argv) == 3:
+        return dump(workdir)
+    if cmd == "table" and len(argv) == 3:
+        return table(workdir)
+    if cmd == "wait" and len(argv) in (4, 5):
+        return wait(workdir, int(argv[3]), float(argv[4]) if len(argv) == 5 else 60.0)
+    die(usage)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
