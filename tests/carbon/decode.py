@@ -109,7 +109,7 @@ def main():
     except FrameError as e:
         print("decode.py: frame %d: %s" % (len(out), e), file=sys.stderr)
         return 1
-    json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
+    json.dump(out, sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
     return 0
 

@@ -198,6 +198,7 @@ def start_carbon(p):
             stderr=subprocess.STDOUT,
             cwd=p["workdir"],
             preexec_fn=die_with_parent,
+            env=dict(os.environ, PYTHONUTF8="1"),  # UTF-8 metric names become UTF-8 file names
         )
         out.close()
         deadline = time.monotonic() + START_TIMEOUT
@@ -256,12 +257,15 @@ def serve(workdir):
 
 
 def whisper_files(root):
+    """(metric path, file) for every whisper file. Names are read as bytes and decoded as UTF-8 (carbon runs
+    with PYTHONUTF8=1), whatever this process's locale."""
+    root = os.fsencode(root)
     for dirpath, _, files in os.walk(root):
         for name in files:
-            if name.endswith(".wsp"):
+            if name.endswith(b".wsp"):
                 full = os.path.join(dirpath, name)
-                rel = os.path.relpath(full, root)[: -len(".wsp")]
-                yield rel.replace(os.sep, "."), full
+                rel = os.path.relpath(full, root)[: -len(b".wsp")]
+                yield rel.replace(os.sep.encode(), b".").decode("utf-8", "replace"), full
 
 
 def read_points(path):
@@ -284,20 +288,23 @@ def json_value(v):
 def dump(workdir):
     root = paths(workdir)["whisper"]
     out = {metric: [[ts, json_value(v)] for ts, v in read_points(f)] for metric, f in sorted(whisper_files(root))}
-    json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
+    json.dump(out, sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
     return 0
 
 
 def count(root, cache):
-    """Points stored in total; files are re-read only when their size or mtime changed."""
+    """Points stored in total. A file is read again unless it is unchanged since a read made well after its
+    last change (mtime moves in coarse ticks: a write in the same tick as a read would go unseen)."""
     total = 0
     for _, f in whisper_files(root):
         try:
             st = os.stat(f)
             key = (st.st_mtime_ns, st.st_size)
             if cache.get(f, (None,))[0] != key:
-                cache[f] = (key, len(read_points(f)))
+                read_at = time.time_ns()
+                n = len(read_points(f))
+                cache[f] = (key if read_at - st.st_mtime_ns > 1_000_000_000 else None, n)
             total += cache[f][1]
         except (OSError, struct.error, whisper.CorruptWhisperFile, KeyError, IndexError):
             pass  # a file being created right now: count it on the next round
@@ -321,6 +328,7 @@ def wait(workdir, expected, timeout):
 
 
 def table(workdir):
+    sys.stdout.reconfigure(encoding="utf-8", errors="replace")
     rows = [(m, read_points(f)) for m, f in sorted(whisper_files(paths(workdir)["whisper"]))]
     width = max([len(m) for m, _ in rows] + [4])
     print("%-*s %6s  %-26s %-26s" % (width, "path", "count", "first (time, value)", "last (time, value)"))

@@ -1,0 +1,238 @@
+//! One carbon-cache daemon in its own temporary directory, stopped when dropped.
+
+use std::fs;
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use carbon_pickle::{split, Datapoint, Options, SplitStats};
+
+use crate::{python, script, Stored};
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long [`Carbon::wait`] waits for carbon to store what was sent.
+pub const WAIT_SECS: u32 = 60;
+
+/// A running carbon-cache (through `harness.py serve`), listening on 127.0.0.1.
+///
+/// Dropping it sends SIGTERM to the harness (which stops carbon and waits for it), then removes the
+/// directory. Set `CARBON_PICKLE_KEEP=1` to keep the directory for a look at carbon's files and log.
+#[derive(Debug)]
+pub struct Carbon {
+    harness: Child,
+    dir: Option<tempfile::TempDir>,
+    workdir: PathBuf,
+    /// carbon's pickle receiver port.
+    pub pickle: u16,
+    /// carbon's plaintext line receiver port.
+    pub line: u16,
+    /// carbon-cache's process id.
+    pub pid: u32,
+}
+
+impl Carbon {
+    /// Starts carbon and returns once its pickle and line receivers accept connections.
+    ///
+    /// Panics with the harness's error output if carbon does not come up.
+    pub fn start() -> Carbon {
+        let dir = tempfile::Builder::new()
+            .prefix("carbon-e2e-")
+            .tempdir()
+            .expect("temporary directory");
+        let workdir = dir.path().to_path_buf();
+        let err = fs::File::create(workdir.join("harness.err")).expect("harness.err");
+        let python = python();
+        let mut harness = Command::new(&python)
+            .arg(script("harness.py"))
+            .arg("serve")
+            .arg(&workdir)
+            .env("PYTHONUTF8", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run {} (run scripts/setup.sh first): {e}",
+                    python.display()
+                )
+            });
+        let ports = workdir.join("ports.json");
+        let started = Instant::now();
+        while !ports.exists() {
+            if let Ok(Some(status)) = harness.try_wait() {
+                panic!(
+                    "harness.py serve exited with {status}:\n{}",
+                    read_lossy(&workdir.join("harness.err"))
+                );
+            }
+            if started.elapsed() > START_TIMEOUT {
+                let _ = harness.kill();
+                let _ = harness.wait();
+                panic!(
+                    "carbon did not start within {START_TIMEOUT:?}:\n{}",
+                    read_lossy(&workdir.join("harness.err"))
+                );
+            }
+            sleep(Duration::from_millis(20));
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&ports).expect("ports.json"))
+                .expect("ports.json is JSON");
+        let port = |k: &str| {
+            json[k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("ports.json has no {k}"))
+        };
+        Carbon {
+            pickle: port("pickle") as u16,
+            line: port("line") as u16,
+            pid: port("pid") as u32,
+            harness,
+            dir: Some(dir),
+            workdir,
+        }
+    }
+
+    /// The directory carbon works in (`conf/`, `storage/whisper/`, `carbon.out`).
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// The pickle receiver's address.
+    pub fn pickle_addr(&self) -> SocketAddr {
+        (Ipv4Addr::LOCALHOST, self.pickle).into()
+    }
+
+    /// A new connection to the pickle receiver.
+    pub fn connect(&self) -> TcpStream {
+        let s = TcpStream::connect(self.pickle_addr()).expect("connect to carbon's pickle port");
+        s.set_nodelay(true).expect("TCP_NODELAY");
+        s
+    }
+
+    /// Sends `bytes` (whole frames) on one new connection and closes it.
+    pub fn send(&self, bytes: &[u8]) {
+        let mut s = self.connect();
+        s.write_all(bytes).expect("send frames to carbon");
+    }
+
+    /// Encodes `points` with [`split`] into as many frames as `opts` allow and writes each frame to one
+    /// connection as soon as it is finished. Returns every byte sent and the splitter's totals.
+    pub fn send_split(&self, points: &[Datapoint<'_>], opts: Options<'_>) -> (Vec<u8>, SplitStats) {
+        let mut stream = self.connect();
+        let mut sent = Vec::new();
+        let stats = split(points, Vec::new(), opts, |frame| {
+            stream.write_all(frame)?;
+            sent.extend_from_slice(frame);
+            Ok::<_, std::io::Error>(())
+        })
+        .unwrap_or_else(|e| panic!("encoding or sending failed: {e}"));
+        (sent, stats)
+    }
+
+    /// Sends plaintext lines (`path value timestamp\n`) to the line receiver, bypassing our encoder.
+    pub fn send_lines(&self, text: &str) {
+        let mut s =
+            TcpStream::connect((Ipv4Addr::LOCALHOST, self.line)).expect("connect to line port");
+        s.write_all(text.as_bytes()).expect("send lines to carbon");
+    }
+
+    /// Waits until whisper holds at least `count` datapoints in total; panics with carbon's log if it
+    /// does not within [`WAIT_SECS`].
+    pub fn wait(&self, count: usize) {
+        let out = self.harness_cmd("wait", &[count.to_string(), WAIT_SECS.to_string()]);
+        assert!(
+            out.status.success(),
+            "carbon did not store {count} datapoints:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Everything whisper stored: `{path: [(ts, value), ...]}`, by time.
+    pub fn dump(&self) -> Stored {
+        let out = self.harness_cmd("dump", &[]);
+        assert!(
+            out.status.success(),
+            "harness.py dump failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        crate::stored::parse(&out.stdout)
+    }
+
+    /// Waits for `count` datapoints, then returns everything stored.
+    pub fn wait_dump(&self, count: usize) -> Stored {
+        self.wait(count);
+        self.dump()
+    }
+
+    /// carbon's own output (its console, creates and listener logs).
+    pub fn log(&self) -> String {
+        read_lossy(&self.workdir.join("carbon.out"))
+    }
+
+    /// Waits (up to [`WAIT_SECS`]) until carbon's log contains `needle`; false if it never does.
+    pub fn wait_log(&self, needle: &str) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(WAIT_SECS.into()) {
+            if self.log().contains(needle) {
+                return true;
+            }
+            sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn harness_cmd(&self, cmd: &str, args: &[String]) -> std::process::Output {
+        Command::new(python())
+            .arg(script("harness.py"))
+            .arg(cmd)
+            .arg(&self.workdir)
+            .args(args)
+            .env("PYTHONUTF8", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run harness.py")
+    }
+}
+
+impl Drop for Carbon {
+    fn drop(&mut self) {
+        let pid = self.harness.id() as libc::pid_t;
+        if let Ok(None) = self.harness.try_wait() {
+            sigterm(pid);
+            let started = Instant::now();
+            while let Ok(None) = self.harness.try_wait() {
+                if started.elapsed() > STOP_TIMEOUT {
+                    let _ = self.harness.kill();
+                    let _ = self.harness.wait();
+                    break;
+                }
+                sleep(Duration::from_millis(20));
+            }
+        }
+        if std::env::var_os("CARBON_PICKLE_KEEP").is_some() {
+            if let Some(dir) = self.dir.take() {
+                eprintln!("keeping carbon's directory {}", dir.keep().display());
+            }
+        }
+    }
+}
+
+/// Sends SIGTERM to `pid`: our own child, still unreaped (`try_wait` said so), so the pid is not reused.
+fn sigterm(pid: libc::pid_t) {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+}
+
+fn read_lossy(path: &Path) -> String {
+    fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_else(|e| format!("({}: {e})", path.display()))
+}
