@@ -139,7 +139,6 @@ fn run(opts: Options<'_>) -> Result<usize, String> {
     let stats = splitter
         .finish(&mut write)
         .map_err(|e| format!("writing stdout: {e}"))?;
-    drop(write);
     out.flush().map_err(|e| format!("writing stdout: {e}"))?;
     eprintln!(
         "encode: {} datapoints in {} frames ({} bytes), {bad} bad lines",
