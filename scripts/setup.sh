@@ -69,7 +69,22 @@ cargo_tool() { # cargo_tool <binary> <version> <crate> [extra cargo install args
 setup_wasm() { :; }
 
 # ---- firmware under QEMU ----
-setup_firmware() { :; }
+DEFMT_PRINT_VERSION="1.2.0"
+setup_firmware() {
+  # The image's qemu-utils comes from a newer release and Breaks Debian 12's qemu-system-common: installing
+  # qemu-system-arm alone would remove it, so both are installed together at the same (Debian 12) version.
+  if ! have_deb qemu-system-arm || ! have_deb qemu-utils; then
+    local stamp="$TOOLS/apt-updated" ver
+    if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +720)" ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq && touch "$stamp"
+    fi
+    ver="$(apt-cache policy qemu-system-arm | awk '/Candidate:/ {print $2}')"
+    log "apt-get install qemu-system-arm qemu-utils=$ver"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --allow-downgrades \
+      qemu-system-arm "qemu-utils=$ver" >/dev/null
+  fi
+  cargo_tool defmt-print "$DEFMT_PRINT_VERSION" defmt-print --locked
+}
 
 # ---- fuzzing ----
 setup_fuzz() { :; }
