@@ -9,8 +9,9 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
       `carbon-cache.py --nodaemon start` as a child, and once the pickle and line ports accept connections writes
       <workdir>/ports.json = {"pickle": P, "line": L, "query": Q, "pid": CARBON_PID, "harness_pid": PID}
       (atomically: a reader never sees half a file). Then runs until SIGTERM/SIGINT (or until its parent dies),
-      stops carbon and exits 0. Killing carbon's pid also ends the harness. carbon's own output goes to
-      <workdir>/carbon.out, its logs to <workdir>/storage/log/.
+      stops carbon and exits 0. Killing carbon's pid also ends the harness, and carbon gets SIGTERM if the
+      harness dies. In the foreground carbon logs to stdout: everything (console, creates, listener, errors
+      such as "File name too long") is in <workdir>/carbon.out.
   harness.py dump <workdir>
       Prints JSON {"metric.path": [[ts, value], ...], ...}: every point stored in every whisper file, from the
       finest archive (1 s), sorted by time. ts is the integer whisper stored; a non-finite value is written as
@@ -39,6 +40,7 @@ Carbon settings chosen for tests, and why:
 import json
 import math
 import os
+import re
 import signal
 import socket
 import struct
@@ -168,13 +170,14 @@ def tail(path, n=30):
         return "(no %s)\n" % path
 
 
+def read_from(path, offset):
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read().decode("utf-8", "replace")
+
+
 def log_tail(p):
-    out = "--- %s\n%s" % (p["out"], tail(p["out"]))
-    for name in ("console.log", "creates.log"):
-        path = os.path.join(p["log"], "carbon-cache-a", name)
-        if os.path.exists(path):
-            out += "--- %s\n%s" % (path, tail(path))
-    return out
+    return "--- %s\n%s" % (p["out"], tail(p["out"]))
 
 
 def start_carbon(p):
@@ -190,6 +193,7 @@ def start_carbon(p):
         if os.path.exists(pidfile):
             os.remove(pidfile)
         out = open(p["out"], "ab")
+        since = out.tell()  # this attempt's part of the log
         proc = subprocess.Popen(
             [sys.executable, carbon_cache, "--config=" + os.path.join(p["conf"], "carbon.conf"), "--nodaemon",
              "start"],
@@ -202,18 +206,29 @@ def start_carbon(p):
         )
         out.close()
         deadline = time.monotonic() + START_TIMEOUT
+        taken = False
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
+            exited = proc.poll() is not None
+            log = read_from(p["out"], since)
+            # carbon keeps running when one receiver cannot bind, and whoever holds that port may accept
+            # connections: only carbon's own "starting on PORT" line shows the port is carbon's.
+            if "Address already in use" in log or "Couldn't listen" in log:
+                taken = True
                 break
-            if accepts(pickle) and accepts(line):
+            if exited:
+                break
+            if all(re.search(r"starting on %d\b" % port, log) for port in (pickle, line, query)) \
+                    and accepts(pickle) and accepts(line):
                 return proc, {"pickle": pickle, "line": line, "query": query}
             time.sleep(0.05)
-        if proc.poll() is None:
+        if not taken and proc.poll() is None:
             stop(proc)
             die("carbon did not listen on 127.0.0.1:%d within %ds\n%s" % (pickle, START_TIMEOUT, log_tail(p)))
-        text = tail(p["out"], 200)
-        if "Address already in use" not in text and "Couldn't listen" not in text:
+        if not taken:
             die("carbon exited with status %s\n%s" % (proc.returncode, log_tail(p)))
+        stop(proc)
+        with open(p["out"], "a") as out:
+            out.write("harness: a port was taken, starting again with other ports\n")
         print("harness: a port was taken (attempt %d), picking others" % (attempt + 1), file=sys.stderr)
     die("could not find free ports in %d attempts" % ATTEMPTS)
 
