@@ -107,6 +107,11 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
                 },
             );
         }
+        if let Some(slot) = self.sink.extend_in_place(len) {
+            wire::fill_point(protocol, prefix, dp, slot);
+            self.points += 1;
+            return Ok(());
+        }
         let before = self.sink.len();
         let sink = &mut self.sink;
         if wire::write_point(protocol, prefix, dp, &mut |b: &[u8]| sink.try_extend(b)).is_err() {

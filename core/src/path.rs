@@ -1,8 +1,10 @@
 //! The path rules: what carbon can store as a directory tree of whisper files.
 //!
-//! One pass over the bytes with a 256-entry class table, so the common all-ASCII path costs a load and a
-//! compare per byte. Non-ASCII bytes fall back to decoding the character (for `ascii_only` and Unicode
-//! control characters).
+//! Checking is on every push, so it has a fast path: one branch-free pass over the bytes that only collects
+//! flags (a bad or non-ASCII byte seen, an empty or over-long component seen). Branching on each `.` costs a
+//! mispredicted branch per component, which measured slower than the rest of the encoder together. Only when
+//! a flag is set does a second, exact pass find what is wrong and where (and decode non-ASCII characters for
+//! `ascii_only` and Unicode control characters).
 
 use crate::{PathError, PathRules};
 
@@ -52,6 +54,49 @@ pub fn check_path(path: &str, rules: PathRules) -> Result<(), PathError> {
 }
 
 pub(crate) fn check(path: &str, rules: PathRules, last_is_leaf: bool) -> Result<(), PathError> {
+    let max_last = if last_is_leaf {
+        MAX_LAST_COMPONENT
+    } else {
+        MAX_COMPONENT
+    };
+    if quick_ok(path.as_bytes(), rules, max_last) {
+        Ok(())
+    } else {
+        exact(path, rules, max_last)
+    }
+}
+
+/// True when `bytes` is certainly a valid ASCII path; false means "look closer".
+///
+/// Written as straight loops of byte comparisons folded into one flag, which the compiler turns into SIMD
+/// code (16 or 32 bytes a step), with no branch on the data. A path no longer than the shortest component
+/// limit cannot hold an over-long component, so only empty components need looking for: a leading or
+/// trailing dot, or two dots in a row. Longer paths, and any path with a byte this pass does not like, go to
+/// the exact pass, which decides.
+#[inline]
+fn quick_ok(bytes: &[u8], rules: PathRules, max_last: usize) -> bool {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if bytes.len() > max_last || first == b'.' || last == b'.' {
+        return false;
+    }
+    let space = if rules.allow_spaces { 0 } else { b' ' };
+    let mut bad = 0u8;
+    for &b in bytes {
+        bad |= u8::from(b < 0x20)
+            | u8::from(b >= 0x7f)
+            | u8::from(b == b'/')
+            | u8::from(b == b'\\')
+            | u8::from(b == space);
+    }
+    for (&a, &b) in bytes.iter().zip(&bytes[1..]) {
+        bad |= u8::from(a == b'.') & u8::from(b == b'.');
+    }
+    bad == 0
+}
+
+fn exact(path: &str, rules: PathRules, max: usize) -> Result<(), PathError> {
     let bytes = path.as_bytes();
     if bytes.is_empty() {
         return Err(PathError::Empty);
@@ -88,11 +133,6 @@ pub(crate) fn check(path: &str, rules: PathRules, last_is_leaf: bool) -> Result<
         }
         i += 1;
     }
-    let max = if last_is_leaf {
-        MAX_LAST_COMPONENT
-    } else {
-        MAX_COMPONENT
-    };
     component(start, bytes.len(), max)
 }
 
@@ -108,5 +148,66 @@ fn component(start: usize, end: usize, max: usize) -> Result<(), PathError> {
         })
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rules() -> impl Strategy<Value = PathRules> {
+        (any::<bool>(), any::<bool>()).prop_map(|(allow_spaces, ascii_only)| PathRules {
+            allow_spaces,
+            ascii_only,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        /// The fast pass never accepts what the exact pass refuses.
+        #[test]
+        fn quick_pass_agrees_with_exact(
+            path in "[a.b/ \\\\\\x00\\x7f\\u{e9}\\u{85}]{0,40}|([a-z]{0,9}\\.){0,5}[a-z]{0,9}|[a-z]{240,260}(\\.[a-z]{245,260})?",
+            rules in rules(),
+            leaf in any::<bool>(),
+        ) {
+            let max = if leaf { MAX_LAST_COMPONENT } else { MAX_COMPONENT };
+            if quick_ok(path.as_bytes(), rules, max) {
+                prop_assert_eq!(exact(&path, rules, max), Ok(()));
+            }
+            prop_assert_eq!(check(&path, rules, leaf), exact(&path, rules, max));
+        }
+    }
+
+    #[test]
+    fn quick_pass_takes_ordinary_paths() {
+        for p in [
+            "servers.host042.cpu.core3.user",
+            "a",
+            "a.b",
+            "abcdefgh.ijklmnop",
+            "x.abcdefgh",
+        ] {
+            assert!(
+                quick_ok(p.as_bytes(), PathRules::default(), MAX_LAST_COMPONENT),
+                "{p}"
+            );
+        }
+        for p in [
+            "",
+            ".",
+            "a.",
+            ".a",
+            "abcdefg..x",
+            "abcdefgh.",
+            "abcdefg.",
+            "a b",
+        ] {
+            assert!(
+                !quick_ok(p.as_bytes(), PathRules::default(), MAX_LAST_COMPONENT),
+                "{p}"
+            );
+        }
     }
 }

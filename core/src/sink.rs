@@ -26,6 +26,13 @@ pub trait Sink {
     fn patch(&mut self, at: usize, bytes: &[u8]);
     /// Drops everything after the first `len` bytes.
     fn truncate(&mut self, len: usize);
+    /// Appends `n` bytes for the caller to fill in place, if this sink keeps its bytes in memory and has
+    /// room; `None` otherwise (the encoder then writes piece by piece with `try_extend`). Filling in place
+    /// lets the encoder write fixed-size fields with plain stores.
+    fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
+        let _ = n;
+        None
+    }
 }
 
 /// A sink that keeps its bytes, so a finished frame can be read back.
@@ -86,6 +93,13 @@ impl Sink for SliceSink<'_> {
     fn truncate(&mut self, len: usize) {
         self.len = self.len.min(len);
     }
+    #[inline]
+    fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
+        let start = self.len;
+        let slot = self.buf.get_mut(start..start.checked_add(n)?)?;
+        self.len = start + n;
+        Some(slot)
+    }
 }
 
 impl Storage for SliceSink<'_> {
@@ -138,6 +152,11 @@ impl<const N: usize> Sink for heapless::Vec<u8, N> {
     fn truncate(&mut self, len: usize) {
         heapless::Vec::truncate(self, len);
     }
+    fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
+        let start = self.as_slice().len();
+        self.resize_default(start.checked_add(n)?).ok()?;
+        Some(&mut self[start..])
+    }
 }
 
 impl<const N: usize> Storage for heapless::Vec<u8, N> {
@@ -165,6 +184,12 @@ impl Sink for alloc::vec::Vec<u8> {
     fn truncate(&mut self, len: usize) {
         alloc::vec::Vec::truncate(self, len);
     }
+    fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
+        let start = self.as_slice().len();
+        self.try_reserve(n).ok()?;
+        self.resize(start + n, 0);
+        Some(&mut self[start..])
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -189,6 +214,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn truncate(&mut self, len: usize) {
         (**self).truncate(len)
+    }
+    fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
+        (**self).extend_in_place(n)
     }
 }
 

@@ -40,10 +40,8 @@ pub const fn empty_frame_len(protocol: Protocol) -> usize {
 pub fn point_len(protocol: Protocol, prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
     match protocol {
         Protocol::V2 => {
-            let prefix_len = prefix.map_or(0, |p| p.len() + 1);
-            let ts = if v2_binint(dp).is_some() { 5 } else { 9 };
-            // X len path, ts, G value, TUPLE2 TUPLE2
-            5 + prefix_len + dp.path.len() + ts + 9 + 2
+            // X len, prefix and path, then timestamp, G value, TUPLE2 TUPLE2
+            5 + prefix.map_or(0, |p| p.len() + 1) + dp.path.len() + tail_len(dp)
         }
         Protocol::V0 => {
             let mut n = 0usize;
@@ -68,6 +66,65 @@ pub fn write_point<E>(
         Protocol::V2 => write_v2(prefix, dp, emit),
         Protocol::V0 => write_v0(prefix, dp, emit),
     }
+}
+
+/// Fills `slot`, exactly [`point_len`] bytes, with `dp` (which must be valid).
+#[inline]
+pub fn fill_point(protocol: Protocol, prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+    match protocol {
+        Protocol::V2 => fill_v2(prefix, dp, slot),
+        Protocol::V0 => {
+            let mut at = 0;
+            let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
+                if let Some(dst) = slot.get_mut(at..at + b.len()) {
+                    dst.copy_from_slice(b);
+                }
+                at += b.len();
+                Ok::<(), ()>(())
+            });
+        }
+    }
+}
+
+/// Protocol 2 with fixed-size fields written as plain stores; only the path is a variable-length copy.
+#[inline]
+fn fill_v2(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+    let (head, rest) = slot.split_at_mut(5);
+    let (text, tail) = rest.split_at_mut(rest.len() - tail_len(dp));
+    head[0] = BINUNICODE;
+    head[1..5].copy_from_slice(&(text.len() as u32).to_le_bytes());
+    let path = match prefix {
+        Some(p) => {
+            let (pre, path) = text.split_at_mut(p.len() + 1);
+            pre[..p.len()].copy_from_slice(p.as_bytes());
+            pre[p.len()] = b'.';
+            path
+        }
+        None => text,
+    };
+    path.copy_from_slice(dp.path.as_bytes());
+    let value = match v2_binint(dp) {
+        Some(t) => {
+            tail[0] = BININT;
+            tail[1..5].copy_from_slice(&t.to_le_bytes());
+            &mut tail[5..]
+        }
+        None => {
+            tail[0] = BINFLOAT;
+            tail[1..9].copy_from_slice(&dp.timestamp.to_be_bytes());
+            &mut tail[9..]
+        }
+    };
+    value[0] = BINFLOAT;
+    value[1..9].copy_from_slice(&dp.value.to_be_bytes());
+    value[9] = TUPLE2;
+    value[10] = TUPLE2;
+}
+
+/// Bytes after the path in protocol 2: timestamp, value, two TUPLE2.
+#[inline]
+fn tail_len(dp: &Datapoint<'_>) -> usize {
+    (if v2_binint(dp).is_some() { 5 } else { 9 }) + 9 + 2
 }
 
 /// BININT only for `0 <= ts < 2^31` whole seconds; go-carbon reads BININT as unsigned, CPython as signed.
