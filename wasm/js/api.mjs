@@ -1,0 +1,444 @@
+// The package's API over the raw wasm bindings.
+//
+// This file only moves data: it checks types, lays datapoints out in columns (paths joined into one string
+// with their lengths, timestamps and values in Float64Arrays), calls the wasm module once per batch, cuts
+// the returned buffer into frames by their length headers and turns recorded failures into TypeError or
+// RangeError. Every byte of every frame is written by the Rust core.
+//
+// It has no imports, so the same text serves browsers, Deno, Bun and workerd (ESM) and Node's `require`
+// (the build writes it out as pkg/api.cjs).
+
+/** carbon's PICKLE_RECEIVER_MAX_LENGTH: the largest payload carbon accepts. */
+export const CARBON_MAX_PAYLOAD = 1048576;
+/** carbon relay's MAX_DATAPOINTS_PER_MESSAGE. */
+export const CARBON_MAX_POINTS = 500;
+
+export function createApi(raw) {
+  const U32_MAX = 4294967295;
+  const hasWellFormed = typeof ''.isWellFormed === 'function';
+
+  // ---- options ----
+
+  function normalizeOptions(options) {
+    if (options === undefined || options === null) options = {};
+    if (typeof options !== 'object') throw new TypeError('options must be an object');
+    const {
+      protocol = 2,
+      prefix,
+      maxBytes = CARBON_MAX_PAYLOAD,
+      maxPoints = CARBON_MAX_POINTS,
+      allowSpaces = false,
+      asciiOnly = false,
+    } = options;
+    if (protocol !== 0 && protocol !== 2) throw new RangeError(`options.protocol must be 0 or 2, not ${String(protocol)}`);
+    if (prefix !== undefined && prefix !== null && typeof prefix !== 'string') {
+      throw new TypeError('options.prefix must be a string');
+    }
+    for (const [name, v] of [['maxBytes', maxBytes], ['maxPoints', maxPoints]]) {
+      if (!Number.isInteger(v) || v < 1 || v > U32_MAX) {
+        throw new RangeError(`options.${name} must be an integer from 1 to ${U32_MAX}, not ${String(v)}`);
+      }
+    }
+    if (typeof allowSpaces !== 'boolean') throw new TypeError('options.allowSpaces must be a boolean');
+    if (typeof asciiOnly !== 'boolean') throw new TypeError('options.asciiOnly must be a boolean');
+    return { protocol, prefix: prefix ?? undefined, maxBytes, maxPoints, allowSpaces, asciiOnly };
+  }
+
+  function rawArgs(o) {
+    return [o.protocol, o.prefix, o.maxBytes, o.maxPoints, o.allowSpaces, o.asciiOnly];
+  }
+
+  // Checked options are kept in wasm; a few recent ones are reused by encodeFrames.
+  const codecs = new Map();
+  function codecFor(options) {
+    const o = normalizeOptions(options);
+    const key = `${o.protocol}|${o.maxBytes}|${o.maxPoints}|${+o.allowSpaces}${+o.asciiOnly}|${o.prefix === undefined ? '' : '=' + o.prefix}`;
+    let codec = codecs.get(key);
+    if (codec === undefined) {
+      codec = raw.Codec.create(...rawArgs(o));
+      if (codec === undefined) throw failure({ options: o });
+      if (codecs.size >= 16) {
+        const [oldKey, old] = codecs.entries().next().value;
+        codecs.delete(oldKey);
+        old.free();
+      }
+      codecs.set(key, codec);
+    }
+    return codec;
+  }
+
+  // ---- failures ----
+
+  const FAILURE = raw.FailureCode;
+  const PATH = raw.PathFault;
+  const INPUT = raw.InputFault;
+
+  function pathFaultText(d) {
+    switch (d[0]) {
+      case PATH.Empty: return 'path is empty';
+      case PATH.InvalidChar: return `invalid character ${JSON.stringify(String.fromCodePoint(d[2]))} at byte ${d[1]}`;
+      case PATH.NonAscii: return `non-ASCII character at byte ${d[1]}`;
+      case PATH.EmptyComponent: return `empty path component at byte ${d[1]}`;
+      case PATH.ComponentTooLong: return `path component at byte ${d[1]} is ${d[2]} bytes long (at most ${d[3]})`;
+      default: return 'breaks the path rules';
+    }
+  }
+
+  function inputFaultText(d) {
+    switch (d[0]) {
+      case INPUT.ValuesForPaths: return `${d[1]} values for ${d[2]} paths`;
+      case INPUT.TimestampsForValues: return `${d[1]} timestamps for ${d[2]} values`;
+      case INPUT.IndicesForValues: return `${d[1]} indices for ${d[2]} values`;
+      case INPUT.UnknownIndex: return `index ${d[1]} is not a registered path`;
+      case INPUT.SplitCharacter: return 'path ends inside a character (a lone UTF-16 surrogate)';
+      default: return 'path lengths do not match the paths';
+    }
+  }
+
+  // Builds the error for the failure the last wasm call recorded.
+  // ctx: { options, pathAt(i), timestampAt(i), valueAt(i), frames, what }
+  function failure(ctx) {
+    const code = raw.lastFailureCode();
+    const index = raw.lastFailureIndex();
+    const d = raw.lastFailureDetail();
+    const has = index >= 0;
+    const path = has && ctx.pathAt ? ctx.pathAt(index) : undefined;
+    const what = ctx.what ?? 'datapoint';
+    const where = has ? `${what} ${index}${path !== undefined ? ` (path ${JSON.stringify(path)})` : ''}: ` : '';
+    let err;
+    switch (code) {
+      case FAILURE.InvalidPath:
+        err = new TypeError(`${where}invalid path: ${pathFaultText(d)}`);
+        err.code = 'ERR_CARBON_INVALID_PATH';
+        break;
+      case FAILURE.InvalidPrefix:
+        err = new TypeError(`invalid prefix ${JSON.stringify(ctx.options?.prefix)}: ${pathFaultText(d)}`);
+        err.code = 'ERR_CARBON_INVALID_PREFIX';
+        break;
+      case FAILURE.NonFiniteValue:
+        err = new RangeError(`${where}value${has && ctx.valueAt ? ` ${ctx.valueAt(index)}` : ''} is not a finite number`);
+        err.code = 'ERR_CARBON_VALUE';
+        break;
+      case FAILURE.NonFiniteTimestamp:
+      case FAILURE.TimestampOutOfRange:
+        err = new RangeError(`${where}timestamp${has && ctx.timestampAt ? ` ${ctx.timestampAt(index)}` : ''} is not a time in 0..2^32 seconds`);
+        err.code = 'ERR_CARBON_TIMESTAMP';
+        break;
+      case FAILURE.DatapointTooLarge:
+        err = new RangeError(`${where}datapoint needs ${d[0]} bytes but a frame has room for at most ${d[1]}`);
+        err.code = 'ERR_CARBON_TOO_LARGE';
+        break;
+      case FAILURE.InvalidOptions:
+        err = new RangeError('invalid options: maxPoints must be at least 1 and maxBytes must hold an empty frame');
+        err.code = 'ERR_CARBON_OPTIONS';
+        break;
+      case FAILURE.BadInput:
+        err = new RangeError(`${where}${inputFaultText(d)}`);
+        err.code = 'ERR_CARBON_INPUT';
+        break;
+      default:
+        err = new Error(`${where}refused by the encoder`);
+        err.code = 'ERR_CARBON';
+    }
+    if (has) {
+      err.index = index;
+      if (path !== undefined) err.path = path;
+    }
+    if (ctx.frames) err.frames = ctx.frames;
+    return err;
+  }
+
+  // ---- frames ----
+
+  /** Cuts a buffer of frames written back to back into one view per frame (no copy). */
+  function splitFrames(buf) {
+    const frames = [];
+    const n = buf.length;
+    let off = 0;
+    while (off + 4 <= n) {
+      const len = ((buf[off] << 24) >>> 0) + (buf[off + 1] << 16) + (buf[off + 2] << 8) + buf[off + 3] + 4;
+      frames.push(buf.subarray(off, off + len));
+      off += len;
+    }
+    return frames;
+  }
+
+  // ---- columns ----
+
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  function toTimestamp(t, i, now) {
+    if (t === undefined) return now();
+    if (typeof t === 'number') return t;
+    if (t instanceof Date) return t.getTime() / 1000;
+    throw new TypeError(`datapoint ${i}: timestamp must be a number of seconds, a Date or undefined`);
+  }
+
+  function checkWellFormed(joined, paths) {
+    if (!hasWellFormed || joined.isWellFormed()) return;
+    const i = paths.findIndex((p) => !p.isWellFormed());
+    if (i >= 0) {
+      const err = new TypeError(`datapoint ${i}: invalid path: it holds a lone UTF-16 surrogate`);
+      err.code = 'ERR_CARBON_INVALID_PATH';
+      err.index = i;
+      err.path = paths[i];
+      throw err;
+    }
+  }
+
+  function numbers(v, name) {
+    if (v instanceof Float64Array) return v;
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView) && typeof v[0] !== 'bigint') return Float64Array.from(v);
+    if (!Array.isArray(v)) throw new TypeError(`${name} must be a Float64Array or an array of numbers`);
+    const out = new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== 'number') throw new TypeError(`${name}[${i}] must be a number`);
+      out[i] = x;
+    }
+    return out;
+  }
+
+  // Timestamps for n datapoints: one number (or none: now) for all, or one each.
+  function timestampsOf(t, n) {
+    if (t === undefined) return new Float64Array([nowSeconds()]);
+    if (typeof t === 'number') return new Float64Array([t]);
+    if (t instanceof Date) return new Float64Array([t.getTime() / 1000]);
+    const ts = numbers(t, 'timestamps');
+    if (ts.length !== n) throw new RangeError(`${ts.length} timestamps for ${n} values`);
+    return ts;
+  }
+
+  // Any accepted form of datapoints as columns.
+  function columns(points) {
+    if (Array.isArray(points)) return rows(points);
+    if (points !== null && typeof points === 'object' && Array.isArray(points.paths)) return columnar(points);
+    throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+  }
+
+  function rows(points) {
+    const n = points.length;
+    const paths = new Array(n);
+    const lens = new Uint32Array(n);
+    const values = new Float64Array(n);
+    const timestamps = new Float64Array(n);
+    let now;
+    const nowOnce = () => (now ??= nowSeconds());
+    for (let i = 0; i < n; i++) {
+      const p = points[i];
+      if (p === null || typeof p !== 'object') throw new TypeError(`datapoint ${i} must be an object { path, value, timestamp }`);
+      const path = p.path;
+      if (typeof path !== 'string') throw new TypeError(`datapoint ${i}: path must be a string`);
+      const v = p.value;
+      if (typeof v !== 'number') throw new TypeError(`datapoint ${i} (path ${JSON.stringify(path)}): value must be a number`);
+      const t = p.timestamp;
+      paths[i] = path;
+      lens[i] = path.length;
+      values[i] = v;
+      timestamps[i] = typeof t === 'number' ? t : toTimestamp(t, i, nowOnce);
+    }
+    const joined = paths.join('');
+    checkWellFormed(joined, paths);
+    return { paths, joined, lens, values, timestamps };
+  }
+
+  function columnar({ paths, values, timestamps }) {
+    const n = paths.length;
+    const lens = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const path = paths[i];
+      if (typeof path !== 'string') throw new TypeError(`paths[${i}] must be a string`);
+      lens[i] = path.length;
+    }
+    const vals = numbers(values, 'values');
+    if (vals.length !== n) throw new RangeError(`${vals.length} values for ${n} paths`);
+    const joined = paths.join('');
+    checkWellFormed(joined, paths);
+    return { paths, joined, lens, values: vals, timestamps: timestampsOf(timestamps, n) };
+  }
+
+  function contextOf(cols, extra) {
+    return {
+      pathAt: (i) => cols.paths[i],
+      valueAt: (i) => cols.values[i],
+      timestampAt: (i) => (cols.timestamps.length === 1 ? cols.timestamps[0] : cols.timestamps[i]),
+      ...extra,
+    };
+  }
+
+  // ---- the API ----
+
+  /**
+   * Encodes datapoints into as many frames as the limits need.
+   * @returns {Uint8Array[]} frames (views into one buffer), each ready for a socket.
+   */
+  function encodeFrames(points, options) {
+    const codec = codecFor(options);
+    const cols = columns(points);
+    const bytes = codec.encode(cols.joined, cols.lens, cols.timestamps, cols.values);
+    const frames = splitFrames(bytes);
+    if (raw.lastFailureCode() !== FAILURE.None) throw failure(contextOf(cols, { frames, options }));
+    return frames;
+  }
+
+  /** Streams datapoints into frames: push them as they come, take full frames as they fill. */
+  class FrameEncoder {
+    #raw;
+    #options;
+
+    constructor(options) {
+      const o = normalizeOptions(options);
+      const stream = raw.Stream.create(...rawArgs(o));
+      if (stream === undefined) throw failure({ options: o });
+      this.#raw = stream;
+      this.#options = Object.freeze(o);
+    }
+
+    /** The options in force (defaults filled in). */
+    get options() {
+      return this.#options;
+    }
+
+    /** Datapoints in the open frame. */
+    get pendingPoints() {
+      return this.#raw.openPoints;
+    }
+
+    /** Bytes waiting: finished frames not yet returned plus the open frame. */
+    get pendingBytes() {
+      return this.#raw.readyBytes + this.#raw.openBytes;
+    }
+
+    #ready() {
+      return this.#raw.readyBytes > 0 ? splitFrames(this.#raw.take()) : [];
+    }
+
+    /**
+     * Adds one datapoint `{ path, value, timestamp }` (timestamp in seconds; now if left out).
+     * @returns {Uint8Array[]} the frames it finished (usually none).
+     */
+    push(point) {
+      if (point === null || typeof point !== 'object') throw new TypeError('datapoint must be an object { path, value, timestamp }');
+      const { path, value } = point;
+      if (typeof path !== 'string') throw new TypeError('datapoint: path must be a string');
+      if (typeof value !== 'number') throw new TypeError(`datapoint (path ${JSON.stringify(path)}): value must be a number`);
+      const t = point.timestamp;
+      const ts = typeof t === 'number' ? t : toTimestamp(t, 0, nowSeconds);
+      if (hasWellFormed && !path.isWellFormed()) checkWellFormed(path, [path]);
+      if (!this.#raw.push(path, ts, value)) {
+        const err = failure({ pathAt: () => path, valueAt: () => value, timestampAt: () => ts, options: this.#options });
+        delete err.index;
+        throw err;
+      }
+      return this.#ready();
+    }
+
+    /**
+     * Adds datapoints in any form `encodeFrames` takes. On a refused datapoint, those before it are kept
+     * (the error's `index` says how many) and nothing else changes.
+     * @returns {Uint8Array[]} the frames they finished.
+     */
+    pushMany(points) {
+      const cols = columns(points);
+      if (!this.#raw.pushMany(cols.joined, cols.lens, cols.timestamps, cols.values)) {
+        throw failure(contextOf(cols, { options: this.#options }));
+      }
+      return this.#ready();
+    }
+
+    /** Finishes the open frame. @returns {Uint8Array[]} every frame not yet returned. */
+    flush() {
+      return splitFrames(this.#raw.flush());
+    }
+
+    /** Frees the wasm memory now (otherwise it is freed when the encoder is garbage-collected). */
+    free() {
+      this.#raw.free();
+    }
+  }
+
+  /**
+   * Interned paths: register the paths once, then each flush passes only values (and timestamps).
+   */
+  class MetricSet {
+    #raw;
+    #paths;
+    #options;
+
+    constructor(paths, options) {
+      if (!Array.isArray(paths)) throw new TypeError('paths must be an array of strings');
+      const o = normalizeOptions(options);
+      const n = paths.length;
+      const lens = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        if (typeof paths[i] !== 'string') throw new TypeError(`paths[${i}] must be a string`);
+        lens[i] = paths[i].length;
+      }
+      const copy = Object.freeze(paths.slice());
+      const joined = copy.join('');
+      checkWellFormed(joined, copy);
+      const set = raw.MetricSet.create(joined, lens, ...rawArgs(o));
+      if (set === undefined) throw failure({ options: o, pathAt: (i) => copy[i], what: 'path' });
+      this.#raw = set;
+      this.#paths = copy;
+      this.#options = Object.freeze(o);
+    }
+
+    /** Number of registered paths. */
+    get size() {
+      return this.#paths.length;
+    }
+
+    /** The registered paths, in order. */
+    get paths() {
+      return this.#paths;
+    }
+
+    /** The options in force (defaults filled in). */
+    get options() {
+      return this.#options;
+    }
+
+    /**
+     * Encodes `values[i]` for path `i` (or for path `indices[i]`), at `timestamps` (one number for all, or
+     * one each; now if left out).
+     * @returns {Uint8Array[]} frames (views into one buffer).
+     */
+    encode(values, timestamps, indices) {
+      const vals = numbers(values, 'values');
+      const n = vals.length;
+      const ts = timestampsOf(timestamps, n);
+      let idx;
+      if (indices !== undefined && indices !== null) {
+        idx = indices instanceof Uint32Array ? indices : Uint32Array.from(numbers(indices, 'indices'));
+      }
+      const bytes = this.#raw.encode(ts, vals, idx);
+      const frames = splitFrames(bytes);
+      if (raw.lastFailureCode() !== FAILURE.None) {
+        const pathIndex = (i) => (idx ? idx[i] : i);
+        throw failure({
+          frames,
+          options: this.#options,
+          pathAt: (i) => this.#paths[pathIndex(i)],
+          valueAt: (i) => vals[i],
+          timestampAt: (i) => (ts.length === 1 ? ts[0] : ts[i]),
+        });
+      }
+      return frames;
+    }
+
+    /** Frees the wasm memory now (otherwise it is freed when the set is garbage-collected). */
+    free() {
+      this.#raw.free();
+    }
+  }
+
+  return Object.freeze({
+    encodeFrames,
+    splitFrames,
+    FrameEncoder,
+    MetricSet,
+    CARBON_MAX_PAYLOAD,
+    CARBON_MAX_POINTS,
+  });
+}

@@ -1,0 +1,10 @@
+// Deno: the wasm is read from the package's own directory and compiled synchronously.
+import { initSync } from '../pkg/web/carbon_pickle.js';
+import * as raw from '../pkg/web/carbon_pickle.js';
+import { createApi } from './api.mjs';
+
+initSync({ module: Deno.readFileSync(new URL('../pkg/web/carbon_pickle_bg.wasm', import.meta.url)) });
+const api = createApi(raw);
+
+export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS } = api;
+export default api;

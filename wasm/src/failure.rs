@@ -1,0 +1,200 @@
+//! Why the last call refused something, kept for the JavaScript side to read.
+//!
+//! wasm-bindgen would turn a Rust error into a plain `Error` with only a message; the package throws
+//! `TypeError` or `RangeError` carrying the datapoint's index, its path and the frames encoded before it. So
+//! calls return their partial output and record the failure here (wasm is single-threaded: one slot is
+//! enough). The failure is kept as numbers, and JavaScript words the message: formatting text in Rust would
+//! pull `core::fmt`'s Unicode tables into the `.wasm` and double its size.
+
+use alloc::vec::Vec;
+
+use carbon_pickle::{Error, PathError};
+use wasm_bindgen::prelude::*;
+
+/// What kind of failure the last call recorded (`None` when it succeeded).
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureCode {
+    /// The last call succeeded.
+    None = 0,
+    /// A path breaks the path rules. Detail: `[PathFault, at, char or len, max]`.
+    InvalidPath = 1,
+    /// The prefix breaks the path rules. Detail as for `InvalidPath`.
+    InvalidPrefix = 2,
+    /// A value is NaN or infinite.
+    NonFiniteValue = 3,
+    /// A timestamp is NaN or infinite.
+    NonFiniteTimestamp = 4,
+    /// A timestamp is outside `0..2^32`.
+    TimestampOutOfRange = 5,
+    /// A datapoint is larger than any frame under the limits. Detail: `[len, max]`.
+    DatapointTooLarge = 6,
+    /// `maxBytes`, `maxPoints` or `protocol` is unusable.
+    InvalidOptions = 7,
+    /// The columns do not fit together. Detail: `[InputFault, a, b]`.
+    BadInput = 8,
+    /// A refusal this version does not know how to describe.
+    Other = 9,
+}
+
+/// Which path rule was broken (first detail number of `InvalidPath` and `InvalidPrefix`).
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathFault {
+    /// Empty path.
+    Empty = 0,
+    /// Character not allowed. Detail: `[_, at, char code point]`.
+    InvalidChar = 1,
+    /// Non-ASCII character under `asciiOnly`. Detail: `[_, at]`.
+    NonAscii = 2,
+    /// Empty component. Detail: `[_, at]`.
+    EmptyComponent = 3,
+    /// Component too long. Detail: `[_, at, len, max]`.
+    ComponentTooLong = 4,
+    /// A path rule this version does not know.
+    Other = 5,
+}
+
+/// How the columns failed to fit (first detail number of `BadInput`).
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFault {
+    /// `[_, values, paths]`: counts differ.
+    ValuesForPaths = 0,
+    /// `[_, timestamps, values]`: counts differ.
+    TimestampsForValues = 1,
+    /// `[_, indices, values]`: counts differ.
+    IndicesForValues = 2,
+    /// `[_, index]`: not a registered path.
+    UnknownIndex = 3,
+    /// A path's length ends inside a character (a lone surrogate joined to its neighbour).
+    SplitCharacter = 4,
+    /// The path lengths do not cover the text.
+    LengthsMismatch = 5,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Failure {
+    pub code: FailureCode,
+    /// Index of the datapoint (or path) refused, or -1 when not about one.
+    pub index: f64,
+    pub detail: [f64; 4],
+}
+
+fn path_detail(e: PathError) -> [f64; 4] {
+    match e {
+        PathError::Empty => [PathFault::Empty as u8 as f64, 0.0, 0.0, 0.0],
+        PathError::InvalidChar { at, ch } => [
+            PathFault::InvalidChar as u8 as f64,
+            at as f64,
+            ch as u32 as f64,
+            0.0,
+        ],
+        PathError::NonAscii { at } => [PathFault::NonAscii as u8 as f64, at as f64, 0.0, 0.0],
+        PathError::EmptyComponent { at } => {
+            [PathFault::EmptyComponent as u8 as f64, at as f64, 0.0, 0.0]
+        }
+        PathError::ComponentTooLong { at, len, max } => [
+            PathFault::ComponentTooLong as u8 as f64,
+            at as f64,
+            len as f64,
+            max as f64,
+        ],
+        _ => [PathFault::Other as u8 as f64, 0.0, 0.0, 0.0],
+    }
+}
+
+impl Failure {
+    /// The core refused datapoint `index`.
+    pub fn at(index: usize, error: Error) -> Self {
+        let (code, detail) = match error {
+            Error::InvalidPath(e) => (FailureCode::InvalidPath, path_detail(e)),
+            Error::InvalidPrefix(e) => (FailureCode::InvalidPrefix, path_detail(e)),
+            Error::NonFiniteValue => (FailureCode::NonFiniteValue, [0.0; 4]),
+            Error::NonFiniteTimestamp => (FailureCode::NonFiniteTimestamp, [0.0; 4]),
+            Error::TimestampOutOfRange => (FailureCode::TimestampOutOfRange, [0.0; 4]),
+            Error::DatapointTooLarge { len, max } => (
+                FailureCode::DatapointTooLarge,
+                [len as f64, max as f64, 0.0, 0.0],
+            ),
+            Error::InvalidLimits => (FailureCode::InvalidOptions, [0.0; 4]),
+            _ => (FailureCode::Other, [0.0; 4]),
+        };
+        let index = match code {
+            FailureCode::InvalidOptions | FailureCode::InvalidPrefix => -1.0,
+            _ => index as f64,
+        };
+        Failure {
+            code,
+            index,
+            detail,
+        }
+    }
+
+    /// The options (or the prefix) were refused.
+    pub fn options(error: Error) -> Self {
+        Failure {
+            index: -1.0,
+            ..Failure::at(0, error)
+        }
+    }
+
+    /// A state the module never reaches (kept as a failure rather than a panic).
+    pub fn internal() -> Self {
+        Failure {
+            code: FailureCode::Other,
+            index: -1.0,
+            detail: [0.0; 4],
+        }
+    }
+
+    /// The columns do not fit together.
+    pub fn bad_input(index: Option<usize>, fault: InputFault, a: usize, b: usize) -> Self {
+        Failure {
+            code: FailureCode::BadInput,
+            index: index.map_or(-1.0, |i| i as f64),
+            detail: [fault as u8 as f64, a as f64, b as f64, 0.0],
+        }
+    }
+}
+
+fn last() -> Option<Failure> {
+    crate::global::with(|s| s.last)
+}
+
+/// Records the outcome of a call (`None`: success).
+pub(crate) fn record(outcome: Option<Failure>) {
+    crate::global::with(|s| s.last = outcome);
+}
+
+/// Records the outcome and passes the success on.
+pub(crate) fn record_result<T>(r: Result<T, Failure>) -> Option<T> {
+    match r {
+        Ok(t) => {
+            record(None);
+            Some(t)
+        }
+        Err(f) => {
+            record(Some(f));
+            None
+        }
+    }
+}
+
+/// The kind of failure of the last call, [`FailureCode::None`] after a success.
+#[wasm_bindgen(js_name = lastFailureCode)]
+pub fn last_failure_code() -> FailureCode {
+    last().map_or(FailureCode::None, |f| f.code)
+}
+
+/// Index of the datapoint or path the last call refused, or -1.
+#[wasm_bindgen(js_name = lastFailureIndex)]
+pub fn last_failure_index() -> f64 {
+    last().map_or(-1.0, |f| f.index)
+}
+
+/// The numbers that describe the last failure (see [`FailureCode`]); four zeros after a success.
+#[wasm_bindgen(js_name = lastFailureDetail)]
+pub fn last_failure_detail() -> Vec<f64> {
+    last().map_or([0.0; 4], |f| f.detail).to_vec()
+}

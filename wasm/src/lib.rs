@@ -1,0 +1,50 @@
+//! The wasm half of the npm package `carbon-pickle`.
+//!
+//! JavaScript hands this module columns of plain data (one string of concatenated paths with their lengths,
+//! typed arrays of timestamps and values) and gets back one byte buffer holding every finished frame back to
+//! back. Every byte of every frame is written by the Rust core (`carbon_pickle::FrameEncoder`); the package's
+//! JavaScript only moves data across the boundary, cuts the buffer into frames by their length headers and
+//! turns failures into `TypeError`/`RangeError`.
+//!
+//! Why columns and one buffer: a call across the JS/wasm boundary and every string conversion cost more than
+//! encoding a datapoint, so the API is shaped to cross once per batch, not once per datapoint. Interned paths
+//! ([`MetricSet`]) go further: the paths cross once, and each flush moves only numbers.
+//!
+//! Failures do not throw across the boundary: a call that refuses a datapoint returns what it encoded before
+//! it and leaves the reason in [`last_failure_code`], [`last_failure_index`] and [`last_failure_detail`],
+//! so the JavaScript side can throw an error that carries the frames already made.
+
+#![cfg_attr(all(target_arch = "wasm32", not(test)), no_std)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod codec;
+mod failure;
+mod framer;
+mod global;
+mod input;
+mod metric_set;
+mod options;
+mod spool;
+mod stream;
+
+pub use codec::Codec;
+pub use failure::{
+    last_failure_code, last_failure_detail, last_failure_index, FailureCode, InputFault, PathFault,
+};
+pub use metric_set::MetricSet;
+pub use stream::Stream;
+
+/// The allocator: talc is smaller and faster than the default dlmalloc in wasm.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// Without `std` there is no panic machinery to format messages (which would pull `core::fmt` into the
+/// module): a panic, which the code avoids by construction, traps.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}

@@ -1,0 +1,60 @@
+//! Frame options from JavaScript's plain values, with the prefix kept for the encoder's lifetime.
+//!
+//! The core's `Options` borrows its prefix. A wasm object cannot hold a borrow of its own field, so each
+//! distinct prefix is stored once for the life of the module (interned): memory grows with the number of
+//! different prefixes used, not with the number of encoders made.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+
+use carbon_pickle::{Options, PathRules, Protocol};
+
+use crate::failure::{Failure, FailureCode};
+
+fn intern(prefix: &str) -> &'static str {
+    crate::global::with(|state| {
+        if let Some(&s) = state.prefixes.iter().find(|&&s| s == prefix) {
+            return s;
+        }
+        let s: &'static str = Box::leak(prefix.into());
+        state.prefixes.push(s);
+        s
+    })
+}
+
+/// Builds and checks options. `protocol` is 0 or 2; limits as in the core.
+pub(crate) fn build(
+    protocol: u8,
+    prefix: Option<String>,
+    max_bytes: u32,
+    max_points: u32,
+    allow_spaces: bool,
+    ascii_only: bool,
+) -> Result<Options<'static>, Failure> {
+    let protocol = match protocol {
+        0 => Protocol::V0,
+        2 => Protocol::V2,
+        _ => {
+            return Err(Failure {
+                code: FailureCode::InvalidOptions,
+                index: -1.0,
+                detail: [0.0; 4],
+            })
+        }
+    };
+    let mut opts = Options::new()
+        .with_protocol(protocol)
+        .with_max_bytes(max_bytes as usize)
+        .with_max_points(max_points as usize)
+        .with_path_rules(PathRules {
+            allow_spaces,
+            ascii_only,
+        });
+    if let Some(p) = prefix.as_deref() {
+        // Check before interning, so that refused prefixes take no memory.
+        opts.with_prefix(p).validate().map_err(Failure::options)?;
+        opts = opts.with_prefix(intern(p));
+    }
+    opts.validate().map_err(Failure::options)?;
+    Ok(opts)
+}
