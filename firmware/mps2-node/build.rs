@@ -1,0 +1,92 @@
+//! Build-time configuration of the node: the board from the target, network settings and the run from
+//! environment variables (all optional; the defaults suit QEMU's user networking):
+//!
+//! | variable            | default                  | meaning                                              |
+//! |---------------------|--------------------------|------------------------------------------------------|
+//! | `NODE_IP`           | `10.0.2.15/24`           | the node's address and prefix length                 |
+//! | `NODE_GATEWAY`      | `10.0.2.2`               | default route                                        |
+//! | `NODE_MAC`          | `02:00:00:00:00:01`      | Ethernet address (locally administered)              |
+//! | `NODE_CARBON`       | `10.0.2.100:2004`        | carbon's pickle receiver (QEMU forwards it)          |
+//! | `NODE_PREFIX`       | `sensors.<board>`        | metric path prefix                                   |
+//! | `NODE_INTERVAL_S`   | `1`                      | seconds between samples                              |
+//! | `NODE_INTERVALS`    | `5`                      | samples before the node flushes and exits            |
+//!
+//! Everything is parsed and checked here, so a bad setting fails the build, not the device.
+
+use std::env;
+use std::fs;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::PathBuf;
+
+fn setting(name: &str, default: &str) -> String {
+    println!("cargo:rerun-if-env-changed={name}");
+    env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+fn fail(name: &str, value: &str, why: &str) -> ! {
+    panic!("{name}={value:?}: {why}")
+}
+
+fn main() {
+    let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
+    fs::write(out.join("memory.x"), include_bytes!("memory.x")).unwrap();
+    println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rerun-if-changed=memory.x");
+    // The linker map, for the footprint report (tests/footprint.py).
+    println!("cargo:rustc-link-arg-bins=-Map={}", out.join("mps2-node.map").display());
+
+    let target = env::var("TARGET").unwrap();
+    let board = match target.as_str() {
+        "thumbv7em-none-eabihf" => "mps2-an386",
+        "thumbv7m-none-eabi" => "mps2-an385",
+        other => panic!(
+            "mps2-node runs on thumbv7em-none-eabihf (MPS2 AN386) or thumbv7m-none-eabi (AN385), not {other}; \
+             use `cargo an386` / `cargo an385`"
+        ),
+    };
+
+    let ip = setting("NODE_IP", "10.0.2.15/24");
+    let (addr, len) = ip.split_once('/').unwrap_or_else(|| fail("NODE_IP", &ip, "want a.b.c.d/len"));
+    let addr: Ipv4Addr = addr.parse().unwrap_or_else(|_| fail("NODE_IP", &ip, "bad address"));
+    let len: u8 = len.parse().ok().filter(|l| (1..=32).contains(l)).unwrap_or_else(|| fail("NODE_IP", &ip, "bad prefix length"));
+
+    let gw = setting("NODE_GATEWAY", "10.0.2.2");
+    let gw: Ipv4Addr = gw.parse().unwrap_or_else(|_| fail("NODE_GATEWAY", &gw, "bad address"));
+
+    let mac = setting("NODE_MAC", "02:00:00:00:00:01");
+    let octets: Vec<u8> = mac.split(':').map(|o| u8::from_str_radix(o, 16)).collect::<Result<_, _>>().unwrap_or_else(|_| fail("NODE_MAC", &mac, "want six hex octets"));
+    if octets.len() != 6 || octets[0] & 1 != 0 {
+        fail("NODE_MAC", &mac, "want six hex octets of a unicast address");
+    }
+
+    let carbon = setting("NODE_CARBON", "10.0.2.100:2004");
+    let carbon: SocketAddrV4 = carbon.parse().unwrap_or_else(|_| fail("NODE_CARBON", &carbon, "want a.b.c.d:port"));
+
+    let prefix = setting("NODE_PREFIX", &format!("sensors.{board}"));
+    if prefix.is_empty() || prefix.split('.').any(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))) {
+        fail("NODE_PREFIX", &prefix, "want dot-separated components of [A-Za-z0-9_-]");
+    }
+
+    let interval = setting("NODE_INTERVAL_S", "1");
+    let interval: u32 = interval.parse().ok().filter(|&s| (1..=3600).contains(&s)).unwrap_or_else(|| fail("NODE_INTERVAL_S", &interval, "want 1..=3600"));
+    let intervals = setting("NODE_INTERVALS", "5");
+    let intervals: u32 = intervals.parse().ok().filter(|&n| n >= 1).unwrap_or_else(|| fail("NODE_INTERVALS", &intervals, "want at least 1"));
+
+    let config = format!(
+        "/// The board, from the target.\npub const BOARD: &str = {board:?};\n\
+         /// The node's IPv4 address.\npub const IP: [u8; 4] = {ip:?};\n\
+         /// Its prefix length.\npub const PREFIX_LEN: u8 = {len};\n\
+         /// Default gateway.\npub const GATEWAY: [u8; 4] = {gw:?};\n\
+         /// Ethernet address.\npub const MAC: [u8; 6] = {octets:?};\n\
+         /// Carbon's pickle receiver.\npub const CARBON_IP: [u8; 4] = {cip:?};\n\
+         /// Its port.\npub const CARBON_PORT: u16 = {cport};\n\
+         /// Metric path prefix.\npub const PREFIX: &str = {prefix:?};\n\
+         /// Seconds between samples.\npub const INTERVAL_S: u32 = {interval};\n\
+         /// Samples before the node exits.\npub const INTERVALS: u32 = {intervals};\n",
+        ip = addr.octets(),
+        gw = gw.octets(),
+        cip = carbon.ip().octets(),
+        cport = carbon.port(),
+    );
+    fs::write(out.join("config.rs"), config).unwrap();
+}

@@ -1,0 +1,197 @@
+//! A sensor node on QEMU's MPS2 AN386 (Cortex-M4F) or AN385 (Cortex-M3) board.
+//!
+//! Every interval it samples its "sensors" (a deterministic simulated temperature/humidity series, plus its
+//! uptime, the sender's queue depth and reconnect count), queues them in a [`carbon_sender::Sender`] and
+//! keeps the network going until they are delivered to carbon over TCP (smoltcp on the board's LAN9118).
+//! After the configured number of intervals it flushes, reports its counters and stack use over defmt,
+//! and exits through semihosting: status 0 only if every datapoint was delivered.
+//!
+//! Board specifics live in [`board`]; the network stack in [`net`]; settings come from the build
+//! (`build.rs`).
+#![no_std]
+#![no_main]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod board;
+mod clock;
+mod net;
+mod stack_probe;
+
+use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+
+use carbon_pickle::Options;
+use carbon_sender::{Backoff, Config, Sender, Stats};
+use cortex_m_rt::{entry, exception, ExceptionFrame};
+use defmt_semihosting as _;
+use panic_probe as _;
+use sensor_node::{readings, Live};
+
+use crate::stack_probe::StackProbe;
+
+/// Build-time configuration (see build.rs).
+mod config {
+    include!(concat!(env!("OUT_DIR"), "/config.rs"));
+}
+
+/// Datapoints the node can hold while carbon is unreachable: a dozen intervals of five readings.
+const QUEUE: usize = 64;
+/// At most two intervals per frame, so a backlog goes out as several frames.
+const MAX_POINTS: usize = 10;
+/// How long the node keeps trying to deliver after its last sample.
+const FLUSH_TIMEOUT_MS: u32 = 30_000;
+
+type NodeSender = Sender<'static, net::Stack, &'static str, QUEUE>;
+
+defmt::timestamp!("{=u32:ms}", clock::now_ms());
+
+fn sender_config() -> Config<'static> {
+    let [a, b, c, d] = config::CARBON_IP;
+    let remote = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(a, b, c, d), config::CARBON_PORT));
+    Config::new(remote)
+        .with_options(Options::new().with_prefix(config::PREFIX).with_max_points(MAX_POINTS))
+        .with_connect_timeout_ms(3_000)
+        .with_confirm_ms(500)
+        .with_backoff(Backoff::new(250, 2_000))
+}
+
+/// Keeps the network and the sender going until `done` says stop; sleeps between SysTicks.
+fn run_until(
+    stack: &mut net::Stack,
+    sender: &mut NodeSender,
+    probe: &mut StackProbe,
+    mut done: impl FnMut(&NodeSender, u32) -> bool,
+) {
+    loop {
+        let now = clock::now_ms();
+        if done(sender, now) {
+            return;
+        }
+        stack.poll();
+        probe.measure(|| sender.poll(stack, u64::from(now)));
+        stack.poll();
+        cortex_m::asm::wfi();
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let mut probe = StackProbe::new();
+    let cp = cortex_m::Peripherals::take().unwrap();
+    clock::start(cp.SYST, board::SYSCLK_HZ);
+
+    let [a, b, c, d] = config::IP;
+    let [g1, g2, g3, g4] = config::GATEWAY;
+    defmt::info!(
+        "{} sensor node: {}.{}.{}.{}/{} via {}.{}.{}.{}, carbon at {}, {} samples every {} s",
+        config::BOARD,
+        a,
+        b,
+        c,
+        d,
+        config::PREFIX_LEN,
+        g1,
+        g2,
+        g3,
+        g4,
+        sender_config().remote,
+        config::INTERVALS,
+        config::INTERVAL_S
+    );
+    let epoch = board::host_epoch();
+    defmt::info!("boot time {} (host clock)", epoch);
+
+    let settings = net::Settings {
+        mac: config::MAC,
+        ip: config::IP,
+        prefix_len: config::PREFIX_LEN,
+        gateway: config::GATEWAY,
+    };
+    let (mut stack, id) = match net::up(&settings) {
+        Ok(up) => up,
+        Err(e) => {
+            defmt::error!("no Ethernet controller: {}", e);
+            board::exit(false);
+        }
+    };
+    defmt::info!("LAN9118 id {=u32:#x}, MAC {=[u8]:02x}", id, config::MAC[..]);
+
+    let mut sender: NodeSender = match Sender::new(sender_config()) {
+        Ok(s) => s,
+        Err(e) => {
+            defmt::error!("bad sender configuration: {}", e);
+            board::exit(false);
+        }
+    };
+    defmt::info!(
+        "sender: queue of {} datapoints, prefix {=str}, {} bytes of RAM",
+        sender.capacity(),
+        config::PREFIX,
+        core::mem::size_of::<NodeSender>()
+    );
+
+    let interval_ms = config::INTERVAL_S * 1_000;
+    for i in 0..config::INTERVALS {
+        let due = i * interval_ms;
+        run_until(&mut stack, &mut sender, &mut probe, |_, now| now >= due);
+        let stats = sender.stats();
+        let live = Live {
+            uptime_ms: clock::now_ms(),
+            queue_depth: stats.queued as u32,
+            reconnects: stats.failures,
+        };
+        let timestamp = sensor_node::timestamp(epoch, i, config::INTERVAL_S);
+        let r = readings(i, live);
+        for (metric, value) in r {
+            // A full queue drops and counts the datapoint; the exit status reports it.
+            let _ = sender.push(metric, timestamp, value);
+        }
+        defmt::info!(
+            "sample {}: temperature {} C, humidity {} %, uptime {} ms, queue depth {}, reconnects {}",
+            i,
+            r[0].1,
+            r[1].1,
+            live.uptime_ms,
+            live.queue_depth,
+            live.reconnects
+        );
+        let next = due + interval_ms;
+        run_until(&mut stack, &mut sender, &mut probe, |s, now| s.is_flushed() || now >= next);
+    }
+
+    let deadline = clock::now_ms() + FLUSH_TIMEOUT_MS;
+    run_until(&mut stack, &mut sender, &mut probe, |s, now| s.is_flushed() || now >= deadline);
+    sender.close(&mut stack);
+    let linger = clock::now_ms() + 200;
+    run_until(&mut stack, &mut sender, &mut probe, |_, now| now >= linger);
+
+    let stats: Stats = sender.stats();
+    defmt::info!(
+        "delivered {} of {} datapoints in {} frames ({} bytes); {} connections, {} failures, {} sent again, {} dropped",
+        stats.delivered,
+        stats.accepted,
+        stats.frames,
+        stats.bytes,
+        stats.connects,
+        stats.failures,
+        stats.resent,
+        stats.dropped
+    );
+    defmt::info!(
+        "stack high-water: sender {} bytes, whole program {} bytes",
+        probe.deepest_call(),
+        probe.high_water()
+    );
+    let ok = sender.is_flushed() && stats.dropped == 0 && stats.rejected == 0 && stats.delivered == stats.accepted;
+    if ok {
+        defmt::info!("all datapoints delivered");
+    } else {
+        defmt::error!("datapoints missing");
+    }
+    board::exit(ok)
+}
+
+#[exception]
+unsafe fn HardFault(_frame: &ExceptionFrame) -> ! {
+    // panic-probe ends a panic here too: make it QEMU's exit status.
+    board::exit(false)
+}

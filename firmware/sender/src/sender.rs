@@ -1,0 +1,555 @@
+//! The sender: a queue, one TCP connection, and the rules for when a datapoint counts as delivered.
+//!
+//! Carbon never answers on a pickle connection; the only signal it gives is closing the connection. So the
+//! sender keeps every datapoint in its queue until the connection it was written on has stayed open for
+//! `confirm_ms` after the frame was completely written. A connection found closed before that sends the
+//! datapoints again on the next connection. A frame cut in the middle is never stored by carbon (the length
+//! header promises more bytes), so re-sending it whole duplicates nothing; complete frames written less
+//! than `confirm_ms` before the connection broke may arrive twice. Carbon stores a datapoint by path and
+//! timestamp, so such a duplicate rewrites the same value in the same slot.
+//!
+//! Everything is non-blocking: [`Sender::poll`] does what can be done now and returns, so it fits a
+//! super-loop next to the network stack's own poll.
+
+use core::fmt;
+use core::net::SocketAddr;
+
+use carbon_pickle::{frame_len, write_frame, Counter, Error, FrameEncoder, Options, StreamError};
+use embedded_nal::{nb, TcpClientStack, TcpError, TcpErrorKind};
+
+use crate::backoff::Backoff;
+use crate::queue::{Queue, Sample};
+use crate::writer::{SocketWriter, WriteError};
+
+/// How the sender talks to the receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config<'p> {
+    /// The receiver's pickle port (carbon: 2004).
+    pub remote: SocketAddr,
+    /// Frame options: protocol, prefix, and the limits that decide how many datapoints go in one frame.
+    pub options: Options<'p>,
+    /// Give up on a connection attempt after this long.
+    pub connect_timeout_ms: u32,
+    /// A connection must stay open this long after a frame was written for its datapoints to count as
+    /// delivered. 0 releases them as soon as the frame is written.
+    pub confirm_ms: u32,
+    /// Give up on a connection when a frame makes no progress for this long.
+    pub stall_timeout_ms: u32,
+    /// Delays between connection attempts.
+    pub backoff: Backoff,
+}
+
+impl<'p> Config<'p> {
+    /// Defaults: protocol 2 with carbon's limits, connect timeout 5 s, confirmation after 500 ms, stall
+    /// timeout 10 s, back-off from 250 ms doubling to 8 s.
+    ///
+    /// ```
+    /// use carbon_sender::{Backoff, Config};
+    /// use core::net::{Ipv4Addr, SocketAddr};
+    /// let config = Config::new(SocketAddr::from((Ipv4Addr::new(10, 0, 2, 100), 2004)))
+    ///     .with_confirm_ms(200)
+    ///     .with_backoff(Backoff::new(100, 2_000));
+    /// assert_eq!(config.connect_timeout_ms, 5_000);
+    /// assert_eq!(config.backoff.max_ms(), 2_000);
+    /// ```
+    pub const fn new(remote: SocketAddr) -> Self {
+        Config {
+            remote,
+            options: Options::new(),
+            connect_timeout_ms: 5_000,
+            confirm_ms: 500,
+            stall_timeout_ms: 10_000,
+            backoff: Backoff::new(250, 8_000),
+        }
+    }
+    /// Sets the frame options.
+    pub const fn with_options(mut self, options: Options<'p>) -> Self {
+        self.options = options;
+        self
+    }
+    /// Sets the connect timeout.
+    pub const fn with_connect_timeout_ms(mut self, ms: u32) -> Self {
+        self.connect_timeout_ms = ms;
+        self
+    }
+    /// Sets how long a connection must stay open after a frame for its datapoints to count as delivered.
+    pub const fn with_confirm_ms(mut self, ms: u32) -> Self {
+        self.confirm_ms = ms;
+        self
+    }
+    /// Sets the stall timeout.
+    pub const fn with_stall_timeout_ms(mut self, ms: u32) -> Self {
+        self.stall_timeout_ms = ms;
+        self
+    }
+    /// Sets the reconnect back-off.
+    pub const fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+}
+
+/// Why [`Sender::push`] did not take a datapoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum PushError {
+    /// The queue is full; the datapoint was dropped and counted in [`Stats::dropped`].
+    QueueFull,
+    /// The datapoint can never be sent (bad path, non-finite value, too large for a frame); counted in
+    /// [`Stats::rejected`].
+    Invalid(Error),
+}
+
+impl fmt::Display for PushError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PushError::QueueFull => f.write_str("queue full, datapoint dropped"),
+            PushError::Invalid(e) => write!(f, "invalid datapoint: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for PushError {}
+
+/// Why a connection (or an attempt) was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Failure {
+    /// The stack had no socket to give.
+    Socket,
+    /// The connection attempt failed (refused, unreachable).
+    Connect,
+    /// The connection attempt took longer than `connect_timeout_ms`.
+    ConnectTimeout,
+    /// The receiver closed the connection.
+    PeerClosed,
+    /// Reading the connection failed for another reason.
+    Receive,
+    /// Writing failed.
+    Send,
+    /// A frame made no progress for `stall_timeout_ms`.
+    Stalled,
+}
+
+/// Where the connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LinkState {
+    /// No connection and nothing to send.
+    Idle,
+    /// Waiting after a failure; the next attempt is at `until_ms`.
+    BackingOff {
+        /// When the next attempt may start.
+        until_ms: u64,
+    },
+    /// A connection attempt is under way.
+    Connecting,
+    /// Connected.
+    Connected,
+}
+
+/// Counters since the sender was made (they wrap at `u32::MAX`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Stats {
+    /// Datapoints in the queue now (unconfirmed ones included).
+    pub queued: usize,
+    /// Datapoints written on the current connection, waiting for confirmation.
+    pub unconfirmed: usize,
+    /// Datapoints taken by [`Sender::push`].
+    pub accepted: u32,
+    /// Datapoints confirmed delivered (they left the queue).
+    pub delivered: u32,
+    /// Frames completely written.
+    pub frames: u32,
+    /// Bytes of completely written frames, headers included.
+    pub bytes: u32,
+    /// Datapoints written on a connection that broke before confirming them: they are sent again.
+    pub resent: u32,
+    /// Datapoints refused because the queue was full.
+    pub dropped: u32,
+    /// Datapoints refused because they can never be sent.
+    pub rejected: u32,
+    /// Connections established.
+    pub connects: u32,
+    /// Connection attempts and connections that failed.
+    pub failures: u32,
+}
+
+/// The frame being written: its size, and how much of it is out.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    points: usize,
+    len: usize,
+    sent: usize,
+    progress_at: u64,
+}
+
+struct Conn<T> {
+    socket: T,
+    frame: Option<Frame>,
+    confirm_at: Option<u64>,
+}
+
+enum Link<T> {
+    Idle,
+    Waiting { until: u64 },
+    Connecting { socket: T, deadline: u64 },
+    Up(Conn<T>),
+}
+
+enum Step {
+    Done,
+    Blocked { moved: bool },
+    Broken,
+    Refused,
+}
+
+/// Sends queued datapoints to a carbon pickle receiver over any embedded-nal TCP stack.
+///
+/// `P` is the path type stored in the queue (`&'static str`, `heapless::String<N>`, ...); `N` is the queue
+/// bound. No heap: everything lives inside the sender.
+///
+/// ```
+/// use carbon_sender::{Config, Sender};
+/// use core::net::{Ipv4Addr, SocketAddr};
+/// # fn demo<S: embedded_nal::TcpClientStack>(stack: &mut S, now_ms: u64) {
+/// let mut sender: Sender<'_, S, &'static str, 32> =
+///     Sender::new(Config::new(SocketAddr::from((Ipv4Addr::LOCALHOST, 2004)))).unwrap();
+/// sender.push("sensors.kitchen.temperature", 1_700_000_000, 21.5).unwrap();
+/// sender.poll(stack, now_ms); // call again and again, next to the stack's own poll
+/// # }
+/// ```
+pub struct Sender<'p, S: TcpClientStack, P, const N: usize> {
+    config: Config<'p>,
+    backoff: Backoff,
+    queue: Queue<P, N>,
+    link: Link<S::TcpSocket>,
+    stats: Stats,
+    last_failure: Option<Failure>,
+}
+
+impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
+    /// A sender for `config`; fails if the frame options are unusable.
+    pub fn new(config: Config<'p>) -> Result<Self, Error> {
+        config.options.validate()?;
+        Ok(Sender {
+            config,
+            backoff: config.backoff,
+            queue: Queue::new(),
+            link: Link::Idle,
+            stats: Stats::default(),
+            last_failure: None,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config<'p> {
+        &self.config
+    }
+
+    /// Queues a datapoint. It stays queued until it is delivered; when the queue is full it is dropped (and
+    /// counted), never an older one.
+    pub fn push(&mut self, path: P, timestamp: u32, value: f64) -> Result<(), PushError> {
+        let sample = Sample {
+            path,
+            timestamp,
+            value,
+        };
+        if let Err(e) = frame_len(core::iter::once(sample.datapoint()), &self.config.options) {
+            self.stats.rejected = self.stats.rejected.wrapping_add(1);
+            warn!("datapoint rejected: {:?}", e);
+            return Err(PushError::Invalid(e));
+        }
+        match self.queue.push(sample) {
+            Ok(()) => {
+                self.stats.accepted = self.stats.accepted.wrapping_add(1);
+                Ok(())
+            }
+            Err(_) => {
+                self.stats.dropped = self.stats.dropped.wrapping_add(1);
+                warn!(
+                    "queue full ({} datapoints): datapoint dropped, {} so far",
+                    N, self.stats.dropped
+                );
+                Err(PushError::QueueFull)
+            }
+        }
+    }
+
+    /// Does what can be done now: connect, check the connection, confirm, write frames. Never blocks.
+    pub fn poll(&mut self, stack: &mut S, now_ms: u64) {
+        // A connection attempt that finishes at once goes on to writing in the same call.
+        for _ in 0..3 {
+            let link = core::mem::replace(&mut self.link, Link::Idle);
+            let (next, again) = self.step(stack, link, now_ms);
+            self.link = next;
+            if !again {
+                break;
+            }
+        }
+    }
+
+    /// Closes the connection, if any. Datapoints not yet confirmed stay queued. Call it once
+    /// [`is_flushed`](Self::is_flushed) to end cleanly.
+    pub fn close(&mut self, stack: &mut S) {
+        match core::mem::replace(&mut self.link, Link::Idle) {
+            Link::Connecting { socket, .. } | Link::Up(Conn { socket, .. }) => {
+                let _ = stack.close(socket);
+                self.queue.rewind();
+                info!("connection closed");
+            }
+            Link::Idle | Link::Waiting { .. } => {}
+        }
+    }
+
+    /// True when every datapoint pushed so far has been delivered (or dropped).
+    pub fn is_flushed(&self) -> bool {
+        self.queue.len() == 0
+    }
+
+    /// Datapoints in the queue.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The queue bound.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            queued: self.queue.len(),
+            unconfirmed: self.queue.written(),
+            ..self.stats
+        }
+    }
+
+    /// Where the connection is.
+    pub fn link_state(&self) -> LinkState {
+        match self.link {
+            Link::Idle => LinkState::Idle,
+            Link::Waiting { until } => LinkState::BackingOff { until_ms: until },
+            Link::Connecting { .. } => LinkState::Connecting,
+            Link::Up(_) => LinkState::Connected,
+        }
+    }
+
+    /// Why the last connection failed.
+    pub fn last_failure(&self) -> Option<Failure> {
+        self.last_failure
+    }
+
+    /// One transition; the flag asks for another step in the same poll.
+    fn step(
+        &mut self,
+        stack: &mut S,
+        link: Link<S::TcpSocket>,
+        now: u64,
+    ) -> (Link<S::TcpSocket>, bool) {
+        match link {
+            Link::Idle if self.queue.len() == 0 => (Link::Idle, false),
+            Link::Waiting { until } if now < until => (Link::Waiting { until }, false),
+            Link::Waiting { .. } if self.queue.len() == 0 => (Link::Idle, false),
+            Link::Idle | Link::Waiting { .. } => match stack.socket() {
+                Ok(socket) => {
+                    info!("connecting to {}", self.config.remote);
+                    let deadline = now.saturating_add(self.config.connect_timeout_ms.into());
+                    (Link::Connecting { socket, deadline }, true)
+                }
+                Err(_) => (self.fail(stack, None, Failure::Socket, now), false),
+            },
+            Link::Connecting {
+                mut socket,
+                deadline,
+            } => match stack.connect(&mut socket, self.config.remote) {
+                Ok(()) => {
+                    self.stats.connects = self.stats.connects.wrapping_add(1);
+                    info!("connected");
+                    let conn = Conn {
+                        socket,
+                        frame: None,
+                        confirm_at: None,
+                    };
+                    (Link::Up(conn), true)
+                }
+                Err(nb::Error::WouldBlock) if now < deadline => {
+                    (Link::Connecting { socket, deadline }, false)
+                }
+                Err(nb::Error::WouldBlock) => (
+                    self.fail(stack, Some(socket), Failure::ConnectTimeout, now),
+                    false,
+                ),
+                Err(nb::Error::Other(_)) => {
+                    (self.fail(stack, Some(socket), Failure::Connect, now), false)
+                }
+            },
+            Link::Up(conn) => (self.drive(stack, conn, now), false),
+        }
+    }
+
+    /// Gives up a connection: every unconfirmed datapoint goes out again, after a back-off.
+    fn fail(
+        &mut self,
+        stack: &mut S,
+        socket: Option<S::TcpSocket>,
+        why: Failure,
+        now: u64,
+    ) -> Link<S::TcpSocket> {
+        if let Some(socket) = socket {
+            let _ = stack.close(socket);
+        }
+        let again = self.queue.rewind();
+        self.stats.resent = self.stats.resent.wrapping_add(again as u32);
+        self.stats.failures = self.stats.failures.wrapping_add(1);
+        self.last_failure = Some(why);
+        let delay = self.backoff.next_delay();
+        warn!(
+            "connection failed: {:?}; {} datapoints to send again, {} queued, retry in {} ms",
+            why,
+            again,
+            self.queue.len(),
+            delay
+        );
+        Link::Waiting {
+            until: now.saturating_add(delay.into()),
+        }
+    }
+
+    /// A connected poll: check the peer, confirm, then write frames while the socket takes them.
+    fn drive(
+        &mut self,
+        stack: &mut S,
+        mut conn: Conn<S::TcpSocket>,
+        now: u64,
+    ) -> Link<S::TcpSocket> {
+        if let Err(why) = check_open(stack, &mut conn.socket) {
+            return self.fail(stack, Some(conn.socket), why, now);
+        }
+        if conn.confirm_at.is_some_and(|at| now >= at) {
+            let n = self.queue.release_written();
+            conn.confirm_at = None;
+            self.stats.delivered = self.stats.delivered.wrapping_add(n as u32);
+            self.backoff.reset();
+            debug!("{} datapoints delivered", n);
+        }
+        loop {
+            let mut frame = match conn.frame {
+                Some(frame) => frame,
+                None if self.queue.unwritten() == 0 => break,
+                None => self.next_frame(now),
+            };
+            match self.write_some(stack, &mut conn.socket, &mut frame) {
+                Step::Done => {
+                    self.queue.mark_written(frame.points);
+                    self.stats.frames = self.stats.frames.wrapping_add(1);
+                    self.stats.bytes = self.stats.bytes.wrapping_add(frame.len as u32);
+                    conn.confirm_at = Some(now.saturating_add(self.config.confirm_ms.into()));
+                    conn.frame = None;
+                    debug!(
+                        "frame written: {} datapoints, {} bytes",
+                        frame.points, frame.len
+                    );
+                }
+                Step::Blocked { moved } => {
+                    if moved {
+                        frame.progress_at = now;
+                    } else if now.saturating_sub(frame.progress_at)
+                        >= self.config.stall_timeout_ms.into()
+                    {
+                        return self.fail(stack, Some(conn.socket), Failure::Stalled, now);
+                    }
+                    conn.frame = Some(frame);
+                    break;
+                }
+                Step::Broken => return self.fail(stack, Some(conn.socket), Failure::Send, now),
+                Step::Refused => {
+                    // Cannot happen: datapoints are checked when pushed. Never loop on them either way.
+                    self.queue.discard_unwritten(frame.points.max(1));
+                    self.stats.rejected =
+                        self.stats.rejected.wrapping_add(frame.points.max(1) as u32);
+                    error!(
+                        "frame refused by the encoder; {} datapoints discarded",
+                        frame.points.max(1)
+                    );
+                    conn.frame = None;
+                }
+            }
+        }
+        Link::Up(conn)
+    }
+
+    /// Sizes the next frame: as many unwritten datapoints as the frame limits allow.
+    fn next_frame(&self, now: u64) -> Frame {
+        let mut points = 0;
+        let mut len = 0;
+        if let Ok(mut enc) = FrameEncoder::new(Counter::default(), self.config.options) {
+            for dp in self.queue.unwritten_points(0, usize::MAX) {
+                if enc.push(&dp).is_err() {
+                    break;
+                }
+            }
+            points = enc.points();
+            len = enc.frame_len();
+        }
+        Frame {
+            points,
+            len,
+            sent: 0,
+            progress_at: now,
+        }
+    }
+
+    /// Streams (the rest of) `frame` to the socket.
+    fn write_some(&self, stack: &mut S, socket: &mut S::TcpSocket, frame: &mut Frame) -> Step {
+        if frame.points == 0 {
+            return Step::Refused;
+        }
+        let mut writer = SocketWriter {
+            stack,
+            socket,
+            skip: frame.sent,
+            position: 0,
+        };
+        let points = self.queue.unwritten_points(0, frame.points);
+        let result = write_frame(&mut writer, points, &self.config.options);
+        let moved = writer.position > frame.sent;
+        frame.sent = frame.sent.max(writer.position);
+        match result {
+            Ok(_) => Step::Done,
+            Err(StreamError::Io {
+                error: WriteError::WouldBlock,
+                ..
+            }) => Step::Blocked { moved },
+            Err(StreamError::Io {
+                error: WriteError::Stack(_),
+                ..
+            }) => Step::Broken,
+            Err(StreamError::Encode(_)) => Step::Refused,
+        }
+    }
+}
+
+/// Is the connection still open? Carbon never sends anything, so the end of the stream (or an error) means
+/// the receiver is gone; bytes, should any come, are read and ignored.
+fn check_open<S: TcpClientStack>(stack: &mut S, socket: &mut S::TcpSocket) -> Result<(), Failure> {
+    let mut scratch = [0u8; 16];
+    for _ in 0..4 {
+        match stack.receive(socket, &mut scratch) {
+            Ok(0) => return Err(Failure::PeerClosed),
+            Ok(_) => continue,
+            Err(nb::Error::WouldBlock) => return Ok(()),
+            Err(nb::Error::Other(e)) => {
+                return Err(match e.kind() {
+                    TcpErrorKind::PipeClosed => Failure::PeerClosed,
+                    _ => Failure::Receive,
+                })
+            }
+        }
+    }
+    Ok(())
+}
