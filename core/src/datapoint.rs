@@ -48,6 +48,11 @@ impl<'a> Datapoint<'a> {
     /// ```
     pub fn validate(&self, rules: PathRules) -> Result<(), Error> {
         path::check(self.path, rules, true)?;
+        self.check_numbers()
+    }
+
+    /// Checks the timestamp and the value (everything but the path).
+    pub(crate) fn check_numbers(&self) -> Result<(), Error> {
         if !self.timestamp.is_finite() {
             return Err(Error::NonFiniteTimestamp);
         }

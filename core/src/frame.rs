@@ -4,8 +4,8 @@
 //! closing bytes must fit the buffer and the limits. So a refused push leaves the frame byte-identical, and
 //! finishing can never fail for lack of room.
 
-use crate::wire::{self, HEADER_LEN};
-use crate::{Datapoint, Error, Options, Sink, SinkFull, Storage};
+use crate::wire::{self, Codec, HEADER_LEN};
+use crate::{CheckedPath, Datapoint, Error, Options, Sink, SinkFull, Storage};
 
 /// Encodes datapoints into one frame at the end of a sink.
 ///
@@ -24,6 +24,7 @@ use crate::{Datapoint, Error, Options, Sink, SinkFull, Storage};
 pub struct FrameEncoder<'p, S: Sink> {
     sink: S,
     opts: Options<'p>,
+    codec: Codec,
     /// Offset of this frame's header in the sink.
     start: usize,
     /// Largest size this frame may reach, header and trailer included.
@@ -54,6 +55,7 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
         Ok(FrameEncoder {
             sink,
             opts,
+            codec: Codec::of(opts.protocol()),
             start,
             capacity,
             points: 0,
@@ -76,9 +78,48 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
     /// [`Error::is_frame_full`] tells whether the same datapoint would fit a fresh frame.
     pub fn push(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
         dp.validate(self.opts.path_rules())?;
+        self.push_valid(dp)
+    }
+
+    /// Like [`push`](Self::push) for a path checked once before: only the timestamp and the value are
+    /// checked (the path too if it was checked under other rules than this frame's).
+    ///
+    /// ```
+    /// use carbon_pickle::{CheckedPath, Datapoint, FrameEncoder, Options, SliceSink};
+    /// let opts = Options::new();
+    /// let path = CheckedPath::new("a.b", opts.path_rules()).unwrap();
+    /// let (mut one, mut two) = ([0u8; 64], [0u8; 64]);
+    /// let mut checked = FrameEncoder::new(SliceSink::new(&mut one), opts).unwrap();
+    /// checked.push_checked(path, 1_700_000_000.0, 1.5).unwrap();
+    /// assert!(checked.push_checked(path, 1_700_000_000.0, f64::NAN).is_err());
+    /// let mut plain = FrameEncoder::new(SliceSink::new(&mut two), opts).unwrap();
+    /// plain.push(&Datapoint::new("a.b", 1_700_000_000, 1.5)).unwrap();
+    /// assert_eq!(checked.finish().into_written(), plain.finish().into_written());
+    /// ```
+    pub fn push_checked(
+        &mut self,
+        path: CheckedPath<'_>,
+        timestamp: f64,
+        value: f64,
+    ) -> Result<(), Error> {
+        let dp = Datapoint {
+            path: path.as_str(),
+            timestamp,
+            value,
+        };
+        if path.rules() == self.opts.path_rules() {
+            dp.check_numbers()?;
+        } else {
+            dp.validate(self.opts.path_rules())?;
+        }
+        self.push_valid(&dp)
+    }
+
+    /// Adds a datapoint already checked against the rules (the limits are checked here).
+    fn push_valid(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
         let protocol = self.opts.protocol();
         let prefix = self.opts.prefix();
-        let len = wire::point_len(protocol, prefix, dp);
+        let len = self.codec.len(prefix, dp);
         let trailer = wire::trailer(protocol).len();
         let room_in_empty = self.capacity - wire::empty_frame_len(protocol);
         if len > room_in_empty {
@@ -107,20 +148,24 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
                 },
             );
         }
-        if let Some(slot) = self.sink.extend_in_place(len) {
-            wire::fill_point(protocol, prefix, dp, slot);
-            self.points += 1;
-            return Ok(());
-        }
-        let before = self.sink.len();
-        let sink = &mut self.sink;
-        if wire::write_point(protocol, prefix, dp, &mut |b: &[u8]| sink.try_extend(b)).is_err() {
-            // Only a sink whose `remaining` overstated its room gets here.
-            self.sink.truncate(before);
-            return Err(Error::BufferFull {
-                needed: len + trailer,
-                available: self.sink.remaining(),
-            });
+        let full = |sink: &S| Error::BufferFull {
+            needed: len + trailer,
+            available: sink.remaining(),
+        };
+        if S::IN_PLACE {
+            // Only a sink whose `remaining` overstated its room fails here, before writing anything.
+            match self.sink.extend_in_place(len) {
+                Some(slot) => self.codec.fill(prefix, dp, slot),
+                None => return Err(full(&self.sink)),
+            }
+        } else {
+            let before = self.sink.len();
+            let sink = &mut self.sink;
+            let mut emit = |b: &[u8]| sink.try_extend(b).map_err(|_| ());
+            if self.codec.write(prefix, dp, &mut emit).is_err() {
+                self.sink.truncate(before);
+                return Err(full(&self.sink));
+            }
         }
         self.points += 1;
         Ok(())

@@ -2,7 +2,8 @@
 
 use core::borrow::Borrow;
 
-use crate::{wire, Counter, Datapoint, Error, FrameEncoder, Options};
+use crate::wire::Codec;
+use crate::{Counter, Datapoint, Error, FrameEncoder, Options};
 
 impl Datapoint<'_> {
     /// Exact bytes this datapoint adds to a frame built with `opts` (after checking it).
@@ -17,7 +18,7 @@ impl Datapoint<'_> {
     /// ```
     pub fn encoded_len(&self, opts: &Options<'_>) -> Result<usize, Error> {
         self.validate(opts.path_rules())?;
-        Ok(wire::point_len(opts.protocol(), opts.prefix(), self))
+        Ok(Codec::of(opts.protocol()).len(opts.prefix(), self))
     }
 }
 

@@ -53,6 +53,47 @@ pub fn check_path(path: &str, rules: PathRules) -> Result<(), PathError> {
     check(path, rules, true)
 }
 
+/// A path that passed [`check_path`], for pushing again and again without checking it each time.
+///
+/// Programs that report the same metrics at every interval (a sensor board, a process's gauges, the npm
+/// package's interned paths) check each path once and push it with
+/// [`FrameEncoder::push_checked`](crate::FrameEncoder::push_checked), which then checks only the timestamp
+/// and the value. The rules the path was checked under travel with it: under other rules it is checked
+/// again.
+///
+/// ```
+/// use carbon_pickle::{CheckedPath, PathError, PathRules};
+/// let rules = PathRules::default();
+/// let cpu = CheckedPath::new("servers.web01.cpu", rules)?;
+/// assert_eq!(cpu.as_str(), "servers.web01.cpu");
+/// assert_eq!(CheckedPath::new("a..b", rules), Err(PathError::EmptyComponent { at: 2 }));
+/// # Ok::<(), PathError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CheckedPath<'a> {
+    path: &'a str,
+    rules: PathRules,
+}
+
+impl<'a> CheckedPath<'a> {
+    /// Checks `path` under `rules`.
+    pub fn new(path: &'a str, rules: PathRules) -> Result<Self, PathError> {
+        check_path(path, rules)?;
+        Ok(CheckedPath { path, rules })
+    }
+
+    /// The path.
+    pub const fn as_str(&self) -> &'a str {
+        self.path
+    }
+
+    /// The rules it was checked under.
+    pub const fn rules(&self) -> PathRules {
+        self.rules
+    }
+}
+
 pub(crate) fn check(path: &str, rules: PathRules, last_is_leaf: bool) -> Result<(), PathError> {
     let max_last = if last_is_leaf {
         MAX_LAST_COMPONENT
@@ -122,7 +163,7 @@ fn exact(path: &str, rules: PathRules, max: usize) -> Result<(), PathError> {
                     return Err(PathError::NonAscii { at: i });
                 }
                 // `path` is a `str`, so a non-ASCII byte here starts a whole character.
-                if let Some(ch) = path[i..].chars().next() {
+                if let Some(ch) = path.get(i..).and_then(|rest| rest.chars().next()) {
                     if ch.is_control() || ch.is_whitespace() {
                         return Err(PathError::InvalidChar { at: i, ch });
                     }

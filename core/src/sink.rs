@@ -26,6 +26,9 @@ pub trait Sink {
     fn patch(&mut self, at: usize, bytes: &[u8]);
     /// Drops everything after the first `len` bytes.
     fn truncate(&mut self, len: usize);
+    /// True if [`extend_in_place`](Self::extend_in_place) lends memory whenever there is room. The encoder
+    /// then never writes piece by piece, and that code is left out of the program.
+    const IN_PLACE: bool = false;
     /// Appends `n` bytes for the caller to fill in place, if this sink keeps its bytes in memory and has
     /// room; `None` otherwise (the encoder then writes piece by piece with `try_extend`). Filling in place
     /// lets the encoder write fixed-size fields with plain stores.
@@ -93,6 +96,7 @@ impl Sink for SliceSink<'_> {
     fn truncate(&mut self, len: usize) {
         self.len = self.len.min(len);
     }
+    const IN_PLACE: bool = true;
     #[inline]
     fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
         let start = self.len;
@@ -152,6 +156,7 @@ impl<const N: usize> Sink for heapless::Vec<u8, N> {
     fn truncate(&mut self, len: usize) {
         heapless::Vec::truncate(self, len);
     }
+    const IN_PLACE: bool = true;
     fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
         let start = self.as_slice().len();
         self.resize_default(start.checked_add(n)?).ok()?;
@@ -184,6 +189,7 @@ impl Sink for alloc::vec::Vec<u8> {
     fn truncate(&mut self, len: usize) {
         alloc::vec::Vec::truncate(self, len);
     }
+    const IN_PLACE: bool = true;
     fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
         let start = self.as_slice().len();
         self.try_reserve(n).ok()?;
@@ -215,6 +221,7 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     fn truncate(&mut self, len: usize) {
         (**self).truncate(len)
     }
+    const IN_PLACE: bool = S::IN_PLACE;
     fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
         (**self).extend_in_place(n)
     }

@@ -7,7 +7,7 @@
 use core::borrow::Borrow;
 use core::fmt;
 
-use crate::wire::{self, HEADER_LEN};
+use crate::wire::{self, Codec, HEADER_LEN};
 use crate::{frame_len, Datapoint, Error, Options};
 
 /// Why a streamed frame was not (fully) written.
@@ -65,20 +65,32 @@ where
 {
     let size = frame_len(points.clone(), opts).map_err(StreamError::Encode)?;
     let protocol = opts.protocol();
+    let codec = Codec::of(protocol);
     let mut written = 0usize;
-    let mut emit = |b: &[u8]| {
-        w.write_all(b)
-            .map_err(|error| StreamError::Io { error, written })?;
-        written += b.len();
-        Ok(())
+    let mut failure = None;
+    let mut emit = |b: &[u8]| match w.write_all(b) {
+        Ok(()) => {
+            written += b.len();
+            Ok(())
+        }
+        Err(e) => {
+            failure = Some(e);
+            Err(())
+        }
     };
-    emit(&((size.len - HEADER_LEN) as u32).to_be_bytes())?;
-    emit(wire::opener(protocol))?;
+    let mut result = emit(&((size.len - HEADER_LEN) as u32).to_be_bytes())
+        .and_then(|()| emit(wire::opener(protocol)));
     for dp in points {
-        wire::write_point(protocol, opts.prefix(), dp.borrow(), &mut emit)?;
+        result = result.and_then(|()| codec.write(opts.prefix(), dp.borrow(), &mut emit));
     }
-    emit(wire::trailer(protocol))?;
-    w.flush()
-        .map_err(|error| StreamError::Io { error, written })?;
-    Ok(written)
+    result = result.and_then(|()| emit(wire::trailer(protocol)));
+    if result.is_ok() {
+        if let Err(e) = w.flush() {
+            failure = Some(e);
+        }
+    }
+    match failure {
+        Some(error) => Err(StreamError::Io { error, written }),
+        None => Ok(written),
+    }
 }

@@ -1,8 +1,9 @@
 //! The bytes of one datapoint, per protocol, and their exact length.
 //!
-//! Writing goes through a caller-supplied `emit` function so that the same code fills a buffer, counts bytes
-//! or streams to a socket. Protocol 2's length has a closed form (and a property test holds the writer to it);
-//! protocol 0's length is counted by running the writer into a counter, since number text has no closed form.
+//! Protocol 2 has fixed-size fields around the path, so its length has a closed form and a datapoint is
+//! written in place into the sink's memory. Protocol 0 is written piece by piece through an `emit` function,
+//! which also counts its length (number text has no closed form) and streams it to a socket. A property test
+//! holds both lengths to the real output.
 
 use crate::opcode::*;
 use crate::{Datapoint, Protocol};
@@ -35,55 +36,105 @@ pub const fn empty_frame_len(protocol: Protocol) -> usize {
     HEADER_LEN + opener(protocol).len() + trailer(protocol).len()
 }
 
-/// Exact bytes `dp` takes in a payload. `dp` must be valid.
-#[inline]
-pub fn point_len(protocol: Protocol, prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
-    match protocol {
-        Protocol::V2 => {
-            // X len, prefix and path, then timestamp, G value, TUPLE2 TUPLE2
-            5 + prefix.map_or(0, |p| p.len() + 1) + dp.path.len() + tail_len(dp)
-        }
-        Protocol::V0 => {
-            let mut n = 0usize;
-            let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
-                n += b.len();
-                Ok::<(), ()>(())
-            });
-            n
-        }
-    }
-}
+/// Where bytes go when a datapoint is written piece by piece; `Err(())` stops the writer (the caller keeps
+/// the real error).
+pub(crate) type Emit<'e> = dyn FnMut(&[u8]) -> Result<(), ()> + 'e;
 
-/// Writes `dp` (which must be valid) through `emit`.
-#[inline]
-pub fn write_point<E>(
+/// One protocol's datapoint writer, chosen once when a frame starts.
+///
+/// Protocol 2 is called directly (and inlined into the push); protocol 0 only through the function pointers
+/// of [`V0`]. So a program whose options are a constant protocol 2 never references protocol 0's number
+/// formatting (ryu, itoa) and the linker drops it: that keeps the encoder in a Cortex-M image small.
+#[derive(Clone, Copy)]
+pub(crate) struct Codec {
     protocol: Protocol,
-    prefix: Option<&str>,
-    dp: &Datapoint<'_>,
-    emit: &mut impl FnMut(&[u8]) -> Result<(), E>,
-) -> Result<(), E> {
-    match protocol {
-        Protocol::V2 => write_v2(prefix, dp, emit),
-        Protocol::V0 => write_v0(prefix, dp, emit),
+    len: fn(Option<&str>, &Datapoint<'_>) -> usize,
+    fill: fn(Option<&str>, &Datapoint<'_>, &mut [u8]),
+    write: fn(Option<&str>, &Datapoint<'_>, &mut Emit<'_>) -> Result<(), ()>,
+}
+
+const V2: Codec = Codec {
+    protocol: Protocol::V2,
+    len: v2_len,
+    fill: fill_v2,
+    write: write_v2,
+};
+
+const V0: Codec = Codec {
+    protocol: Protocol::V0,
+    len: v0_len,
+    fill: fill_v0,
+    write: write_v0,
+};
+
+impl core::fmt::Debug for Codec {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("Codec").field(&self.protocol).finish()
     }
 }
 
-/// Fills `slot`, exactly [`point_len`] bytes, with `dp` (which must be valid).
-#[inline]
-pub fn fill_point(protocol: Protocol, prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
-    match protocol {
-        Protocol::V2 => fill_v2(prefix, dp, slot),
-        Protocol::V0 => {
-            let mut at = 0;
-            let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
-                if let Some(dst) = slot.get_mut(at..at + b.len()) {
-                    dst.copy_from_slice(b);
-                }
-                at += b.len();
-                Ok::<(), ()>(())
-            });
+impl Codec {
+    #[inline(always)]
+    pub(crate) const fn of(protocol: Protocol) -> Codec {
+        match protocol {
+            Protocol::V2 => V2,
+            Protocol::V0 => V0,
         }
     }
+
+    /// Exact bytes `dp` takes in a payload. `dp` must be valid.
+    #[inline(always)]
+    pub(crate) fn len(&self, prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
+        match self.protocol {
+            Protocol::V2 => v2_len(prefix, dp),
+            Protocol::V0 => (self.len)(prefix, dp),
+        }
+    }
+
+    /// Fills `slot`, exactly [`len`](Self::len) bytes, with `dp` (which must be valid).
+    #[inline(always)]
+    pub(crate) fn fill(&self, prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+        match self.protocol {
+            Protocol::V2 => fill_v2(prefix, dp, slot),
+            Protocol::V0 => (self.fill)(prefix, dp, slot),
+        }
+    }
+
+    /// Writes `dp` (which must be valid) piece by piece through `emit`.
+    pub(crate) fn write(
+        &self,
+        prefix: Option<&str>,
+        dp: &Datapoint<'_>,
+        emit: &mut Emit<'_>,
+    ) -> Result<(), ()> {
+        (self.write)(prefix, dp, emit)
+    }
+}
+
+#[inline(always)]
+fn v2_len(prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
+    // X len, prefix and path, then timestamp, G value, TUPLE2 TUPLE2
+    5 + prefix.map_or(0, |p| p.len() + 1) + dp.path.len() + tail_len(dp)
+}
+
+fn v0_len(prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
+    let mut n = 0usize;
+    let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
+        n += b.len();
+        Ok(())
+    });
+    n
+}
+
+fn fill_v0(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+    let mut at = 0;
+    let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
+        if let Some(dst) = slot.get_mut(at..at + b.len()) {
+            dst.copy_from_slice(b);
+        }
+        at += b.len();
+        Ok(())
+    });
 }
 
 /// Protocol 2 with fixed-size fields written as plain stores; only the path is a variable-length copy.
@@ -133,12 +184,7 @@ fn v2_binint(dp: &Datapoint<'_>) -> Option<i32> {
     dp.whole_timestamp().and_then(|t| i32::try_from(t).ok())
 }
 
-#[inline]
-fn write_v2<E>(
-    prefix: Option<&str>,
-    dp: &Datapoint<'_>,
-    emit: &mut impl FnMut(&[u8]) -> Result<(), E>,
-) -> Result<(), E> {
+fn write_v2(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {
     let prefix_len = prefix.map_or(0, |p| p.len() + 1);
     let text_len = (prefix_len + dp.path.len()) as u32;
     let mut head = [0u8; 5];
@@ -170,11 +216,7 @@ fn write_v2<E>(
     emit(&tail[..n + 11])
 }
 
-fn write_v0<E>(
-    prefix: Option<&str>,
-    dp: &Datapoint<'_>,
-    emit: &mut impl FnMut(&[u8]) -> Result<(), E>,
-) -> Result<(), E> {
+fn write_v0(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {
     emit(&[MARK])?;
     let plain = |s: &str| s.is_ascii() && !s.contains('\'');
     if prefix.is_none_or(plain) && plain(dp.path) {
@@ -208,7 +250,7 @@ fn write_v0<E>(
     emit(&[TUPLE, TUPLE, APPEND])
 }
 
-fn float_line<E>(v: f64, emit: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+fn float_line(v: f64, emit: &mut Emit<'_>) -> Result<(), ()> {
     emit(&[FLOAT])?;
     emit(ryu::Buffer::new().format_finite(v).as_bytes())?;
     emit(b"\n")
@@ -216,7 +258,7 @@ fn float_line<E>(v: f64, emit: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Resul
 
 /// Python's `raw-unicode-escape`: ASCII as is, other characters as `\uXXXX` or `\UXXXXXXXX`.
 /// Paths hold no `\` (the path rules refuse it), so nothing else needs escaping.
-fn raw_unicode_escape<E>(s: &str, emit: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+fn raw_unicode_escape(s: &str, emit: &mut Emit<'_>) -> Result<(), ()> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut run = 0;
     for (i, ch) in s.char_indices() {
