@@ -44,6 +44,7 @@ extern crate alloc;
 use core::borrow::Borrow;
 
 mod datapoint;
+pub mod decode;
 mod error;
 mod frame;
 mod measure;

@@ -26,7 +26,11 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub(crate) const fn new(kind: ErrorKind, offset: usize, opcode: Option<u8>) -> Self {
-        DecodeError { kind, offset, opcode }
+        DecodeError {
+            kind,
+            offset,
+            opcode,
+        }
     }
 }
 
@@ -61,11 +65,14 @@ pub enum Unsupported {
     NestedList,
     /// A lone surrogate in a string (Python keeps it; a Rust `str` cannot).
     Surrogate,
-    /// A number form not evaluated here: non-ASCII digits in a string value, an underscored string value
-    /// over 256 bytes, a hexadecimal/octal/binary integer over 64 bits.
+    /// A number form not evaluated here: a string value that needs decoding or has underscores and is over
+    /// 256 characters, a hexadecimal/octal/binary integer over 64 bits.
     NumberForm,
     /// A two-character string where the `(timestamp, value)` pair belongs (carbon unpacks its characters).
     StringAsPair,
+    /// An opcode that crosses the end of a protocol-4 `FRAME` (CPython's pickler never writes one; carbon's
+    /// file-based unpickler would skip the rest of the frame and read on).
+    SplitFrame,
 }
 
 /// What was wrong with a frame.
@@ -161,6 +168,7 @@ impl fmt::Display for Unsupported {
             Unsupported::Surrogate => "lone surrogate in a string",
             Unsupported::NumberForm => "number form not evaluated by this decoder",
             Unsupported::StringAsPair => "two-character string as (timestamp, value)",
+            Unsupported::SplitFrame => "opcode crosses the end of its FRAME",
         })
     }
 }
@@ -253,6 +261,10 @@ impl fmt::Display for SkipReason {
 
 impl fmt::Display for Skipped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "element {} skipped: {} (appended at byte {})", self.index, self.reason, self.offset)
+        write!(
+            f,
+            "element {} skipped: {} (appended at byte {})",
+            self.index, self.reason, self.offset
+        )
     }
 }

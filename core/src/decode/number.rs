@@ -48,6 +48,25 @@ pub(crate) fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
+/// The first code point of each run of ten non-ASCII decimal digits (Unicode 14, as in Python 3.11):
+/// `float()` reads these as 0-9.
+const DECIMAL_ZEROS: [u32; 65] = [
+    0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6,
+    0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50,
+    0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
+    0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650,
+    0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50,
+    0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+];
+
+/// The value of a non-ASCII decimal digit (`unicodedata.decimal`).
+fn unicode_decimal(c: char) -> Option<u8> {
+    let u = c as u32;
+    let i = DECIMAL_ZEROS.partition_point(|&z| z <= u).checked_sub(1)?;
+    let d = u - DECIMAL_ZEROS[i];
+    (d < 10).then_some(d as u8)
+}
+
 /// C's `isspace` / CPython's `Py_ISSPACE` (ASCII only).
 fn c_isspace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
@@ -148,12 +167,17 @@ pub(crate) fn float_of_text(t: &Text<'_>) -> Conv {
             b' '
         } else if c.is_ascii() {
             c as u8
-        } else if c.is_numeric() {
-            return Conv::Unsupported;
+        } else if let Some(d) = unicode_decimal(c) {
+            b'0' + d
         } else {
             return Conv::ValueError;
         };
-        if !(b.is_ascii_alphanumeric() || matches!(b, b' ' | b'+' | b'-' | b'.' | b'_' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')) {
+        if !(b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b' ' | b'+' | b'-' | b'.' | b'_' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'
+            ))
+        {
             return Conv::ValueError;
         }
         if n == buf.len() {
@@ -257,7 +281,10 @@ fn strtol(line: &[u8]) -> Option<i64> {
         _ => false,
     };
     let hex_digit = |j: usize| line.get(j).is_some_and(u8::is_ascii_hexdigit);
-    let base: u32 = if line.get(i) == Some(&b'0') && matches!(line.get(i + 1), Some(b'x' | b'X')) && hex_digit(i + 2) {
+    let base: u32 = if line.get(i) == Some(&b'0')
+        && matches!(line.get(i + 1), Some(b'x' | b'X'))
+        && hex_digit(i + 2)
+    {
         i += 2;
         16
     } else if line.get(i) == Some(&b'0') {
@@ -269,7 +296,10 @@ fn strtol(line: &[u8]) -> Option<i64> {
     let mut mag: u64 = 0;
     let mut overflow = false;
     while let Some(d) = line.get(i).and_then(|&b| (b as char).to_digit(base)) {
-        match mag.checked_mul(u64::from(base)).and_then(|m| m.checked_add(u64::from(d))) {
+        match mag
+            .checked_mul(u64::from(base))
+            .and_then(|m| m.checked_add(u64::from(d)))
+        {
             Some(m) => mag = m,
             None => overflow = true,
         }
@@ -350,7 +380,10 @@ fn py_int(s: &[u8], base: u32) -> Result<Int, NumError> {
         } else if let Some(d) = (b as char).to_digit(base) {
             digits += 1;
             nonzero |= d != 0;
-            match mag.checked_mul(u64::from(base)).and_then(|m| m.checked_add(u64::from(d))) {
+            match mag
+                .checked_mul(u64::from(base))
+                .and_then(|m| m.checked_add(u64::from(d)))
+            {
                 Some(m) => mag = m,
                 None => fits = false,
             }
@@ -416,7 +449,11 @@ pub(crate) fn long_bytes(b: &[u8]) -> Int {
         return Int::Small(0);
     }
     if n <= 8 {
-        let mut buf = if b[n - 1] & 0x80 != 0 { [0xff; 8] } else { [0; 8] };
+        let mut buf = if b[n - 1] & 0x80 != 0 {
+            [0xff; 8]
+        } else {
+            [0; 8]
+        };
         buf[..n].copy_from_slice(b);
         return Int::Small(i64::from_le_bytes(buf));
     }
@@ -506,7 +543,9 @@ mod tests {
         assert_eq!(f("1e999"), Conv::Num(f64::INFINITY));
         assert_eq!(f("Infinity"), Conv::Num(f64::INFINITY));
         assert_eq!(f("\u{a0}2\u{3000}"), Conv::Num(2.0));
-        assert_eq!(f("\u{661}"), Conv::Unsupported);
+        assert_eq!(f("\u{661}\u{660}.5"), Conv::Num(10.5));
+        assert_eq!(f("\u{1d7d9}"), Conv::Num(1.0));
+        assert_eq!(f("\u{2160}"), Conv::ValueError);
         assert_eq!(f("a.b"), Conv::ValueError);
         assert_eq!(f(""), Conv::ValueError);
         assert_eq!(f("\x1c3"), Conv::Num(3.0));
@@ -519,8 +558,14 @@ mod tests {
         assert_eq!(int_line(b"0x1f\n"), Ok(Int::Small(31)));
         assert_eq!(int_line(b"1_000\n"), Ok(Int::Small(1000)));
         assert_eq!(int_line(b"09\n"), Err(NumError::Invalid));
-        assert_eq!(int_line(b"-9223372036854775808\n"), Ok(Int::Small(i64::MIN)));
-        assert_eq!(int_line(b"18446744073709551616\n"), Ok(Int::Big(Some(18446744073709551616.0))));
+        assert_eq!(
+            int_line(b"-9223372036854775808\n"),
+            Ok(Int::Small(i64::MIN))
+        );
+        assert_eq!(
+            int_line(b"18446744073709551616\n"),
+            Ok(Int::Big(Some(18446744073709551616.0)))
+        );
         assert_eq!(long_line(b"1234L\n"), Ok(Int::Small(1234)));
         assert_eq!(long_line(b"1234\n"), Ok(Int::Small(1234)));
         assert_eq!(long_line(b"0123L\n"), Err(NumError::Invalid));

@@ -207,7 +207,11 @@ impl<'a> Ops<'a> {
         let offset = self.pos;
         let code = self.data[offset];
         let Some((_, _, shape)) = info(code) else {
-            return Err(DecodeError::new(ErrorKind::UnknownOpcode, offset, Some(code)));
+            return Err(DecodeError::new(
+                ErrorKind::UnknownOpcode,
+                offset,
+                Some(code),
+            ));
         };
         self.pos += 1;
         let arg = match shape {
@@ -240,7 +244,11 @@ impl<'a> Ops<'a> {
                 le[..b.len()].copy_from_slice(b);
                 let n = u64::from_le_bytes(le);
                 if signed && n & 0x8000_0000 != 0 {
-                    return Err(DecodeError::new(ErrorKind::NegativeLength, offset, Some(code)));
+                    return Err(DecodeError::new(
+                        ErrorKind::NegativeLength,
+                        offset,
+                        Some(code),
+                    ));
                 }
                 let n = usize::try_from(n)
                     .map_err(|_| DecodeError::new(ErrorKind::Truncated, offset, Some(code)))?;

@@ -82,7 +82,11 @@ impl<'a> Text<'a> {
             return Self::utf8(body);
         }
         let mut v = Utf8Check::default();
-        let mut it = Unescape { raw: body, pos: 0, pending: None };
+        let mut it = Unescape {
+            raw: body,
+            pos: 0,
+            pending: None,
+        };
         loop {
             let at = it.pos;
             match it.next_byte() {
@@ -110,7 +114,11 @@ impl<'a> Text<'a> {
             // ASCII without escapes is its own UTF-8.
             return Self::utf8(body);
         }
-        let mut it = RawChars { raw: body, pos: 0, pending: None };
+        let mut it = RawChars {
+            raw: body,
+            pos: 0,
+            pending: None,
+        };
         loop {
             match it.next_checked() {
                 Some(Ok(_)) => {}
@@ -146,7 +154,9 @@ impl<'a> Text<'a> {
     /// The characters, decoded on the fly.
     pub fn chars(&self) -> Chars<'a> {
         Chars(match self.kind {
-            TextKind::Utf8 => CharsInner::Utf8(core::str::from_utf8(self.raw).unwrap_or("").chars()),
+            TextKind::Utf8 => {
+                CharsInner::Utf8(core::str::from_utf8(self.raw).unwrap_or("").chars())
+            }
             TextKind::Escaped => CharsInner::Escaped(
                 Unescape {
                     raw: self.raw,
@@ -519,10 +529,19 @@ mod tests {
     #[test]
     fn raw_unicode_forms() {
         assert_eq!(s(Text::raw_unicode(b"caf\xe9").unwrap()), "café");
-        assert_eq!(s(Text::raw_unicode(br"\u00e9\U0001F600\q\\").unwrap()), "é😀\\q\\\\");
-        assert_eq!(Text::raw_unicode(br"\u00e"), Err(TextError::BadUnicodeEscape(0)));
+        assert_eq!(
+            s(Text::raw_unicode(br"\u00e9\U0001F600\q\\").unwrap()),
+            "é😀\\q\\\\"
+        );
+        assert_eq!(
+            Text::raw_unicode(br"\u00e"),
+            Err(TextError::BadUnicodeEscape(0))
+        );
         assert_eq!(Text::raw_unicode(br"x\ud800"), Err(TextError::Surrogate(1)));
-        assert_eq!(Text::raw_unicode(br"\U00110000"), Err(TextError::BadUnicodeEscape(0)));
+        assert_eq!(
+            Text::raw_unicode(br"\U00110000"),
+            Err(TextError::BadUnicodeEscape(0))
+        );
         assert_eq!(s(Text::raw_unicode(b"a\\").unwrap()), "a\\");
         assert!(Text::raw_unicode(b"abc").unwrap().as_str().is_some());
     }
