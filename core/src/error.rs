@@ -46,6 +46,14 @@ pub enum PathError {
         /// The largest length allowed at that place.
         max: usize,
     },
+    /// The whole path (with the prefix) is longer than [`MAX_PATH_LEN`](crate::MAX_PATH_LEN): carbon's file
+    /// name for it would pass the operating system's 4,096-byte limit and the point would be lost.
+    TooLong {
+        /// Bytes of the path, prefix included.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// Everything the encoder can refuse.
@@ -130,6 +138,12 @@ impl fmt::Display for PathError {
                 f,
                 "path component at byte {at} is {len} bytes long (at most {max})"
             ),
+            PathError::TooLong { len, max } => {
+                write!(
+                    f,
+                    "path is {len} bytes long with the prefix (at most {max})"
+                )
+            }
         }
     }
 }

@@ -5,7 +5,9 @@
 //! finishing can never fail for lack of room.
 
 use crate::wire::{self, Codec, HEADER_LEN};
-use crate::{CheckedPath, Datapoint, Error, Options, Sink, SinkFull, Storage};
+use crate::{
+    CheckedPath, Datapoint, Error, Options, PathError, Sink, SinkFull, Storage, MAX_PATH_LEN,
+};
 
 /// Encodes datapoints into one frame at the end of a sink.
 ///
@@ -119,6 +121,13 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
     fn push_valid(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
         let protocol = self.opts.protocol();
         let prefix = self.opts.prefix();
+        let full_path = prefix.map_or(0, |p| p.len() + 1) + dp.path.len();
+        if full_path > MAX_PATH_LEN {
+            return Err(Error::InvalidPath(PathError::TooLong {
+                len: full_path,
+                max: MAX_PATH_LEN,
+            }));
+        }
         let len = self.codec.len(prefix, dp);
         let trailer = wire::trailer(protocol).len();
         let room_in_empty = self.capacity - wire::empty_frame_len(protocol);

@@ -62,7 +62,7 @@ pub use error::{Error, PathError};
 pub use frame::FrameEncoder;
 pub use measure::{frame_len, FrameSize};
 pub use options::{Options, PathRules, Protocol, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS};
-pub use path::{check_path, CheckedPath, MAX_COMPONENT, MAX_LAST_COMPONENT};
+pub use path::{check_path, CheckedPath, MAX_COMPONENT, MAX_LAST_COMPONENT, MAX_PATH_LEN};
 pub use sink::{Counter, Sink, SinkFull, SliceSink, Storage};
 pub use split::{split, SplitError, SplitStats, Splitter};
 #[cfg(feature = "embedded-io")]

@@ -10,6 +10,10 @@ use crate::{PathError, PathRules};
 
 /// Longest directory name carbon can create (NAME_MAX).
 pub const MAX_COMPONENT: usize = 255;
+/// Longest whole path, prefix included. Carbon stores a metric at `<storage dir>/a/b/c.wsp`, and Linux
+/// refuses file names over 4,096 bytes (PATH_MAX, with the terminating NUL); 4,000 leaves 91 bytes for the
+/// storage directory (carbon's default, `/opt/graphite/storage/whisper/`, takes 30).
+pub const MAX_PATH_LEN: usize = 4000;
 /// Longest last component: it becomes `<name>.wsp`, which must fit NAME_MAX too.
 pub const MAX_LAST_COMPONENT: usize = MAX_COMPONENT - ".wsp".len();
 
@@ -141,6 +145,12 @@ fn exact(path: &str, rules: PathRules, max: usize) -> Result<(), PathError> {
     let bytes = path.as_bytes();
     if bytes.is_empty() {
         return Err(PathError::Empty);
+    }
+    if bytes.len() > MAX_PATH_LEN {
+        return Err(PathError::TooLong {
+            len: bytes.len(),
+            max: MAX_PATH_LEN,
+        });
     }
     let mut start = 0;
     let mut i = 0;

@@ -8,7 +8,7 @@ use carbon_pickle::{
 const TS: u32 = 1_700_000_000;
 
 fn push_err(path: &str, ts: f64, value: f64) -> Error {
-    let mut buf = [0u8; 4096];
+    let mut buf = [0u8; 8192];
     let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
     enc.push(&Datapoint {
         path,
@@ -107,6 +107,32 @@ fn component_length_limits() {
             max: 251
         })
     );
+}
+
+#[test]
+fn whole_path_length_limit() {
+    let component = "c".repeat(199);
+    let path = vec![component.as_str(); 20].join("."); // 20 * 200 - 1 = 3,999 bytes
+    assert_eq!(check_path(&path, PathRules::default()), Ok(()));
+    assert_eq!(
+        path_err(&format!("{path}xy")),
+        Error::InvalidPath(PathError::TooLong {
+            len: 4000 + 1,
+            max: 4000
+        })
+    );
+    // The prefix counts too: "K." + 3,999 bytes is over.
+    let mut buf = vec![0u8; 8192];
+    let mut enc =
+        FrameEncoder::new(SliceSink::new(&mut buf), Options::new().with_prefix("K")).unwrap();
+    assert_eq!(
+        enc.push(&Datapoint::new(&path, TS, 1)),
+        Err(Error::InvalidPath(PathError::TooLong {
+            len: 4001,
+            max: 4000
+        }))
+    );
+    assert_eq!(enc.points(), 0);
 }
 
 #[test]
