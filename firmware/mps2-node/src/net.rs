@@ -1,15 +1,21 @@
 //! The network stack: smoltcp over the board's Ethernet driver, behind embedded-nal (smoltcp-nal).
 //!
-//! smoltcp-nal 0.7's `receive` returns `Ok(0)` when no data is waiting, where embedded-nal documents
-//! `WouldBlock` (and std sockets mean "end of stream" by `Ok(0)`). [`Stack`] restores the documented contract,
-//! so the sender can tell a quiet connection from one the receiver closed.
+//! [`Stack`] smooths two edges of smoltcp-nal 0.7 so the sender sees what embedded-nal documents:
+//! - `receive` returns `Ok(0)` when no data is waiting, where embedded-nal documents `WouldBlock` (and std
+//!   sockets mean "end of stream" by `Ok(0)`): mapped to `WouldBlock`, so a quiet connection and one the
+//!   receiver closed look different;
+//! - `connect` reports success only in `Established`, so a peer that accepts and closes at once would look
+//!   like a connection attempt that never finishes: reported as the error it is.
+//!
+//! One edge remains: a reset during the handshake leaves the socket closed, and smoltcp-nal's next `connect`
+//! quietly starts a new attempt; the sender's connect timeout bounds that.
 
 use core::net::SocketAddr;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use embedded_nal::{nb, TcpClientStack};
 use smoltcp::iface::{Config, Interface, SocketSet, SocketStorage};
-use smoltcp::socket::tcp;
+use smoltcp::socket::tcp::{self, RecvError};
 use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, IpCidr, Ipv4Address};
 use smoltcp_nal::{NetworkError, NetworkStack};
@@ -101,7 +107,15 @@ impl TcpClientStack for Stack {
     }
 
     fn connect(&mut self, socket: &mut Self::TcpSocket, remote: SocketAddr) -> nb::Result<(), NetworkError> {
-        self.0.connect(socket, remote)
+        match self.0.connect(socket, remote) {
+            // smoltcp-nal says Ok only in Established. A peer that closes right after accepting leaves the
+            // socket in CloseWait, which would read as "still connecting" until the connect timeout: ask.
+            Err(nb::Error::WouldBlock) => match self.0.receive(socket, &mut []) {
+                Err(nb::Error::Other(e @ NetworkError::TcpReadFailure(RecvError::Finished))) => Err(nb::Error::Other(e)),
+                _ => Err(nb::Error::WouldBlock),
+            },
+            other => other,
+        }
     }
 
     fn send(&mut self, socket: &mut Self::TcpSocket, buffer: &[u8]) -> nb::Result<usize, NetworkError> {

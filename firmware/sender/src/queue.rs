@@ -86,13 +86,13 @@ impl<P: AsRef<str>, const N: usize> Queue<P, N> {
         self.written = (self.written + count).min(self.items.len());
     }
 
-    /// Removes the written samples (they were delivered); returns how many.
-    pub(crate) fn release_written(&mut self) -> usize {
-        let n = self.written;
+    /// Removes the oldest `count` written samples (they were delivered); returns how many.
+    pub(crate) fn release_written(&mut self, count: usize) -> usize {
+        let n = count.min(self.written);
         for _ in 0..n {
             self.items.pop_front();
         }
-        self.written = 0;
+        self.written -= n;
         n
     }
 
@@ -146,7 +146,7 @@ mod tests {
         }
         assert!(q.push(s(9)).is_err());
         q.mark_written(2);
-        assert_eq!(q.release_written(), 2);
+        assert_eq!(q.release_written(5), 2);
         q.push(s(4)).unwrap();
         q.push(s(5)).unwrap(); // storage now wraps around
         assert_eq!(ts(q.unwritten_points(0, 10)), [2.0, 3.0, 4.0, 5.0]);

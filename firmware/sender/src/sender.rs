@@ -16,6 +16,7 @@ use core::net::SocketAddr;
 
 use carbon_pickle::{frame_len, write_frame, Counter, Error, FrameEncoder, Options, StreamError};
 use embedded_nal::{nb, TcpClientStack, TcpError, TcpErrorKind};
+use heapless::Deque;
 
 use crate::backoff::Backoff;
 use crate::queue::{Queue, Sample};
@@ -187,10 +188,15 @@ struct Frame {
     progress_at: u64,
 }
 
+/// Frames written on a connection and not yet confirmed: (datapoints, when written), oldest first. When
+/// more frames are in flight than there are slots, the newest slot takes the next frame too (and its later
+/// time), which only delays confirmation.
+type Unconfirmed = Deque<(usize, u64), 8>;
+
 struct Conn<T> {
     socket: T,
     frame: Option<Frame>,
-    confirm_at: Option<u64>,
+    unconfirmed: Unconfirmed,
 }
 
 enum Link<T> {
@@ -373,7 +379,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
                     let conn = Conn {
                         socket,
                         frame: None,
-                        confirm_at: None,
+                        unconfirmed: Deque::new(),
                     };
                     (Link::Up(conn), true)
                 }
@@ -430,12 +436,19 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
         if let Err(why) = check_open(stack, &mut conn.socket) {
             return self.fail(stack, Some(conn.socket), why, now);
         }
-        if conn.confirm_at.is_some_and(|at| now >= at) {
-            let n = self.queue.release_written();
-            conn.confirm_at = None;
-            self.stats.delivered = self.stats.delivered.wrapping_add(n as u32);
+        let confirm_ms = u64::from(self.config.confirm_ms);
+        let mut confirmed = 0;
+        while let Some(&(points, at)) = conn.unconfirmed.front() {
+            if now < at.saturating_add(confirm_ms) {
+                break;
+            }
+            conn.unconfirmed.pop_front();
+            confirmed += self.queue.release_written(points);
+        }
+        if confirmed > 0 {
+            self.stats.delivered = self.stats.delivered.wrapping_add(confirmed as u32);
             self.backoff.reset();
-            debug!("{} datapoints delivered", n);
+            debug!("{} datapoints delivered", confirmed);
         }
         loop {
             let mut frame = match conn.frame {
@@ -448,7 +461,11 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
                     self.queue.mark_written(frame.points);
                     self.stats.frames = self.stats.frames.wrapping_add(1);
                     self.stats.bytes = self.stats.bytes.wrapping_add(frame.len as u32);
-                    conn.confirm_at = Some(now.saturating_add(self.config.confirm_ms.into()));
+                    if let Err(late) = conn.unconfirmed.push_back((frame.points, now)) {
+                        if let Some(last) = conn.unconfirmed.back_mut() {
+                            *last = (last.0 + late.0, now);
+                        }
+                    }
                     conn.frame = None;
                     debug!(
                         "frame written: {} datapoints, {} bytes",

@@ -553,3 +553,22 @@ fn backoff_starts_over_after_a_delivery() {
     );
     assert!(s.is_flushed());
 }
+
+#[test]
+fn frames_are_confirmed_one_by_one_under_a_steady_stream() {
+    // A datapoint every 30 ms, confirmation after 100 ms, room for 8: the queue only stays small if each
+    // frame is confirmed on its own, not after a quiet moment that never comes.
+    let mut stack = FakeStack::new([Plan::Accept(OPEN)]);
+    let mut s = sender::<8>();
+    let mut max_queued = 0;
+    for i in 0..40u32 {
+        push_n(&mut s, i, 1);
+        run(&mut s, &mut stack, u64::from(i) * 30, u64::from(i + 1) * 30);
+        max_queued = max_queued.max(s.stats().queued);
+    }
+    run(&mut s, &mut stack, 1_200, 1_400);
+    let st = s.stats();
+    assert_eq!((st.dropped, st.delivered, st.frames, st.queued), (0, 40, 40, 0));
+    assert!(max_queued <= 5, "{max_queued}");
+    assert_eq!(stored(&stack), expected(0..40));
+}

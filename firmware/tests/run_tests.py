@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+"""The firmware's end-to-end tests: the sensor node under QEMU and on the host, against a real carbon-cache.
+
+Run with the venv's python ($CARBON_PICKLE_PYTHON; scripts/test-firmware.sh does):
+
+    run_tests.py [--bless] [--only NAME ...] [--keep]
+
+Scenarios (each against its own carbon-cache from tests/carbon/harness.py):
+  boards      mps2-an386 and mps2-an385 under QEMU (user networking, restrict=on, a guestfwd to carbon), then
+              the host node (std-embedded-nal) into the same carbon. Each run's defmt log, timestamps filtered,
+              must equal tests/expected/<board>.log (--bless rewrites them); every datapoint must be in whisper
+              exactly as expected: temperature and humidity recomputed here (series.py), uptime as logged,
+              queue depth 0 and reconnects 0.
+  fault-qemu  mps2-an386 behind a loopback relay that refuses connections for a while, then cuts the first
+              connection it accepts mid-stream, then forwards to carbon. Every datapoint must land exactly; the
+              relay decodes what passed through it (tests/carbon/decode.py) and checks that datapoints arrived
+              more than once only after a connection was cut (the documented duplicates).
+  fault-host  the host node behind the same kind of relay (a real refused connect on the host).
+For every run the queue depth and reconnect count of each sample are also checked against the log's own
+record of deliveries and failures before that sample.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import series  # noqa: E402
+
+FIRMWARE = Path(__file__).resolve().parent.parent
+REPO = FIRMWARE.parent
+HARNESS = REPO / "tests" / "carbon" / "harness.py"
+DECODE = REPO / "tests" / "carbon" / "decode.py"
+EXPECTED = FIRMWARE / "tests" / "expected"
+PY = sys.executable
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or FIRMWARE / "target")
+BOARDS = {"mps2-an386": "thumbv7em-none-eabihf", "mps2-an385": "thumbv7m-none-eabi"}
+INTERVALS = 5  # the build's defaults (mps2-node/build.rs): 5 samples, 1 s apart
+INTERVAL_S = 1
+READINGS = len(series.METRICS)
+
+
+def log(msg):
+    print(f"[firmware] {msg}", file=sys.stderr, flush=True)
+
+
+def elf(board):
+    return TARGET / BOARDS[board] / "release" / "mps2-node"
+
+
+def host_bin(name):
+    return TARGET / "release" / name
+
+
+def build():
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    for alias in ("build-an386", "build-an385"):
+        subprocess.run(["cargo", alias, "-q"], cwd=FIRMWARE, env=env, check=True)
+    subprocess.run(
+        ["cargo", "build", "-q", "--release", "-p", "host-node", "-p", "guestfwd-connector"],
+        cwd=FIRMWARE,
+        env=env,
+        check=True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# carbon and the relay
+
+
+class Carbon:
+    """A carbon-cache from the e2e harness, in a temporary directory."""
+
+    def __init__(self, name, keep):
+        self.dir = Path(tempfile.mkdtemp(prefix=f"fw-{name}-"))
+        self.keep = keep
+
+    def __enter__(self):
+        self.out = open(self.dir / "harness.out", "wb")
+        self.proc = subprocess.Popen([PY, HARNESS, "serve", self.dir], stdout=self.out, stderr=subprocess.STDOUT)
+        ports = self.dir / "ports.json"
+        deadline = time.monotonic() + 90
+        while not ports.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"carbon did not start: see {self.dir}/harness.out")
+            time.sleep(0.1)
+        self.ports = json.loads(ports.read_text())
+        self.pickle = self.ports["pickle"]
+        return self
+
+    def __exit__(self, *exc):
+        os.kill(self.ports.get("harness_pid", self.proc.pid), signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+        if not self.keep and exc[0] is None:
+            subprocess.run(["rm", "-rf", str(self.dir)], check=False)
+        elif exc[0] is not None:
+            log(f"carbon's directory kept: {self.dir}")
+
+    def wait(self, count, timeout=60):
+        r = subprocess.run([PY, HARNESS, "wait", self.dir, str(count), str(timeout)], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise AssertionError(f"carbon stored fewer than {count} datapoints: {r.stdout}{r.stderr}")
+
+    def dump(self):
+        r = subprocess.run([PY, HARNESS, "dump", self.dir], capture_output=True, text=True, check=True)
+        return json.loads(r.stdout)
+
+
+class Relay:
+    """A loopback relay in front of carbon.
+
+    For `refuse_s` after start it refuses connections (its port is bound but not listening, so a connect gets
+    a reset). Then it accepts; the first connection it accepts is cut (both sides reset) once `cut_after`
+    bytes have passed; later ones are forwarded until the client closes. Everything forwarded is recorded per
+    connection.
+    """
+
+    def __init__(self, upstream, refuse_s, cut_after):
+        self.upstream = upstream
+        self.refuse_s = refuse_s
+        self.cut_after = cut_after
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.conns = []  # {"bytes": bytearray, "cut": bool}
+        self.stop = threading.Event()
+        self.threads = []
+
+    def __enter__(self):
+        t = threading.Thread(target=self._serve, daemon=True)
+        t.start()
+        self.threads.append(t)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=10)
+        self.sock.close()
+
+    def _serve(self):
+        if self.stop.wait(self.refuse_s):
+            return
+        self.sock.listen(8)
+        self.sock.settimeout(0.1)
+        while not self.stop.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            rec = {"bytes": bytearray(), "cut": False}
+            cut = self.cut_after if not self.conns else None
+            self.conns.append(rec)
+            t = threading.Thread(target=self._pump, args=(client, rec, cut), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _pump(self, client, rec, cut):
+        up = socket.create_connection(("127.0.0.1", self.upstream))
+        client.settimeout(0.1)
+        try:
+            while not self.stop.is_set():
+                try:
+                    data = client.recv(65536)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    break
+                if not data:
+                    break
+                if cut is not None and len(rec["bytes"]) + len(data) >= cut:
+                    data = data[: cut - len(rec["bytes"])]
+                    up.sendall(data)
+                    rec["bytes"] += data
+                    rec["cut"] = True
+                    for s in (client, up):  # abortive close: RST, like a crashing relay
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                    break
+                up.sendall(data)
+                rec["bytes"] += data
+        finally:
+            client.close()
+            up.close()
+
+    def frames(self):
+        """Per connection: (cut, decoded complete frames). A trailing partial frame is left out: carbon drops
+        it with the connection."""
+        out = []
+        for rec in self.conns:
+            b = bytes(rec["bytes"])
+            end = 0
+            while end + 4 <= len(b) and end + 4 + int.from_bytes(b[end : end + 4], "big") <= len(b):
+                end += 4 + int.from_bytes(b[end : end + 4], "big")
+            r = subprocess.run([PY, DECODE], input=b[:end], capture_output=True, check=True)
+            out.append((rec["cut"], json.loads(r.stdout)))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# logs
+
+SAMPLE = re.compile(
+    r"sample (\d+): (?:temperature (\S+) C, humidity (\S+) %, )?uptime (\d+) ms, queue depth (\d+), reconnects (\d+)"
+)
+STATS = re.compile(
+    r"delivered (\d+) of (\d+) datapoints in (\d+) frames \((\d+) bytes\); (\d+) connections, (\d+) failures, "
+    r"(\d+) sent again, (\d+) dropped"
+)
+
+
+def parse(text):
+    """Samples, deliveries and failures in log order, and the final counters."""
+    samples, delivered_before, failed_before = [], 0, 0
+    for line in text.splitlines():
+        if m := SAMPLE.search(line):
+            i = int(m[1])
+            samples.append(
+                {
+                    "i": i,
+                    "temperature": m[2] and float(m[2]),
+                    "humidity": m[3] and float(m[3]),
+                    "uptime": int(m[4]),
+                    "depth": int(m[5]),
+                    "reconnects": int(m[6]),
+                    "delivered_before": delivered_before,
+                    "failed_before": failed_before,
+                }
+            )
+        elif m := re.search(r"(\d+) datapoints delivered", line):
+            delivered_before += int(m[1])
+        elif "connection failed" in line:
+            failed_before += 1
+    m = STATS.search(text)
+    assert m, "no final counters in the log"
+    keys = ("delivered", "accepted", "frames", "bytes", "connects", "failures", "resent", "dropped")
+    stats = dict(zip(keys, map(int, m.groups())))
+    epoch = re.search(r"boot time (\d+)", text)
+    return samples, stats, epoch and int(epoch[1])
+
+
+def check_samples(samples, stats, intervals, pace_ms):
+    """What the log says about each sample must add up exactly."""
+    assert [s["i"] for s in samples] == list(range(intervals)), samples
+    for s in samples:
+        i = s["i"]
+        if s["temperature"] is not None:
+            assert s["temperature"] == series.temperature(i), (i, s["temperature"])
+            assert s["humidity"] == series.humidity(i), (i, s["humidity"])
+        # Queue depth: every reading pushed so far, minus the ones confirmed before this sample.
+        assert s["depth"] == READINGS * i - s["delivered_before"], s
+        assert s["reconnects"] == s["failed_before"], s
+        assert s["uptime"] >= i * pace_ms, s
+    assert all(a["uptime"] < b["uptime"] for a, b in zip(samples, samples[1:]))
+    assert stats["accepted"] == stats["delivered"] == READINGS * intervals, stats
+    assert stats["dropped"] == 0, stats
+
+
+def normalize(text):
+    """The log without what varies from run to run: timestamps, boot time, uptimes, stack figures."""
+    out = []
+    for line in text.splitlines():
+        line = re.sub(r"^\S+ ", "", line, count=1)  # the defmt timestamp (uptime in s)
+        line = re.sub(r"boot time \d+", "boot time <epoch>", line)
+        line = re.sub(r"uptime \d+ ms", "uptime <ms> ms", line)
+        line = re.sub(r"sender \d+ bytes, whole program \d+ bytes", "sender <n> bytes, whole program <n> bytes", line)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def check_log(board, text, bless):
+    path = EXPECTED / f"{board}.log"
+    got = normalize(text)
+    if bless:
+        path.write_text(got)
+        log(f"wrote {path.relative_to(FIRMWARE)}")
+        return
+    want = path.read_text()
+    if got != want:
+        import difflib
+
+        diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True), str(path), "this run"))
+        raise AssertionError(f"{board}: defmt log differs from the expected log:\n{diff}")
+
+
+def stack_figures(text):
+    m = re.search(r"stack high-water: sender (\d+) bytes, whole program (\d+) bytes", text)
+    return m and {"sender_stack": int(m[1]), "program_stack": int(m[2])}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# runs
+
+
+def run_qemu(board, env_extra, timeout=90):
+    env = dict(os.environ, QEMU_TIMEOUT=str(timeout), **env_extra)
+    t0 = time.monotonic()
+    r = subprocess.run(
+        [FIRMWARE / "tools" / "qemu-run", board, elf(board)], env=env, capture_output=True, text=True, timeout=timeout + 30
+    )
+    log(f"{board}: QEMU exited {r.returncode} after {time.monotonic() - t0:.1f} s")
+    if r.returncode != 0:
+        raise AssertionError(f"{board} failed (status {r.returncode}):\n{r.stdout}\n{r.stderr}")
+    return r.stdout
+
+
+def run_host(carbon_port, prefix, intervals, pace_ms, epoch):
+    r = subprocess.run(
+        [
+            host_bin("host-node"),
+            "--carbon",
+            f"127.0.0.1:{carbon_port}",
+            "--prefix",
+            prefix,
+            "--intervals",
+            str(intervals),
+            "--pace-ms",
+            str(pace_ms),
+            "--epoch",
+            str(epoch),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if r.returncode != 0:
+        raise AssertionError(f"host-node failed (status {r.returncode}):\n{r.stderr}")
+    return r.stderr
+
+
+def check_stored(dump, prefix, expected):
+    got = {k: v for k, v in dump.items() if k.startswith(prefix + ".")}
+    if got != expected:
+        lines = [f"{prefix}: whisper differs from what was sent"]
+        for k in sorted(set(got) | set(expected)):
+            if got.get(k) != expected.get(k):
+                lines.append(f"  {k}: stored {got.get(k)} expected {expected.get(k)}")
+        raise AssertionError("\n".join(lines))
+
+
+def check_relay(relay, expected):
+    """Every expected datapoint passed the relay in a complete frame; copies beyond the first only after a
+    connection was cut before the node could confirm them."""
+    want = {(path, ts, v) for path, pts in expected.items() for ts, v in pts}
+    seen = {}
+    cut_connections = 0
+    for cut, frames in relay.frames():
+        for frame in frames:
+            for path, ts, v in frame:
+                seen.setdefault((path, ts, float(v)), []).append(cut)
+        cut_connections += cut
+    assert set(seen) == want, f"relay saw {len(seen)} distinct datapoints, expected {len(want)}"
+    dups = {k: c for k, c in seen.items() if len(c) > 1}
+    for k, copies in dups.items():
+        assert all(copies[:-1]), f"{k} arrived again although its earlier connection was not cut: {copies}"
+        assert len(copies) <= 1 + cut_connections, (k, copies)
+    return len(dups), cut_connections, len(relay.conns)
+
+
+def scenario_boards(args, report):
+    with Carbon("boards", args.keep) as carbon:
+        total = 0
+        for board in BOARDS:
+            text = run_qemu(board, {"CARBON_PICKLE_PORT": str(carbon.pickle)})
+            check_log(board, text, args.bless)
+            samples, stats, epoch = parse(text)
+            check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+            assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
+            assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
+            carbon.wait(total + READINGS * INTERVALS)
+            total += READINGS * INTERVALS
+            check_stored(carbon.dump(), f"sensors.{board}", series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples))
+            report[board] = {**(stack_figures(text) or {}), "frames": stats["frames"], "bytes": stats["bytes"]}
+            log(f"{board}: {stats['delivered']} datapoints in whisper as sent; defmt log as expected")
+        epoch = int(time.time()) - 600
+        text = run_host(carbon.pickle, "sensors.host", INTERVALS, 200, epoch)
+        samples, stats, _ = parse(text)
+        check_samples(samples, stats, INTERVALS, 200)
+        carbon.wait(total + READINGS * INTERVALS)
+        check_stored(carbon.dump(), "sensors.host", series.expected_points("sensors.host", epoch, INTERVAL_S, samples))
+        log(f"host-node: {stats['delivered']} datapoints in whisper as sent")
+
+
+def scenario_fault_qemu(args, report):
+    board = "mps2-an386"
+    with Carbon("fault-qemu", args.keep) as carbon, Relay(carbon.pickle, refuse_s=2.5, cut_after=600) as relay:
+        connector = host_bin("guestfwd-connector")
+        text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {relay.port}"})
+        if args.verbose:
+            print(text, file=sys.stderr)
+        samples, stats, epoch = parse(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        assert stats["failures"] >= 1 and samples[-1]["reconnects"] >= 1, stats
+        assert any(s["depth"] > 0 for s in samples), samples
+        expected = series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples)
+        carbon.wait(READINGS * INTERVALS)
+        check_stored(carbon.dump(), f"sensors.{board}", expected)
+        dups, cuts, conns = check_relay(relay, expected)
+        assert cuts == 1, cuts
+        report["fault-qemu"] = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
+        log(
+            f"fault-qemu: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
+            f"{stats['resent']} datapoints sent again, {dups} arrived twice (documented), all {stats['delivered']} in whisper"
+        )
+
+
+def scenario_fault_host(args, report):
+    with Carbon("fault-host", args.keep) as carbon, Relay(carbon.pickle, refuse_s=0.7, cut_after=600) as relay:
+        epoch = int(time.time()) - 600
+        intervals = 8
+        text = run_host(relay.port, "sensors.host", intervals, 200, epoch)
+        if args.verbose:
+            print(text, file=sys.stderr)
+        samples, stats, _ = parse(text)
+        check_samples(samples, stats, intervals, 200)
+        assert stats["failures"] >= 1, stats
+        expected = series.expected_points("sensors.host", epoch, INTERVAL_S, samples)
+        carbon.wait(READINGS * intervals)
+        check_stored(carbon.dump(), "sensors.host", expected)
+        dups, cuts, conns = check_relay(relay, expected)
+        assert cuts == 1, cuts
+        log(
+            f"fault-host: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
+            f"{stats['resent']} sent again, {dups} arrived twice (documented), all {stats['delivered']} in whisper"
+        )
+
+
+SCENARIOS = {"boards": scenario_boards, "fault-qemu": scenario_fault_qemu, "fault-host": scenario_fault_host}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bless", action="store_true", help="rewrite tests/expected/*.log from this run")
+    ap.add_argument("--only", action="append", choices=SCENARIOS, help="run only these scenarios")
+    ap.add_argument("--keep", action="store_true", help="keep carbon's directories")
+    ap.add_argument("--no-build", action="store_true", help="use what is built")
+    ap.add_argument("--verbose", action="store_true", help="print the fault runs' logs")
+    ap.add_argument("--report", type=Path, help="write the measured figures as JSON here")
+    args = ap.parse_args()
+    if not args.no_build:
+        build()
+    report = {}
+    for name in args.only or SCENARIOS:
+        t0 = time.monotonic()
+        SCENARIOS[name](args, report)
+        log(f"{name}: passed in {time.monotonic() - t0:.1f} s")
+    if args.report:
+        args.report.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
