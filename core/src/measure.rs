@@ -23,6 +23,13 @@ impl Datapoint<'_> {
 }
 
 /// What [`frame_len`] measured.
+///
+/// ```
+/// use carbon_pickle::{frame_len, Datapoint, FrameSize, Options};
+/// let size = frame_len(&[Datapoint::new("x", 1, 0)], &Options::new())?;
+/// assert_eq!(size, FrameSize { len: 32, points: 1 });
+/// # Ok::<(), carbon_pickle::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FrameSize {

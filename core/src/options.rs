@@ -12,6 +12,17 @@ pub const CARBON_MAX_PAYLOAD: usize = 1 << 20;
 pub const CARBON_MAX_POINTS: usize = 500;
 
 /// The pickle protocol of the payload.
+///
+/// ```
+/// use carbon_pickle::{to_slice, Datapoint, Options, Protocol};
+/// let dp = [Datapoint::new("a", 7, 0.5)];
+/// let mut buf = [0u8; 64];
+/// let v0 = to_slice(&dp, &mut buf, &Options::new().with_protocol(Protocol::V0))?;
+/// assert_eq!(v0, b"\0\0\0\x16(l(S'a'\n(L7L\nF0.5\ntta.");
+/// let v2 = to_slice(&dp, &mut buf, &Options::new().with_protocol(Protocol::V2))?;
+/// assert_eq!(v2, b"\0\0\0\x1c\x80\x02](X\x01\0\0\0aJ\x07\0\0\0G?\xe0\0\0\0\0\0\0\x86\x86e.");
+/// # Ok::<(), carbon_pickle::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Protocol {
@@ -27,6 +38,20 @@ pub enum Protocol {
 ///
 /// The default refuses ASCII whitespace, control characters, `/`, `\`, empty components and over-long
 /// components, and allows non-ASCII UTF-8 (carbon and go-carbon store it).
+///
+/// ```
+/// use carbon_pickle::{to_slice, Datapoint, Error, Options, PathError, PathRules};
+/// let dp = [Datapoint::new("a b", 0, 1)];
+/// let mut buf = [0u8; 64];
+/// let strict = Options::new();
+/// assert_eq!(
+///     to_slice(&dp, &mut buf, &strict).unwrap_err(),
+///     Error::InvalidPath(PathError::InvalidChar { at: 1, ch: ' ' })
+/// );
+/// let lax = strict.with_path_rules(PathRules { allow_spaces: true, ..PathRules::default() });
+/// assert_eq!(&to_slice(&dp, &mut buf, &lax)?[8..16], b"X\x03\0\0\0a b");
+/// # Ok::<(), carbon_pickle::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct PathRules {

@@ -11,6 +11,23 @@
 pub struct SinkFull;
 
 /// An append-only byte output that can patch what it already holds.
+///
+/// Frames can go back to back into one sink: each [`FrameEncoder`](crate::FrameEncoder) starts after what
+/// the sink holds.
+///
+/// ```
+/// use carbon_pickle::{Datapoint, FrameEncoder, Options};
+/// let mut out: heapless::Vec<u8, 64> = heapless::Vec::new();
+/// for ts in [1u32, 2] {
+///     let mut enc = FrameEncoder::new(&mut out, Options::new())?;
+///     enc.push(&Datapoint::new("x", ts, 0))?;
+///     enc.finish();
+/// }
+/// assert_eq!(out.len(), 2 * 32);
+/// assert_eq!(&out[32..40], b"\0\0\0\x1c\x80\x02](");
+/// assert_eq!(&out[46..51], b"J\x02\0\0\0");
+/// # Ok::<(), carbon_pickle::Error>(())
+/// ```
 pub trait Sink {
     /// Bytes written so far.
     fn len(&self) -> usize;
@@ -39,6 +56,15 @@ pub trait Sink {
 }
 
 /// A sink that keeps its bytes, so a finished frame can be read back.
+///
+/// ```
+/// use carbon_pickle::{Datapoint, FrameEncoder, Options, Storage};
+/// let mut enc = FrameEncoder::new(Vec::new(), Options::new())?;
+/// enc.push(&Datapoint::new("x", 1, 0))?;
+/// assert_eq!(enc.pending_bytes(), b"\0\0\0\0\x80\x02](X\x01\0\0\0xJ\x01\0\0\0G\0\0\0\0\0\0\0\0\x86\x86");
+/// assert_eq!(enc.finish().bytes().len(), 32);
+/// # Ok::<(), carbon_pickle::Error>(())
+/// ```
 pub trait Storage: Sink {
     /// Everything written so far.
     fn bytes(&self) -> &[u8];

@@ -6,6 +6,15 @@ use core::fmt;
 use crate::{Datapoint, Error, FrameEncoder, Options, Storage};
 
 /// Why splitting stopped.
+///
+/// ```
+/// use carbon_pickle::{split, Datapoint, Error, Options, SplitError};
+/// let points = [Datapoint::new("x", 1, 0), Datapoint::new("x", 2, f64::NAN)];
+/// let mut sent = Vec::new();
+/// let err = split(&points, Vec::new(), Options::new(), |f| Ok::<_, ()>(sent.extend_from_slice(f)));
+/// assert_eq!(err, Err(SplitError::Point { index: 1, error: Error::NonFiniteValue }));
+/// assert_eq!(sent.len(), 32, "the datapoint before the bad one was still handed out");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum SplitError<E> {
@@ -32,6 +41,19 @@ impl<E: fmt::Display> fmt::Display for SplitError<E> {
 impl<E: fmt::Debug + fmt::Display> core::error::Error for SplitError<E> {}
 
 /// Frames and datapoints handed out so far.
+///
+/// ```
+/// use carbon_pickle::{split, Datapoint, Options, SplitStats};
+/// let points = [Datapoint::new("x", 1, 0), Datapoint::new("x", 2, 0), Datapoint::new("x", 3, 0)];
+/// let mut frames = Vec::new();
+/// let stats = split(&points, Vec::new(), Options::new().with_max_points(2), |f| {
+///     frames.push(f.to_vec());
+///     Ok::<_, ()>(())
+/// })?;
+/// assert_eq!(stats, SplitStats { frames: 2, points: 3, bytes: 4 + 6 + 2 * 22 + 32 });
+/// assert_eq!(&frames[1][..4], b"\0\0\0\x1c");
+/// # Ok::<(), carbon_pickle::SplitError<()>>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SplitStats {

@@ -16,6 +16,15 @@ const OPENER_V0: [u8; 2] = [MARK, LIST];
 const TRAILER_V0: [u8; 1] = [STOP];
 
 /// The payload's first bytes, before any datapoint.
+///
+/// ```
+/// use carbon_pickle::{wire, Protocol};
+/// assert_eq!(wire::opener(Protocol::V2), b"\x80\x02](");
+/// assert_eq!(wire::opener(Protocol::V0), b"(l");
+/// assert_eq!(wire::trailer(Protocol::V2), b"e.");
+/// assert_eq!(wire::trailer(Protocol::V0), b".");
+/// assert_eq!(wire::empty_frame_len(Protocol::V2), 10);
+/// ```
 pub const fn opener(protocol: Protocol) -> &'static [u8] {
     match protocol {
         Protocol::V2 => &OPENER_V2,
