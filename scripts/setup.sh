@@ -87,7 +87,15 @@ setup_firmware() {
 }
 
 # ---- fuzzing ----
-setup_fuzz() { :; }
+CARGO_FUZZ_VERSION="0.13.2"
+setup_fuzz() {
+  # cargo-fuzz drives libFuzzer; the targets build with the nightly toolchain the machine image carries.
+  cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz --locked
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    log "no nightly toolchain: scripts/test-fuzz.sh needs one (rustup toolchain install nightly)"
+    return 1
+  fi
+}
 
 # ---- browser demo ----
 setup_browser() { :; }
