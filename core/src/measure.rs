@@ -47,6 +47,9 @@ pub struct FrameSize {
 /// let points = [Datapoint::new("a.b", 1_700_000_000, 1.5), Datapoint::new("a.c", 4_000_000_000u32, 2)];
 /// assert_eq!(frame_len(&points, &Options::new()).unwrap().len, 4 + 6 + 24 + 28);
 /// ```
+// Inlinable so that a caller whose options are a constant protocol 2 lets the compiler pick the codec at
+// compile time and drop protocol 0 (ryu, itoa) from the program (about 6.5 KiB on a Cortex-M3).
+#[inline]
 pub fn frame_len<'a, I>(points: I, opts: &Options<'_>) -> Result<FrameSize, Error>
 where
     I: IntoIterator,

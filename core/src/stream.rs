@@ -53,6 +53,9 @@ impl<E: fmt::Debug> core::error::Error for StreamError<E> {}
 ///     b"\x00\x00\x00\x1e\x80\x02](X\x03\x00\x00\x00a.bJ\x00\xf1SeG?\xf8\x00\x00\x00\x00\x00\x00\x86\x86e."
 /// );
 /// ```
+// Inlinable so that a caller whose options are a constant protocol 2 lets the compiler pick the codec at
+// compile time and drop protocol 0 (ryu, itoa) from the program (about 6.5 KiB on a Cortex-M3).
+#[inline]
 pub fn write_frame<'a, W, I>(
     w: &mut W,
     points: I,
