@@ -209,61 +209,147 @@ export function createApi(raw) {
     return ts;
   }
 
-  // Any accepted form of datapoints as columns.
-  function columns(points) {
-    if (Array.isArray(points)) return rows(points);
-    if (points !== null && typeof points === 'object' && Array.isArray(points.paths)) return columnar(points);
-    throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+  // ---- batches, written straight into wasm memory ----
+  //
+  // The columns of a batch (paths as UTF-8, their lengths, timestamps, values) are written through typed
+  // array views on the module's batch buffers: no JavaScript arrays as big as the batch, no copies by the
+  // glue. Paths go in chunks: one `join` and one native `encodeInto` per chunk.
+
+  const memory = raw.wasmMemory();
+  const textEncoder = new TextEncoder();
+  const CHUNK = 1024;
+  const chunk = [];
+
+  // Views on the batch buffers for n datapoints; taken again after anything that may grow the memory.
+  function views(n) {
+    const text = raw.batchText();
+    const cap = raw.batchTextCapacity();
+    const buf = memory.buffer;
+    return {
+      text: new Uint8Array(buf, text, cap),
+      lens: new Uint32Array(buf, raw.batchLens(), n),
+      timestamps: new Float64Array(buf, raw.batchTimestamps(), n),
+      values: new Float64Array(buf, raw.batchValues(), n),
+    };
   }
 
-  function rows(points) {
+  function startBatch(n, avgPath) {
+    raw.batchReserve(n, n * avgPath + 64);
+    return { n, v: views(n), textLen: 0 };
+  }
+
+  // Appends the paths in `chunk` (the first of them is datapoint `first`) to the batch's text.
+  function writeChunk(batch, first) {
+    let rest = chunk.join('');
+    if (hasWellFormed && !rest.isWellFormed()) {
+      const k = chunk.findIndex((p) => !p.isWellFormed());
+      const err = new TypeError(`datapoint ${first + k} (path ${JSON.stringify(chunk[k])}): invalid path: it holds a lone UTF-16 surrogate`);
+      err.code = 'ERR_CARBON_INVALID_PATH';
+      err.index = first + k;
+      err.path = chunk[k];
+      throw err;
+    }
+    for (;;) {
+      const r = textEncoder.encodeInto(rest, batch.v.text.subarray(batch.textLen));
+      batch.textLen += r.written;
+      if (r.read === rest.length) return;
+      rest = rest.slice(r.read);
+      raw.batchReserve(batch.n, Math.max(batch.textLen + rest.length * 3, batch.v.text.length * 2));
+      batch.v = views(batch.n);
+    }
+  }
+
+  function writeRows(points) {
     const n = points.length;
-    const paths = new Array(n);
-    const lens = new Uint32Array(n);
-    const values = new Float64Array(n);
-    const timestamps = new Float64Array(n);
+    const first = points[0];
+    const batch = startBatch(n, first !== null && typeof first?.path === 'string' ? first.path.length + 8 : 32);
     let now;
     const nowOnce = () => (now ??= nowSeconds());
-    for (let i = 0; i < n; i++) {
-      const p = points[i];
-      if (p === null || typeof p !== 'object') throw new TypeError(`datapoint ${i} must be an object { path, value, timestamp }`);
-      const path = p.path;
-      if (typeof path !== 'string') throw new TypeError(`datapoint ${i}: path must be a string`);
-      const v = p.value;
-      if (typeof v !== 'number') throw new TypeError(`datapoint ${i} (path ${JSON.stringify(path)}): value must be a number`);
-      const t = p.timestamp;
-      paths[i] = path;
-      lens[i] = path.length;
-      values[i] = v;
-      timestamps[i] = typeof t === 'number' ? t : toTimestamp(t, i, nowOnce);
+    for (let start = 0; start < n; start += CHUNK) {
+      const end = Math.min(n, start + CHUNK);
+      chunk.length = end - start;
+      const { lens, timestamps, values } = batch.v;
+      for (let i = start; i < end; i++) {
+        const p = points[i];
+        if (p === null || typeof p !== 'object') throw new TypeError(`datapoint ${i} must be an object { path, value, timestamp }`);
+        const path = p.path;
+        if (typeof path !== 'string') throw new TypeError(`datapoint ${i}: path must be a string`);
+        const v = p.value;
+        if (typeof v !== 'number') throw new TypeError(`datapoint ${i} (path ${JSON.stringify(path)}): value must be a number`);
+        const t = p.timestamp;
+        chunk[i - start] = path;
+        lens[i] = path.length;
+        values[i] = v;
+        timestamps[i] = typeof t === 'number' ? t : toTimestamp(t, i, nowOnce);
+      }
+      writeChunk(batch, start);
     }
-    const joined = paths.join('');
-    checkWellFormed(joined, paths);
-    return { paths, joined, lens, values, timestamps };
-  }
-
-  function columnar({ paths, values, timestamps }) {
-    const n = paths.length;
-    const lens = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const path = paths[i];
-      if (typeof path !== 'string') throw new TypeError(`paths[${i}] must be a string`);
-      lens[i] = path.length;
-    }
-    const vals = numbers(values, 'values');
-    if (vals.length !== n) throw new RangeError(`${vals.length} values for ${n} paths`);
-    const joined = paths.join('');
-    checkWellFormed(joined, paths);
-    return { paths, joined, lens, values: vals, timestamps: timestampsOf(timestamps, n) };
-  }
-
-  function contextOf(cols, extra) {
+    chunk.length = 0;
     return {
-      pathAt: (i) => cols.paths[i],
-      valueAt: (i) => cols.values[i],
-      timestampAt: (i) => (cols.timestamps.length === 1 ? cols.timestamps[0] : cols.timestamps[i]),
-      ...extra,
+      n,
+      textLen: batch.textLen,
+      pathAt: (i) => points[i].path,
+      valueAt: (i) => points[i].value,
+      timestampAt: (i) => {
+        const t = points[i].timestamp;
+        return t === undefined ? now : t instanceof Date ? t.getTime() / 1000 : t;
+      },
     };
+  }
+
+  function writeColumns({ paths, values, timestamps }) {
+    const n = paths.length;
+    const batch = startBatch(n, n > 0 && typeof paths[0] === 'string' ? paths[0].length + 8 : 32);
+    for (let start = 0; start < n; start += CHUNK) {
+      const end = Math.min(n, start + CHUNK);
+      chunk.length = end - start;
+      const { lens } = batch.v;
+      for (let i = start; i < end; i++) {
+        const path = paths[i];
+        if (typeof path !== 'string') throw new TypeError(`paths[${i}] must be a string`);
+        chunk[i - start] = path;
+        lens[i] = path.length;
+      }
+      writeChunk(batch, start);
+    }
+    chunk.length = 0;
+    const v = batch.v;
+    setNumbers(v.values, values, n, 'values');
+    let ts = timestamps;
+    if (ts === undefined) ts = nowSeconds();
+    else if (ts instanceof Date) ts = ts.getTime() / 1000;
+    if (typeof ts === 'number') v.timestamps.fill(ts);
+    else setNumbers(v.timestamps, ts, n, 'timestamps');
+    return {
+      n,
+      textLen: batch.textLen,
+      pathAt: (i) => paths[i],
+      valueAt: (i) => values[i],
+      timestampAt: (i) => (typeof ts === 'number' ? ts : ts[i]),
+    };
+  }
+
+  // Copies n numbers into a view (typed arrays natively, arrays with a type check each).
+  function setNumbers(view, src, n, name) {
+    if (ArrayBuffer.isView(src) && !(src instanceof DataView) && typeof src[0] !== 'bigint') {
+      if (src.length !== n) throw new RangeError(`${src.length} ${name} for ${n} paths`);
+      view.set(src);
+      return;
+    }
+    if (!Array.isArray(src)) throw new TypeError(`${name} must be a typed array or an array of numbers`);
+    if (src.length !== n) throw new RangeError(`${src.length} ${name} for ${n} paths`);
+    for (let i = 0; i < n; i++) {
+      const x = src[i];
+      if (typeof x !== 'number') throw new TypeError(`${name}[${i}] must be a number`);
+      view[i] = x;
+    }
+  }
+
+  // Any accepted form of datapoints, written into the batch buffers.
+  function writeBatch(points) {
+    if (Array.isArray(points)) return writeRows(points);
+    if (points !== null && typeof points === 'object' && Array.isArray(points.paths)) return writeColumns(points);
+    throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
   }
 
   // ---- the API ----
@@ -274,10 +360,9 @@ export function createApi(raw) {
    */
   function encodeFrames(points, options) {
     const codec = codecFor(options);
-    const cols = columns(points);
-    const bytes = codec.encode(cols.joined, cols.lens, cols.timestamps, cols.values);
-    const frames = splitFrames(bytes);
-    if (raw.lastFailureCode() !== FAILURE.None) throw failure(contextOf(cols, { frames, options }));
+    const batch = writeBatch(points);
+    const frames = splitFrames(codec.encode(batch.n, batch.textLen));
+    if (raw.lastFailureCode() !== FAILURE.None) throw failure({ ...batch, frames, options });
     return frames;
   }
 
@@ -339,10 +424,8 @@ export function createApi(raw) {
      * @returns {Uint8Array[]} the frames they finished.
      */
     pushMany(points) {
-      const cols = columns(points);
-      if (!this.#raw.pushMany(cols.joined, cols.lens, cols.timestamps, cols.values)) {
-        throw failure(contextOf(cols, { options: this.#options }));
-      }
+      const batch = writeBatch(points);
+      if (!this.#raw.pushMany(batch.n, batch.textLen)) throw failure({ ...batch, options: this.#options });
       return this.#ready();
     }
 

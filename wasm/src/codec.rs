@@ -3,9 +3,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use carbon_pickle::{Datapoint, Options};
+use carbon_pickle::Options;
 use wasm_bindgen::prelude::*;
 
+use crate::batch;
 use crate::failure::{record, record_result, Failure, InputFault};
 use crate::framer::Framer;
 use crate::input::{Paths, Times};
@@ -40,22 +41,34 @@ impl Codec {
         record_result(opts.map(|opts| Codec { opts }))
     }
 
-    /// Encodes the batch (`timestamps` with one entry applies to all): every frame, back to back. On a
-    /// refused datapoint, the frames of the datapoints before it, with the reason in the last failure.
-    pub fn encode(&self, paths: &str, lens: &[u32], timestamps: &[f64], values: &[f64]) -> Vec<u8> {
-        let paths = Paths::new(paths, lens);
-        let times = Times(timestamps);
-        let mut framer = match check_columns(paths, times, values)
-            .and_then(|()| Framer::with_capacity(self.opts, values.len()))
-        {
-            Ok(f) => f,
+    /// Encodes the first `points` datapoints of the batch buffers (paths: the first `text_len` bytes):
+    /// every frame, back to back. On a refused datapoint, the frames of the datapoints before it, with the
+    /// reason in the last failure.
+    pub fn encode(&self, points: usize, text_len: usize) -> Vec<u8> {
+        let (batch, text) = match batch::take(points, text_len) {
+            Ok(b) => b,
             Err(e) => {
                 record(Some(e));
                 return Vec::new();
             }
         };
-        let r = push_batch(&mut framer, paths, times, values);
-        finish(framer, r)
+        let paths = Paths::new(&text, &batch.lens[..points]);
+        let times = Times(&batch.timestamps[..points]);
+        let values = &batch.values[..points];
+        let frames = match check_columns(paths, times, values)
+            .and_then(|()| Framer::batch(self.opts, points))
+        {
+            Ok(mut framer) => {
+                let r = push_batch(&mut framer, paths, times, values);
+                finish(framer, r)
+            }
+            Err(e) => {
+                record(Some(e));
+                Vec::new()
+            }
+        };
+        batch::give_back(batch, text);
+        frames
     }
 }
 
@@ -85,22 +98,14 @@ pub(crate) fn push_batch(
     values: &[f64],
 ) -> Result<(), Failure> {
     for ((i, path), &value) in paths.iter().enumerate().zip(values) {
-        let dp = Datapoint {
-            path: path?,
-            timestamp: times.get(i),
-            value,
-        };
-        framer.push(i, &dp)?;
+        let path = framer.checked(i, path?)?;
+        framer.push(i, path, times.get(i), value)?;
     }
     Ok(())
 }
 
 /// Records the outcome of a one-shot batch and returns its frames (those before a failure included).
-pub(crate) fn finish(mut framer: Framer, outcome: Result<(), Failure>) -> Vec<u8> {
-    let (frames, failure) = match framer.flush() {
-        Ok(frames) => (frames, outcome.err()),
-        Err(e) => (framer.take_finished(), Some(outcome.err().unwrap_or(e))),
-    };
-    record(failure);
-    frames
+pub(crate) fn finish(framer: Framer, outcome: Result<(), Failure>) -> Vec<u8> {
+    record(outcome.err());
+    framer.into_frames()
 }

@@ -7,17 +7,25 @@
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
+use crate::batch::Batch;
 use crate::failure::Failure;
 
 #[derive(Debug)]
 pub(crate) struct State {
     pub last: Option<Failure>,
     pub prefixes: Vec<&'static str>,
+    pub batch: Batch,
 }
 
 const EMPTY: State = State {
     last: None,
     prefixes: Vec::new(),
+    batch: Batch {
+        text: Vec::new(),
+        lens: Vec::new(),
+        timestamps: Vec::new(),
+        values: Vec::new(),
+    },
 };
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]

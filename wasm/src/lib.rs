@@ -19,6 +19,7 @@
 
 extern crate alloc;
 
+mod batch;
 mod codec;
 mod failure;
 mod framer;
@@ -26,9 +27,12 @@ mod global;
 mod input;
 mod metric_set;
 mod options;
-mod spool;
 mod stream;
 
+pub use batch::{
+    batch_lens, batch_reserve, batch_text, batch_text_capacity, batch_timestamps, batch_values,
+    wasm_memory,
+};
 pub use codec::Codec;
 pub use failure::{
     last_failure_code, last_failure_detail, last_failure_index, FailureCode, InputFault, PathFault,

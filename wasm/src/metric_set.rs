@@ -8,7 +8,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use carbon_pickle::{check_path, Datapoint, Error, Options};
+use carbon_pickle::{CheckedPath, Error, Options};
+use self_cell::self_cell;
 use wasm_bindgen::prelude::*;
 
 use crate::codec::finish;
@@ -17,14 +18,24 @@ use crate::framer::Framer;
 use crate::input::{Paths, Times};
 use crate::options;
 
+/// The registered paths, each checked once, borrowing the text they live in.
+type Checked<'a> = Vec<CheckedPath<'a>>;
+
+self_cell!(
+    struct Registered {
+        owner: String,
+        #[covariant]
+        dependent: Checked,
+    }
+    impl {Debug}
+);
+
 /// Registered paths and the options their frames are built with.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct MetricSet {
     opts: Options<'static>,
-    names: String,
-    /// Byte range of each path in `names`.
-    spans: Vec<(u32, u32)>,
+    paths: Registered,
 }
 
 #[wasm_bindgen]
@@ -57,7 +68,7 @@ impl MetricSet {
     /// Number of registered paths.
     #[wasm_bindgen(getter)]
     pub fn size(&self) -> usize {
-        self.spans.len()
+        self.len()
     }
 
     /// Encodes `values[i]` at `timestamps[i]` for path `indices[i]` (or path `i` without indices): every
@@ -72,26 +83,34 @@ impl MetricSet {
         paths.check_total()?;
         let mut names = String::new();
         let mut spans = Vec::with_capacity(paths.len());
-        for (i, path) in paths.iter().enumerate() {
+        for path in paths.iter() {
             let path = path?;
-            check_path(path, opts.path_rules())
-                .map_err(|e| Failure::at(i, Error::InvalidPath(e)))?;
             let start = names.len();
             names.push_str(path);
-            spans.push((start as u32, names.len() as u32));
+            spans.push((start, names.len()));
         }
-        Ok(MetricSet { opts, names, spans })
+        let rules = opts.path_rules();
+        let paths = Registered::try_new(names, |names| {
+            spans
+                .iter()
+                .enumerate()
+                .map(|(i, &(s, e))| {
+                    let path = names.get(s..e).unwrap_or_default();
+                    CheckedPath::new(path, rules).map_err(|e| Failure::at(i, Error::InvalidPath(e)))
+                })
+                .collect()
+        })?;
+        Ok(MetricSet { opts, paths })
     }
 
-    fn path(&self, i: usize) -> Option<&str> {
-        let &(s, e) = self.spans.get(i)?;
-        self.names.get(s as usize..e as usize)
+    fn len(&self) -> usize {
+        self.paths.borrow_dependent().len()
     }
 
     fn run(&self, times: Times<'_>, values: &[f64], indices: Option<&[u32]>) -> Vec<u8> {
         let mut framer = match self
             .check(times, values, indices)
-            .and_then(|()| Framer::with_capacity(self.opts, values.len()))
+            .and_then(|()| Framer::batch(self.opts, values.len()))
         {
             Ok(f) => f,
             Err(e) => {
@@ -118,11 +137,11 @@ impl MetricSet {
                 idx.len(),
                 n,
             )),
-            None if n != self.spans.len() => Err(Failure::bad_input(
+            None if n != self.len() => Err(Failure::bad_input(
                 None,
                 InputFault::ValuesForPaths,
                 n,
-                self.spans.len(),
+                self.len(),
             )),
             _ => Ok(()),
         }
@@ -135,20 +154,17 @@ impl MetricSet {
         values: &[f64],
         indices: Option<&[u32]>,
     ) -> Result<(), Failure> {
+        let paths = self.paths.borrow_dependent();
         for (i, &value) in values.iter().enumerate() {
             let k = match indices {
                 Some(idx) => idx.get(i).map_or(usize::MAX, |&k| k as usize),
                 None => i,
             };
             let path =
-                self.path(k)
+                *paths
+                    .get(k)
                     .ok_or(Failure::bad_input(Some(i), InputFault::UnknownIndex, k, 0))?;
-            let dp = Datapoint {
-                path,
-                timestamp: times.get(i),
-                value,
-            };
-            framer.push(i, &dp)?;
+            framer.push(i, path, times.get(i), value)?;
         }
         Ok(())
     }

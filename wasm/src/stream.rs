@@ -3,9 +3,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use carbon_pickle::Datapoint;
 use wasm_bindgen::prelude::*;
 
+use crate::batch;
 use crate::codec::{check_columns, push_batch};
 use crate::failure::{record, record_result};
 use crate::framer::Framer;
@@ -38,36 +38,36 @@ impl Stream {
             allow_spaces,
             ascii_only,
         );
-        record_result(opts.and_then(Framer::new).map(|framer| Stream { framer }))
+        record_result(
+            opts.and_then(Framer::stream)
+                .map(|framer| Stream { framer }),
+        )
     }
 
     /// Adds one datapoint; false (the reason in the last failure) if refused, leaving everything as it was.
     pub fn push(&mut self, path: &str, timestamp: f64, value: f64) -> bool {
-        let dp = Datapoint {
-            path,
-            timestamp,
-            value,
-        };
-        let r = self.framer.push(0, &dp);
+        let r = self
+            .framer
+            .checked(0, path)
+            .and_then(|path| self.framer.push(0, path, timestamp, value));
         let ok = r.is_ok();
         record(r.err());
         ok
     }
 
-    /// Adds a batch (`timestamps` with one entry applies to all); stops at the first refused datapoint
-    /// (false), keeping every datapoint before it.
+    /// Adds the first `points` datapoints of the batch buffers (paths: the first `text_len` bytes); stops
+    /// at the first refused datapoint (false), keeping every datapoint before it.
     #[wasm_bindgen(js_name = pushMany)]
-    pub fn push_many(
-        &mut self,
-        paths: &str,
-        lens: &[u32],
-        timestamps: &[f64],
-        values: &[f64],
-    ) -> bool {
-        let paths = Paths::new(paths, lens);
-        let times = Times(timestamps);
-        let r = check_columns(paths, times, values)
-            .and_then(|()| push_batch(&mut self.framer, paths, times, values));
+    pub fn push_many(&mut self, points: usize, text_len: usize) -> bool {
+        let r = batch::take(points, text_len).and_then(|(batch, text)| {
+            let paths = Paths::new(&text, &batch.lens[..points]);
+            let times = Times(&batch.timestamps[..points]);
+            let values = &batch.values[..points];
+            let r = check_columns(paths, times, values)
+                .and_then(|()| push_batch(&mut self.framer, paths, times, values));
+            batch::give_back(batch, text);
+            r
+        });
         let ok = r.is_ok();
         record(r.err());
         ok

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// Benchmark (not a test): 1,000,000 datapoints in frames of 500, every encoder measured in the same run.
+//
+//   this package, one-off paths    encodeFrames(rows) and encodeFrames({ paths, values, timestamps })
+//   this package, interned paths   a MetricSet of 1,000 paths, encode(values) 1,000 times
+//   careful pure JS, protocol 2    Uint8Array + TextEncoder.encodeInto + DataView, written here
+//   statsd-style, protocol 0       a string builder as statsd's graphite backend writes, written here
+//
+// The pure-JS peers exist only in this script: the package itself never encodes in JavaScript. Their
+// output is checked against the package's before anything is timed. Figures are medians of several runs,
+// printed as ns per datapoint and as ratios to the careful pure-JS encoder; the .wasm sizes come from
+// the last build (pkg/sizes.json). Usage: node bench/bench.mjs [--points N] [--runs R] [--json]
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { encodeFrames, MetricSet } = require('../js/node.cjs');
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const POINTS = arg('--points', 1_000_000);
+const RUNS = arg('--runs', 7);
+const PER_FRAME = 500;
+const DISTINCT = 1000;
+const T0 = 1_700_000_000;
+
+// ---- data: 1,000 distinct paths, each reported POINTS / 1,000 times ----
+const KINDS = ['user', 'system', 'idle', 'iowait', 'steal'];
+const names = Array.from({ length: DISTINCT }, (_, i) => `servers.host${String(i % 200).padStart(3, '0')}.cpu.core${i % 8}.${KINDS[i % 5]}`);
+const rounds = Math.ceil(POINTS / DISTINCT);
+const values = new Float64Array(POINTS);
+const timestamps = new Float64Array(POINTS);
+const paths = new Array(POINTS);
+const rows = new Array(POINTS);
+for (let i = 0; i < POINTS; i++) {
+  const v = ((i * 7919) % 100000) / 100;
+  const t = T0 + Math.floor(i / DISTINCT) * 10;
+  paths[i] = names[i % DISTINCT];
+  values[i] = v;
+  timestamps[i] = t;
+  rows[i] = { path: paths[i], value: v, timestamp: t };
+}
+
+// ---- peer 1: a careful pure-JS protocol-2 encoder ----
+const te = new TextEncoder();
+function jsProtocol2(points) {
+  let buf = new Uint8Array(1 << 16);
+  let dv = new DataView(buf.buffer);
+  let pos = 0;
+  const frames = [];
+  const ensure = (n) => {
+    if (pos + n <= buf.length) return;
+    const bigger = new Uint8Array(Math.max(buf.length * 2, pos + n));
+    bigger.set(buf.subarray(0, pos));
+    buf = bigger;
+    dv = new DataView(buf.buffer);
+  };
+  const starts = [];
+  for (let i = 0; i < points.length; i += PER_FRAME) {
+    const end = Math.min(points.length, i + PER_FRAME);
+    ensure(10);
+    const start = pos;
+    starts.push(start);
+    pos += 4;
+    buf[pos++] = 0x80; buf[pos++] = 2; buf[pos++] = 0x5d; buf[pos++] = 0x28; // PROTO 2, EMPTY_LIST, MARK
+    for (let k = i; k < end; k++) {
+      const p = points[k];
+      const path = p.path;
+      ensure(path.length * 3 + 5 + 9 + 9 + 2 + 2);
+      buf[pos] = 0x58; // BINUNICODE
+      const { written } = te.encodeInto(path, buf.subarray(pos + 5));
+      dv.setUint32(pos + 1, written, true);
+      pos += 5 + written;
+      const t = p.timestamp;
+      if (Number.isInteger(t) && t >= 0 && t < 2147483648) {
+        buf[pos] = 0x4a; // BININT
+        dv.setInt32(pos + 1, t, true);
+        pos += 5;
+      } else {
+        buf[pos] = 0x47; // BINFLOAT
+        dv.setFloat64(pos + 1, t);
+        pos += 9;
+      }
+      buf[pos] = 0x47;
+      dv.setFloat64(pos + 1, p.value);
+      buf[pos + 9] = 0x86; buf[pos + 10] = 0x86; // TUPLE2 TUPLE2
+      pos += 11;
+    }
+    buf[pos++] = 0x65; buf[pos++] = 0x2e; // APPENDS STOP
+    dv.setUint32(start, pos - start - 4);
+  }
+  starts.push(pos);
+  for (let f = 0; f + 1 < starts.length; f++) frames.push(buf.subarray(starts[f], starts[f + 1]));
+  return frames;
+}
+
+// ---- peer 2: statsd's graphite backend style, protocol 0 as one string per frame ----
+function statsdProtocol0(points) {
+  const frames = [];
+  for (let i = 0; i < points.length; i += PER_FRAME) {
+    const end = Math.min(points.length, i + PER_FRAME);
+    let s = '(l';
+    for (let k = i; k < end; k++) {
+      const p = points[k];
+      s += `(S'${p.path}'\n(L${p.timestamp}L\nS'${p.value}'\ntta`;
+    }
+    s += '.';
+    const payload = te.encode(s);
+    const frame = new Uint8Array(payload.length + 4);
+    new DataView(frame.buffer).setUint32(0, payload.length);
+    frame.set(payload, 4);
+    frames.push(frame);
+  }
+  return frames;
+}
+
+// ---- this package ----
+const OPTS = { maxPoints: PER_FRAME };
+const set = new MetricSet(names, OPTS);
+function interned() {
+  const out = [];
+  for (let r = 0; r < rounds; r++) {
+    const v = values.subarray(r * DISTINCT, (r + 1) * DISTINCT);
+    for (const f of set.encode(v, T0 + r * 10)) out.push(f);
+  }
+  return out;
+}
+const cases = {
+  'careful pure JS, protocol 2': () => jsProtocol2(rows),
+  'statsd-style string, protocol 0': () => statsdProtocol0(rows),
+  'carbon-pickle, one-off paths (rows)': () => encodeFrames(rows, OPTS),
+  'carbon-pickle, one-off paths (columns)': () => encodeFrames({ paths, values, timestamps }, OPTS),
+  'carbon-pickle, interned paths (MetricSet)': interned,
+  'carbon-pickle, protocol 0 (rows)': () => encodeFrames(rows, { ...OPTS, protocol: 0 }),
+};
+
+// ---- correctness first: the package and the careful peer agree byte for byte ----
+const concat = (frames) => Buffer.concat(frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)));
+const reference = concat(cases['careful pure JS, protocol 2']());
+for (const name of ['carbon-pickle, one-off paths (rows)', 'carbon-pickle, one-off paths (columns)', 'carbon-pickle, interned paths (MetricSet)']) {
+  const got = concat(cases[name]());
+  if (!got.equals(reference)) throw new Error(`${name}: output differs from the pure-JS encoder`);
+}
+
+// ---- timing: interleaved runs, median ----
+const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+let sink = 0;
+for (let run = 0; run < RUNS + 1; run++) {
+  for (const [name, fn] of Object.entries(cases)) {
+    const t = process.hrtime.bigint();
+    const frames = fn();
+    const dt = Number(process.hrtime.bigint() - t) / 1e6;
+    sink += frames.length;
+    if (run > 0) times[name].push(dt); // run 0 warms up
+  }
+}
+const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const base = median(times['careful pure JS, protocol 2']);
+const results = Object.entries(times).map(([name, t]) => {
+  const ms = median(t);
+  return { name, ms: +ms.toFixed(2), nsPerPoint: +((ms * 1e6) / POINTS).toFixed(1), speedupVsCarefulJs: +(base / ms).toFixed(2) };
+});
+let sizes;
+try {
+  sizes = JSON.parse(readFileSync(new URL('../pkg/sizes.json', import.meta.url), 'utf8'));
+} catch {
+  sizes = undefined;
+}
+
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify({ points: POINTS, perFrame: PER_FRAME, runs: RUNS, node: process.version, results, wasm: sizes }, null, 2));
+} else {
+  console.log(`${POINTS} datapoints, frames of ${PER_FRAME}, median of ${RUNS} runs, Node ${process.version} (frames made: ${sink})`);
+  for (const r of results) {
+    console.log(`${r.name.padEnd(44)} ${String(r.ms).padStart(9)} ms ${String(r.nsPerPoint).padStart(7)} ns/point  ${r.speedupVsCarefulJs.toFixed(2)}x careful JS`);
+  }
+  if (sizes) console.log(`carbon_pickle_bg.wasm: ${sizes.raw} B from wasm-bindgen, ${sizes.opt} B after wasm-opt, ${sizes.gzip} B gzipped`);
+}

@@ -1,0 +1,127 @@
+//! The batch buffers: columns that JavaScript writes straight into wasm memory.
+//!
+//! wasm-bindgen passes a string by converting it character by character in JavaScript, and a typed array by
+//! copying it into wasm memory. For a batch of a million datapoints (tens of megabytes of paths) it is
+//! several times faster for JavaScript to write the columns in place through typed-array views on the
+//! module's memory: paths with one native `TextEncoder.encodeInto` per chunk, numbers with plain stores.
+//! The buffers stay allocated between calls (wasm memory never shrinks anyway), so a steady sender
+//! allocates nothing per batch here.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::mem;
+
+use wasm_bindgen::prelude::*;
+
+use crate::failure::{Failure, InputFault};
+use crate::global;
+
+/// The columns of one batch.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    /// UTF-8 paths, back to back.
+    pub text: Vec<u8>,
+    /// Each path's length in UTF-16 code units (JavaScript's `string.length`).
+    pub lens: Vec<u32>,
+    /// Seconds since the epoch.
+    pub timestamps: Vec<f64>,
+    pub values: Vec<f64>,
+}
+
+/// The module's `WebAssembly.Memory`, for JavaScript's views on the batch buffers.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+fn grow<T: Copy + Default>(v: &mut Vec<T>, len: usize) {
+    if v.len() < len {
+        v.resize(len, T::default());
+    }
+}
+
+/// Makes room for `points` datapoints and `text` bytes of paths (keeping what is already written).
+#[wasm_bindgen(js_name = batchReserve)]
+pub fn batch_reserve(points: usize, text: usize) {
+    global::with(|s| {
+        let b = &mut s.batch;
+        grow(&mut b.text, text);
+        grow(&mut b.lens, points);
+        grow(&mut b.timestamps, points);
+        grow(&mut b.values, points);
+    })
+}
+
+/// Where the path bytes start in wasm memory (valid until the next call into the module).
+#[wasm_bindgen(js_name = batchText)]
+pub fn batch_text() -> *mut u8 {
+    global::with(|s| s.batch.text.as_mut_ptr())
+}
+
+/// Bytes of room for paths.
+#[wasm_bindgen(js_name = batchTextCapacity)]
+pub fn batch_text_capacity() -> usize {
+    global::with(|s| s.batch.text.len())
+}
+
+/// Where the path lengths start.
+#[wasm_bindgen(js_name = batchLens)]
+pub fn batch_lens() -> *mut u32 {
+    global::with(|s| s.batch.lens.as_mut_ptr())
+}
+
+/// Where the timestamps start.
+#[wasm_bindgen(js_name = batchTimestamps)]
+pub fn batch_timestamps() -> *mut f64 {
+    global::with(|s| s.batch.timestamps.as_mut_ptr())
+}
+
+/// Where the values start.
+#[wasm_bindgen(js_name = batchValues)]
+pub fn batch_values() -> *mut f64 {
+    global::with(|s| s.batch.values.as_mut_ptr())
+}
+
+/// The first `points` datapoints and `text_len` bytes JavaScript wrote, lent out until [`give_back`].
+pub(crate) fn take(points: usize, text_len: usize) -> Result<(Batch, String), Failure> {
+    let mut b = global::with(|s| mem::take(&mut s.batch));
+    if points > b.lens.len() || text_len > b.text.len() {
+        let (p, t) = (b.lens.len(), b.text.len());
+        give_back(b, String::new());
+        return Err(Failure::bad_input(
+            None,
+            InputFault::LengthsMismatch,
+            points.max(text_len),
+            p.min(t),
+        ));
+    }
+    let mut bytes = mem::take(&mut b.text);
+    let cap = bytes.len();
+    bytes.truncate(text_len);
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((b, text)),
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            bytes.resize(cap, 0);
+            b.text = bytes;
+            give_back(b, String::new());
+            Err(Failure::bad_input(
+                None,
+                InputFault::LengthsMismatch,
+                text_len,
+                0,
+            ))
+        }
+    }
+}
+
+/// Returns the buffers (and the text's memory) for the next batch.
+pub(crate) fn give_back(mut b: Batch, text: String) {
+    if b.text.is_empty() {
+        let mut bytes = text.into_bytes();
+        let cap = bytes.capacity();
+        bytes.resize(cap, 0);
+        b.text = bytes;
+    }
+    global::with(|s| s.batch = b);
+}
