@@ -63,6 +63,7 @@ pub fn inspect_with(
             "no length header: one bare pickle payload of {} bytes",
             input.len()
         )?;
+        sum.frames = 1;
         payload(input, out, &mut dec, &mut sum)?;
         return Ok(sum);
     }
