@@ -39,7 +39,10 @@ pub fn split_frame(
     if len as usize > max_payload {
         return Err(too_large(len, max_payload));
     }
-    let end = HEADER_LEN + len as usize;
+    // On 32-bit targets a declared length near u32::MAX plus the header overflows usize.
+    let Some(end) = HEADER_LEN.checked_add(len as usize) else {
+        return Err(too_large(len, max_payload));
+    };
     Ok(input
         .get(HEADER_LEN..end)
         .map(|payload| (payload, &input[end..])))
@@ -124,7 +127,7 @@ impl<'b> FrameReader<'b> {
     pub fn needed(&self) -> usize {
         match self.declared() {
             None => HEADER_LEN - self.len,
-            Some(n) => (HEADER_LEN + n).saturating_sub(self.len),
+            Some(n) => HEADER_LEN.saturating_add(n).saturating_sub(self.len),
         }
     }
 
@@ -160,7 +163,7 @@ impl<'b> FrameReader<'b> {
     /// The payload of the current frame, once it is complete.
     pub fn frame(&self) -> Option<&[u8]> {
         let n = self.declared()?;
-        (self.len == HEADER_LEN + n).then(|| &self.buf[HEADER_LEN..self.len])
+        (self.len == HEADER_LEN.saturating_add(n)).then(|| &self.buf[HEADER_LEN..self.len])
     }
 
     /// The whole current frame, header included, once it is complete.
