@@ -33,7 +33,10 @@ fn main() {
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
     // The linker map, for the footprint report (tests/footprint.py).
-    println!("cargo:rustc-link-arg-bins=-Map={}", out.join("mps2-node.map").display());
+    println!(
+        "cargo:rustc-link-arg-bins=-Map={}",
+        out.join("mps2-node.map").display()
+    );
 
     let target = env::var("TARGET").unwrap();
     let board = match target.as_str() {
@@ -46,31 +49,66 @@ fn main() {
     };
 
     let ip = setting("NODE_IP", "10.0.2.15/24");
-    let (addr, len) = ip.split_once('/').unwrap_or_else(|| fail("NODE_IP", &ip, "want a.b.c.d/len"));
-    let addr: Ipv4Addr = addr.parse().unwrap_or_else(|_| fail("NODE_IP", &ip, "bad address"));
-    let len: u8 = len.parse().ok().filter(|l| (1..=32).contains(l)).unwrap_or_else(|| fail("NODE_IP", &ip, "bad prefix length"));
+    let (addr, len) = ip
+        .split_once('/')
+        .unwrap_or_else(|| fail("NODE_IP", &ip, "want a.b.c.d/len"));
+    let addr: Ipv4Addr = addr
+        .parse()
+        .unwrap_or_else(|_| fail("NODE_IP", &ip, "bad address"));
+    let len: u8 = len
+        .parse()
+        .ok()
+        .filter(|l| (1..=32).contains(l))
+        .unwrap_or_else(|| fail("NODE_IP", &ip, "bad prefix length"));
 
     let gw = setting("NODE_GATEWAY", "10.0.2.2");
-    let gw: Ipv4Addr = gw.parse().unwrap_or_else(|_| fail("NODE_GATEWAY", &gw, "bad address"));
+    let gw: Ipv4Addr = gw
+        .parse()
+        .unwrap_or_else(|_| fail("NODE_GATEWAY", &gw, "bad address"));
 
     let mac = setting("NODE_MAC", "02:00:00:00:00:01");
-    let octets: Vec<u8> = mac.split(':').map(|o| u8::from_str_radix(o, 16)).collect::<Result<_, _>>().unwrap_or_else(|_| fail("NODE_MAC", &mac, "want six hex octets"));
+    let octets: Vec<u8> = mac
+        .split(':')
+        .map(|o| u8::from_str_radix(o, 16))
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|_| fail("NODE_MAC", &mac, "want six hex octets"));
     if octets.len() != 6 || octets[0] & 1 != 0 {
         fail("NODE_MAC", &mac, "want six hex octets of a unicast address");
     }
 
     let carbon = setting("NODE_CARBON", "10.0.2.100:2004");
-    let carbon: SocketAddrV4 = carbon.parse().unwrap_or_else(|_| fail("NODE_CARBON", &carbon, "want a.b.c.d:port"));
+    let carbon: SocketAddrV4 = carbon
+        .parse()
+        .unwrap_or_else(|_| fail("NODE_CARBON", &carbon, "want a.b.c.d:port"));
 
     let prefix = setting("NODE_PREFIX", &format!("sensors.{board}"));
-    if prefix.is_empty() || prefix.split('.').any(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))) {
-        fail("NODE_PREFIX", &prefix, "want dot-separated components of [A-Za-z0-9_-]");
+    if prefix.is_empty()
+        || prefix.split('.').any(|c| {
+            c.is_empty()
+                || !c
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        })
+    {
+        fail(
+            "NODE_PREFIX",
+            &prefix,
+            "want dot-separated components of [A-Za-z0-9_-]",
+        );
     }
 
     let interval = setting("NODE_INTERVAL_S", "1");
-    let interval: u32 = interval.parse().ok().filter(|&s| (1..=3600).contains(&s)).unwrap_or_else(|| fail("NODE_INTERVAL_S", &interval, "want 1..=3600"));
+    let interval: u32 = interval
+        .parse()
+        .ok()
+        .filter(|&s| (1..=3600).contains(&s))
+        .unwrap_or_else(|| fail("NODE_INTERVAL_S", &interval, "want 1..=3600"));
     let intervals = setting("NODE_INTERVALS", "5");
-    let intervals: u32 = intervals.parse().ok().filter(|&n| n >= 1).unwrap_or_else(|| fail("NODE_INTERVALS", &intervals, "want at least 1"));
+    let intervals: u32 = intervals
+        .parse()
+        .ok()
+        .filter(|&n| n >= 1)
+        .unwrap_or_else(|| fail("NODE_INTERVALS", &intervals, "want at least 1"));
 
     let config = format!(
         "/// The board, from the target.\npub const BOARD: &str = {board:?};\n\

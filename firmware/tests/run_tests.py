@@ -276,7 +276,7 @@ def normalize(text):
         line = re.sub(r"^\S+ ", "", line, count=1)  # the defmt timestamp (uptime in s)
         line = re.sub(r"boot time \d+", "boot time <epoch>", line)
         line = re.sub(r"uptime \d+ ms", "uptime <ms> ms", line)
-        line = re.sub(r"sender \d+ bytes, whole program \d+ bytes", "sender <n> bytes, whole program <n> bytes", line)
+        line = re.sub(r"sender \d+ bytes, network \d+ bytes, whole program \d+ bytes", "sender <n> bytes, network <n> bytes, whole program <n> bytes", line)
         out.append(line)
     return "\n".join(out) + "\n"
 
@@ -297,8 +297,8 @@ def check_log(board, text, bless):
 
 
 def stack_figures(text):
-    m = re.search(r"stack high-water: sender (\d+) bytes, whole program (\d+) bytes", text)
-    return m and {"sender_stack": int(m[1]), "program_stack": int(m[2])}
+    m = re.search(r"stack high-water: sender (\d+) bytes, network (\d+) bytes, whole program (\d+) bytes", text)
+    return m and {"sender_stack": int(m[1]), "network_stack": int(m[2]), "program_stack": int(m[3])}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -457,6 +457,13 @@ def main():
         t0 = time.monotonic()
         SCENARIOS[name](args, report)
         log(f"{name}: passed in {time.monotonic() - t0:.1f} s")
+    for board in BOARDS:
+        if "sender_stack" in report.get(board, {}):
+            r = report[board]
+            log(
+                f"{board}: stack high-water {r['sender_stack']} B in Sender::poll, {r['network_stack']} B in the "
+                f"network poll, {r['program_stack']} B for the whole program; {r['frames']} frames, {r['bytes']} bytes"
+            )
     if args.report:
         args.report.write_text(json.dumps(report, indent=2) + "\n")
     return 0

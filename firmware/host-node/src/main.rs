@@ -105,9 +105,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let epoch = args
-        .epoch
-        .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as u32);
+    let epoch = args.epoch.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as u32
+    });
     let config = Config::new(args.carbon)
         .with_options(Options::new().with_prefix(&args.prefix).with_max_points(10))
         .with_connect_timeout_ms(3_000)
@@ -172,7 +175,11 @@ fn main() -> ExitCode {
         st.resent,
         st.dropped
     );
-    if node.sender.is_flushed() && st.dropped == 0 && st.rejected == 0 && st.delivered == st.accepted {
+    if node.sender.is_flushed()
+        && st.dropped == 0
+        && st.rejected == 0
+        && st.delivered == st.accepted
+    {
         ExitCode::SUCCESS
     } else {
         log::error!("datapoints missing");

@@ -26,7 +26,7 @@ use defmt_semihosting as _;
 use panic_probe as _;
 use sensor_node::{readings, Live};
 
-use crate::stack_probe::StackProbe;
+use crate::stack_probe::{Part, StackProbe};
 
 /// Build-time configuration (see build.rs).
 mod config {
@@ -46,9 +46,16 @@ defmt::timestamp!("{=u32:ms}", clock::now_ms());
 
 fn sender_config() -> Config<'static> {
     let [a, b, c, d] = config::CARBON_IP;
-    let remote = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(a, b, c, d), config::CARBON_PORT));
+    let remote = SocketAddr::V4(SocketAddrV4::new(
+        Ipv4Addr::new(a, b, c, d),
+        config::CARBON_PORT,
+    ));
     Config::new(remote)
-        .with_options(Options::new().with_prefix(config::PREFIX).with_max_points(MAX_POINTS))
+        .with_options(
+            Options::new()
+                .with_prefix(config::PREFIX)
+                .with_max_points(MAX_POINTS),
+        )
         .with_connect_timeout_ms(3_000)
         .with_confirm_ms(500)
         .with_backoff(Backoff::new(250, 2_000))
@@ -66,9 +73,9 @@ fn run_until(
         if done(sender, now) {
             return;
         }
-        stack.poll();
-        probe.measure(|| sender.poll(stack, u64::from(now)));
-        stack.poll();
+        probe.measure(Part::Network, || stack.poll());
+        probe.measure(Part::Sender, || sender.poll(stack, u64::from(now)));
+        probe.measure(Part::Network, || stack.poll());
         cortex_m::asm::wfi();
     }
 }
@@ -155,11 +162,15 @@ fn main() -> ! {
             live.reconnects
         );
         let next = due + interval_ms;
-        run_until(&mut stack, &mut sender, &mut probe, |s, now| s.is_flushed() || now >= next);
+        run_until(&mut stack, &mut sender, &mut probe, |s, now| {
+            s.is_flushed() || now >= next
+        });
     }
 
     let deadline = clock::now_ms() + FLUSH_TIMEOUT_MS;
-    run_until(&mut stack, &mut sender, &mut probe, |s, now| s.is_flushed() || now >= deadline);
+    run_until(&mut stack, &mut sender, &mut probe, |s, now| {
+        s.is_flushed() || now >= deadline
+    });
     sender.close(&mut stack);
     let linger = clock::now_ms() + 200;
     run_until(&mut stack, &mut sender, &mut probe, |_, now| now >= linger);
@@ -177,11 +188,15 @@ fn main() -> ! {
         stats.dropped
     );
     defmt::info!(
-        "stack high-water: sender {} bytes, whole program {} bytes",
-        probe.deepest_call(),
+        "stack high-water: sender {} bytes, network {} bytes, whole program {} bytes",
+        probe.deepest(Part::Sender),
+        probe.deepest(Part::Network),
         probe.high_water()
     );
-    let ok = sender.is_flushed() && stats.dropped == 0 && stats.rejected == 0 && stats.delivered == stats.accepted;
+    let ok = sender.is_flushed()
+        && stats.dropped == 0
+        && stats.rejected == 0
+        && stats.delivered == stats.accepted;
     if ok {
         defmt::info!("all datapoints delivered");
     } else {

@@ -34,12 +34,12 @@ pub type Nal = NetworkStack<'static, Lan9118, Millis>;
 /// The stack the sender uses.
 pub struct Stack(pub Nal);
 
+/// The packet and socket buffers: all zeros, so they cost no flash (.bss).
 struct Buffers {
     eth_rx: [u8; lan9118::BUF_LEN],
     eth_tx: [u8; lan9118::BUF_LEN],
     tcp_rx: [u8; TCP_RX],
     tcp_tx: [u8; TCP_TX],
-    sockets: [SocketStorage<'static>; 1],
 }
 
 static mut BUFFERS: Buffers = Buffers {
@@ -47,8 +47,8 @@ static mut BUFFERS: Buffers = Buffers {
     eth_tx: [0; lan9118::BUF_LEN],
     tcp_rx: [0; TCP_RX],
     tcp_tx: [0; TCP_TX],
-    sockets: [SocketStorage::EMPTY; 1],
 };
+static mut SOCKETS: [SocketStorage<'static>; 1] = [SocketStorage::EMPTY; 1];
 static TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// Network settings.
@@ -67,21 +67,47 @@ pub struct Settings {
 pub fn up(settings: &Settings) -> Result<(Stack, u32), lan9118::Error> {
     assert!(!TAKEN.swap(true, Ordering::AcqRel), "net::up called twice");
     // SAFETY: the flag above lets exactly one caller through, so these are the only references ever made.
-    let b = unsafe { &mut *core::ptr::addr_of_mut!(BUFFERS) };
+    let (b, socket_storage) = unsafe {
+        (
+            &mut *core::ptr::addr_of_mut!(BUFFERS),
+            &mut *core::ptr::addr_of_mut!(SOCKETS),
+        )
+    };
     // SAFETY: ETH_BASE is the board's LAN9118 and only this driver touches it.
-    let (mut eth, id) = unsafe { Lan9118::new(crate::board::ETH_BASE, settings.mac, &mut b.eth_rx, &mut b.eth_tx)? };
+    let (mut eth, id) = unsafe {
+        Lan9118::new(
+            crate::board::ETH_BASE,
+            settings.mac,
+            &mut b.eth_rx,
+            &mut b.eth_tx,
+        )?
+    };
 
     let mut config = Config::new(EthernetAddress(settings.mac).into());
-    config.random_seed = u64::from_le_bytes([settings.mac[0], settings.mac[1], settings.mac[2], settings.mac[3], settings.mac[4], settings.mac[5], 0, 1]);
+    config.random_seed = u64::from_le_bytes([
+        settings.mac[0],
+        settings.mac[1],
+        settings.mac[2],
+        settings.mac[3],
+        settings.mac[4],
+        settings.mac[5],
+        0,
+        1,
+    ]);
     let mut iface = Interface::new(config, &mut eth, Instant::from_millis(0));
     let [a, b4, c, d] = settings.ip;
     iface.update_ip_addrs(|addrs| {
-        let _ = addrs.push(IpCidr::new(Ipv4Address::new(a, b4, c, d).into(), settings.prefix_len));
+        let _ = addrs.push(IpCidr::new(
+            Ipv4Address::new(a, b4, c, d).into(),
+            settings.prefix_len,
+        ));
     });
     let [a, b4, c, d] = settings.gateway;
-    let _ = iface.routes_mut().add_default_ipv4_route(Ipv4Address::new(a, b4, c, d));
+    let _ = iface
+        .routes_mut()
+        .add_default_ipv4_route(Ipv4Address::new(a, b4, c, d));
 
-    let mut sockets = SocketSet::new(&mut b.sockets[..]);
+    let mut sockets = SocketSet::new(&mut socket_storage[..]);
     sockets.add(tcp::Socket::new(
         tcp::SocketBuffer::new(&mut b.tcp_rx[..]),
         tcp::SocketBuffer::new(&mut b.tcp_tx[..]),
@@ -106,23 +132,37 @@ impl TcpClientStack for Stack {
         self.0.socket()
     }
 
-    fn connect(&mut self, socket: &mut Self::TcpSocket, remote: SocketAddr) -> nb::Result<(), NetworkError> {
+    fn connect(
+        &mut self,
+        socket: &mut Self::TcpSocket,
+        remote: SocketAddr,
+    ) -> nb::Result<(), NetworkError> {
         match self.0.connect(socket, remote) {
             // smoltcp-nal says Ok only in Established. A peer that closes right after accepting leaves the
             // socket in CloseWait, which would read as "still connecting" until the connect timeout: ask.
             Err(nb::Error::WouldBlock) => match self.0.receive(socket, &mut []) {
-                Err(nb::Error::Other(e @ NetworkError::TcpReadFailure(RecvError::Finished))) => Err(nb::Error::Other(e)),
+                Err(nb::Error::Other(e @ NetworkError::TcpReadFailure(RecvError::Finished))) => {
+                    Err(nb::Error::Other(e))
+                }
                 _ => Err(nb::Error::WouldBlock),
             },
             other => other,
         }
     }
 
-    fn send(&mut self, socket: &mut Self::TcpSocket, buffer: &[u8]) -> nb::Result<usize, NetworkError> {
+    fn send(
+        &mut self,
+        socket: &mut Self::TcpSocket,
+        buffer: &[u8],
+    ) -> nb::Result<usize, NetworkError> {
         self.0.send(socket, buffer)
     }
 
-    fn receive(&mut self, socket: &mut Self::TcpSocket, buffer: &mut [u8]) -> nb::Result<usize, NetworkError> {
+    fn receive(
+        &mut self,
+        socket: &mut Self::TcpSocket,
+        buffer: &mut [u8],
+    ) -> nb::Result<usize, NetworkError> {
         match self.0.receive(socket, buffer) {
             Ok(0) if !buffer.is_empty() => Err(nb::Error::WouldBlock),
             other => other,

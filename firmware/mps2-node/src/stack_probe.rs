@@ -46,19 +46,31 @@ fn lowest_used(from: usize, to: usize) -> usize {
     to
 }
 
+/// What a measured call was.
+#[derive(Clone, Copy)]
+pub enum Part {
+    /// `Sender::poll`.
+    Sender = 0,
+    /// The network stack's poll (smoltcp, the driver).
+    Network = 1,
+}
+
 /// High-water marks, in bytes below the stack pointer where the measurement started.
 pub struct StackProbe {
     start: usize,
     bottom: usize,
     lowest: usize,
-    deepest_call: usize,
+    deepest: [usize; 2],
 }
 
 impl StackProbe {
     /// Paints the free stack. Call early in `main`.
     pub fn new() -> Self {
         // Only the addresses of the linker's symbols are taken, never their contents.
-        let (start, end) = (addr_of!(_stack_start) as usize, addr_of!(_stack_end) as usize);
+        let (start, end) = (
+            addr_of!(_stack_start) as usize,
+            addr_of!(_stack_end) as usize,
+        );
         let sp = msp::read() as usize & !3;
         let top = sp - MARGIN;
         let bottom = end.max(top.saturating_sub(BOOT_WINDOW));
@@ -67,12 +79,12 @@ impl StackProbe {
             start,
             bottom,
             lowest: top,
-            deepest_call: 0,
+            deepest: [0; 2],
         }
     }
 
     /// Runs `f` with interrupts masked and records how much stack it used.
-    pub fn measure<R>(&mut self, f: impl FnOnce() -> R) -> R {
+    pub fn measure<R>(&mut self, part: Part, f: impl FnOnce() -> R) -> R {
         cortex_m::interrupt::free(|_| {
             let sp = msp::read() as usize & !3;
             let top = sp - MARGIN;
@@ -82,14 +94,15 @@ impl StackProbe {
             paint(used, top);
             let r = f();
             let used = lowest_used(from, top);
-            self.deepest_call = self.deepest_call.max(sp - used);
+            let deepest = &mut self.deepest[part as usize];
+            *deepest = (*deepest).max(sp - used);
             r
         })
     }
 
-    /// The deepest any measured call went below its caller's stack pointer, in bytes.
-    pub fn deepest_call(&self) -> usize {
-        self.deepest_call
+    /// The deepest a measured call of `part` went below its caller's stack pointer, in bytes.
+    pub fn deepest(&self, part: Part) -> usize {
+        self.deepest[part as usize]
     }
 
     /// The whole program's high-water mark so far: bytes below the initial stack pointer.

@@ -14,7 +14,9 @@
 use core::fmt;
 use core::net::SocketAddr;
 
-use carbon_pickle::{frame_len, write_frame, Counter, Error, FrameEncoder, Options, StreamError};
+use carbon_pickle::{
+    frame_len, write_frame, Counter, Error, FrameEncoder, Options, Protocol, StreamError,
+};
 use embedded_nal::{nb, TcpClientStack, TcpError, TcpErrorKind};
 use heapless::Deque;
 
@@ -27,7 +29,9 @@ use crate::writer::{SocketWriter, WriteError};
 pub struct Config<'p> {
     /// The receiver's pickle port (carbon: 2004).
     pub remote: SocketAddr,
-    /// Frame options: protocol, prefix, and the limits that decide how many datapoints go in one frame.
+    /// Frame options: prefix, path rules, and the limits that decide how many datapoints go in one frame.
+    /// The sender always writes protocol 2 (compact, and what carbon's own relay sends); the protocol set
+    /// here is ignored, so protocol 0's number formatting never ends up in the program.
     pub options: Options<'p>,
     /// Give up on a connection attempt after this long.
     pub connect_timeout_ms: u32,
@@ -256,6 +260,13 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
         &self.config
     }
 
+    /// The frame options, always protocol 2. Setting the protocol here, where the compiler sees it, is what
+    /// lets it drop protocol 0's number formatting from the program.
+    #[inline(always)]
+    fn options(&self) -> Options<'p> {
+        self.config.options.with_protocol(Protocol::V2)
+    }
+
     /// Queues a datapoint. It stays queued until it is delivered; when the queue is full it is dropped (and
     /// counted), never an older one.
     pub fn push(&mut self, path: P, timestamp: u32, value: f64) -> Result<(), PushError> {
@@ -264,7 +275,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
             timestamp,
             value,
         };
-        if let Err(e) = frame_len(core::iter::once(sample.datapoint()), &self.config.options) {
+        if let Err(e) = frame_len(core::iter::once(sample.datapoint()), &self.options()) {
             self.stats.rejected = self.stats.rejected.wrapping_add(1);
             warn!("datapoint rejected: {:?}", e);
             return Err(PushError::Invalid(e));
@@ -504,7 +515,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
     fn next_frame(&self, now: u64) -> Frame {
         let mut points = 0;
         let mut len = 0;
-        if let Ok(mut enc) = FrameEncoder::new(Counter::default(), self.config.options) {
+        if let Ok(mut enc) = FrameEncoder::new(Counter::default(), self.options()) {
             for dp in self.queue.unwritten_points(0, usize::MAX) {
                 if enc.push(&dp).is_err() {
                     break;
@@ -533,7 +544,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
             position: 0,
         };
         let points = self.queue.unwritten_points(0, frame.points);
-        let result = write_frame(&mut writer, points, &self.config.options);
+        let result = write_frame(&mut writer, points, &self.options());
         let moved = writer.position > frame.sent;
         frame.sent = frame.sent.max(writer.position);
         match result {

@@ -568,7 +568,10 @@ fn frames_are_confirmed_one_by_one_under_a_steady_stream() {
     }
     run(&mut s, &mut stack, 1_200, 1_400);
     let st = s.stats();
-    assert_eq!((st.dropped, st.delivered, st.frames, st.queued), (0, 40, 40, 0));
+    assert_eq!(
+        (st.dropped, st.delivered, st.frames, st.queued),
+        (0, 40, 40, 0)
+    );
     assert!(max_queued <= 5, "{max_queued}");
     assert_eq!(stored(&stack), expected(0..40));
 }

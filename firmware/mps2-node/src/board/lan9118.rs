@@ -216,8 +216,10 @@ impl phy::TxToken for TxToken<'_> {
         let result = f(&mut self.buf[..len]);
         *self.tag = self.tag.wrapping_add(1);
         // Command A: one segment holding the whole frame. Command B: a tag and the frame length.
-        self.regs.write(TX_DATA_FIFO, TX_CMD_A_FIRST | TX_CMD_A_LAST | len as u32);
-        self.regs.write(TX_DATA_FIFO, (u32::from(*self.tag) << 16) | len as u32);
+        self.regs
+            .write(TX_DATA_FIFO, TX_CMD_A_FIRST | TX_CMD_A_LAST | len as u32);
+        self.regs
+            .write(TX_DATA_FIFO, (u32::from(*self.tag) << 16) | len as u32);
         for chunk in self.buf[..len].chunks(4) {
             let mut word = [0u8; 4];
             word[..chunk.len()].copy_from_slice(chunk);
@@ -240,7 +242,9 @@ impl phy::Device for Lan9118 {
             return None;
         }
         let len = self.read_frame()?;
-        let rx = RxToken { frame: &self.rx[..len] };
+        let rx = RxToken {
+            frame: &self.rx[..len],
+        };
         let tx = TxToken {
             regs: &self.regs,
             buf: self.tx,

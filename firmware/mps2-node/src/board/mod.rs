@@ -22,7 +22,11 @@ pub fn host_epoch() -> u32 {
 
 /// Ends the run: under QEMU the exit status becomes QEMU's (0 or 1).
 pub fn exit(success: bool) -> ! {
-    debug::exit(if success { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    debug::exit(if success {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
     // Only reached without a debug host.
     loop {
         cortex_m::asm::wfi();

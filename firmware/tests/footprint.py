@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Footprint of the mps2-node firmware: section sizes of the ELF and who they belong to.
+
+    footprint.py [--board mps2-an386|mps2-an385] [--json]
+
+Sizes come from the ELF's section headers; the split by crate from the linker map that mps2-node/build.rs
+asks for (OUT_DIR/mps2-node.map). rustc puts every function and static in its own input section, named
+after its mangled symbol, and the map lists each with its size, so a section is attributed to the crate its
+symbol belongs to. Code the optimizer inlined into another crate's function counts for that crate: the
+carbon-pickle figure is what remains of the core as functions of its own. Reported, not asserted.
+"""
+
+import argparse
+import json
+import os
+import re
+import struct
+import sys
+from pathlib import Path
+
+FIRMWARE = Path(__file__).resolve().parent.parent
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or FIRMWARE / "target")
+TRIPLES = {"mps2-an386": "thumbv7em-none-eabihf", "mps2-an385": "thumbv7m-none-eabi"}
+
+GROUPS = [
+    ("carbon-pickle (core, ryu, itoa)", {"carbon_pickle", "ryu", "itoa"}),
+    ("carbon-sender", {"carbon_sender"}),
+    ("network (smoltcp, smoltcp-nal)", {"smoltcp", "smoltcp_nal", "embedded_time", "nanorand", "managed"}),
+    ("firmware (mps2-node, sensor-node)", {"mps2_node", "sensor_node"}),
+    ("defmt, semihosting, cortex-m", {"defmt", "defmt_semihosting", "semihosting", "panic_probe", "cortex_m",
+                                      "cortex_m_rt", "cortex_m_semihosting", "critical_section"}),
+    ("heapless, embedded-nal, embedded-io", {"heapless", "embedded_nal", "embedded_io", "nb", "hash32"}),
+    ("Rust core, compiler-builtins", {"core", "compiler_builtins", "alloc"}),
+]
+OTHER = "other / unattributed"
+
+
+def elf_sections(path):
+    """{name: (size, flags, type)} from an ELF32 little-endian file."""
+    data = path.read_bytes()
+    assert data[:4] == b"\x7fELF" and data[4] == 1 and data[5] == 1, "not a 32-bit little-endian ELF"
+    shoff, = struct.unpack_from("<I", data, 0x20)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x2E)
+    headers = [struct.unpack_from("<IIIIIIIIII", data, shoff + i * shentsize) for i in range(shnum)]
+    strtab = headers[shstrndx]
+    names = data[strtab[4] : strtab[4] + strtab[5]]
+    out = {}
+    for name_off, sh_type, flags, _addr, _off, size, *_ in headers:
+        name = names[name_off : names.index(b"\0", name_off)].decode()
+        if name:
+            out[name] = (size, flags, sh_type)
+    return out
+
+
+def crate_of(symbol):
+    """The crate of a Rust symbol: legacy mangling (`_ZN<len><ident>...`, the impl'd type's crate for
+    `<T as Trait>` symbols) or v0 (`_R...C<disambiguator>_<len><crate>...`, as the precompiled `core` uses);
+    None when it is not one."""
+    if symbol.startswith("_R"):
+        m = re.search(r"C(?:s[0-9A-Za-z]*_)?(\d+)([a-z_][a-z0-9_]*)", symbol)
+        return m and m[2][: int(m[1])]
+    m = re.match(r"_ZN(\d+)", symbol)
+    if not m:
+        return None
+    n = int(m[1])
+    ident = symbol[m.end() : m.end() + n]
+    if ident.startswith("_$LT$"):
+        inner = re.sub(r"^(\$[A-Za-z0-9]+\$|_)+", "", ident[5:])
+        m2 = re.match(r"[a-z_][a-z0-9_]*", inner)
+        return m2[0] if m2 else None
+    return ident
+
+
+def group_of(crate):
+    for name, crates in GROUPS:
+        if crate in crates:
+            return name
+    return OTHER
+
+
+def map_attribution(map_path):
+    """{output section: {group: bytes}} from the input sections listed in the map."""
+    out = {}
+    section = None
+    line_re = re.compile(r"^\s*([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+(\d+)\s(\s*)(\S.*)$")
+    for line in map_path.read_text().splitlines():
+        m = line_re.match(line)
+        if not m:
+            continue
+        depth, rest = len(m[5]), m[6]
+        if depth == 0:
+            section = rest if rest.startswith(".") else None
+            continue
+        if section is None or depth != 8:
+            continue
+        size = int(m[3], 16)
+        im = re.match(r"(.*):\((\S+)\)$", rest)
+        if not im or size == 0:
+            continue
+        obj, insec = im[1], im[2]
+        sym = insec.split(".", 2)[2] if insec.count(".") >= 2 else ""
+        crate = crate_of(sym)
+        if crate is None:
+            om = re.search(r"lib([a-z_0-9]+?)-[0-9a-f]+\.rlib", obj)
+            crate = om[1] if om else None
+        g = group_of(crate)
+        out.setdefault(section, {}).setdefault(g, 0)
+        out[section][g] += size
+    return out
+
+
+def newest_map(board):
+    maps = sorted(
+        (TARGET / TRIPLES[board] / "release" / "build").glob("mps2-node-*/out/mps2-node.map"),
+        key=lambda p: p.stat().st_mtime,
+    )
+    return maps[-1]
+
+
+def report(board):
+    elf = TARGET / TRIPLES[board] / "release" / "mps2-node"
+    secs = elf_sections(elf)
+    size = lambda n: secs.get(n, (0,))[0]  # noqa: E731
+    attribution = map_attribution(newest_map(board))
+    flash = {k: v for k, v in attribution.items() if k in (".vector_table", ".text", ".rodata")}
+    groups = {}
+    for per in flash.values():
+        for g, n in per.items():
+            groups[g] = groups.get(g, 0) + n
+    return {
+        "board": board,
+        "sections": {
+            "vector_table": size(".vector_table"),
+            "text": size(".text"),
+            "rodata": size(".rodata"),
+            "data": size(".data"),
+            "bss": size(".bss"),
+            "uninit": size(".uninit"),
+        },
+        "text_by_group": attribution.get(".text", {}),
+        "rodata_by_group": attribution.get(".rodata", {}),
+        "bss_by_group": attribution.get(".bss", {}),
+        "flash_by_group": groups,
+    }
+
+
+def render(r):
+    s = r["sections"]
+    lines = [
+        f"{r['board']}: .text {s['text']} B, .rodata {s['rodata']} B, .vector_table {s['vector_table']} B, "
+        f".data {s['data']} B, .bss {s['bss']} B",
+        f"  {'by crate (linker map)':<38} {'.text':>7} {'.rodata':>8} {'.bss':>7}",
+    ]
+    names = [g for g, _ in GROUPS] + [OTHER]
+    for g in names:
+        t, ro, b = (r[k].get(g, 0) for k in ("text_by_group", "rodata_by_group", "bss_by_group"))
+        if t or ro or b:
+            lines.append(f"  {g:<38} {t:>7} {ro:>8} {b:>7}")
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--board", action="append", choices=TRIPLES)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    reports = [report(b) for b in args.board or TRIPLES]
+    if args.json:
+        print(json.dumps(reports, indent=2))
+    else:
+        print("\n\n".join(render(r) for r in reports))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The firmware's part of scripts/test.sh (README command 2): lint and host tests of the firmware workspace,
+# builds for both boards, then the end-to-end runs against a real carbon-cache (firmware/tests/run_tests.py:
+# QEMU mps2-an386 and mps2-an385, the host node, and the fault relay runs) and the footprint report.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/env.sh"
+cd "$ROOT/firmware"
+step() { printf -- '--- firmware: %s\n' "$*" >&2; }
+
+step "fmt, clippy (host crates, both boards), docs"
+cargo fmt --all --check
+cargo clippy -q --all-targets -- -D warnings
+cargo clippy -q -p mps2-node --release --target thumbv7em-none-eabihf -- -D warnings
+cargo clippy -q -p mps2-node --release --target thumbv7m-none-eabi -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node
+
+step "sender and series unit tests, scripted fake stack, doctests"
+cargo test -q
+
+step "QEMU and host runs against carbon-cache"
+"$CARBON_PICKLE_PYTHON" tests/run_tests.py
+
+step "footprint (reported, not asserted)"
+python3 tests/footprint.py
