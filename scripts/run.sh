@@ -82,11 +82,20 @@ run_node() {
   :
 }
 
-# ---- Firmware sender under QEMU (firmware/) -- to be filled in by the firmware's part ----
-# Sends to $CARBON_PICKLE_TARGET with $CARBON_PICKLE_PREFIX, then calls add_expected <datapoints sent>.
-# A no-op until that part exists.
+# ---- Firmware sender under QEMU (firmware/) ----
+# The mps2-an386 sensor node (Cortex-M4F, smoltcp over the emulated LAN9118) under QEMU, whose user
+# networking (restrict=on) reaches only $CARBON_PICKLE_TARGET through a guestfwd. It samples 5 times a second
+# apart, sends 5 readings each, flushes, and exits 0 only if all were delivered. The firmware's sender
+# always writes protocol 2; the prefix goes in front of its own "sensors.mps2-an386".
 run_firmware() {
-  :
+  section "Firmware: mps2-an386 under QEMU, smoltcp + carbon-sender -> $TO"
+  bash scripts/setup.sh firmware
+  local prefix="sensors.mps2-an386" target="${CARGO_TARGET_DIR:-$ROOT/firmware/target}"
+  [ -n "$PREFIX" ] && prefix="$PREFIX.$prefix"
+  [ "$PROTOCOL" = 2 ] || echo "(the firmware sends protocol 2 whatever --protocol says)"
+  (cd firmware && NODE_PREFIX="$prefix" cargo build-an386 -q)
+  NODE_GUESTFWD="tcp:$TO" firmware/tools/qemu-run mps2-an386 "$target/thumbv7em-none-eabihf/release/mps2-node"
+  add_expected 25
 }
 
 run_rust
