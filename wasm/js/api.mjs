@@ -163,6 +163,14 @@ export function createApi(raw) {
     return frames;
   }
 
+  // Frames from a call's output, each with its datapoint count as `points`.
+  function framesOf(bytes) {
+    const counts = raw.frameCounts();
+    const frames = splitFrames(bytes);
+    for (let i = 0; i < frames.length; i++) frames[i].points = counts[i];
+    return frames;
+  }
+
   // ---- columns ----
 
   const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -361,7 +369,7 @@ export function createApi(raw) {
   function encodeFrames(points, options) {
     const codec = codecFor(options);
     const batch = writeBatch(points);
-    const frames = splitFrames(codec.encode(batch.n, batch.textLen));
+    const frames = framesOf(codec.encode(batch.n, batch.textLen));
     if (raw.lastFailureCode() !== FAILURE.None) throw failure({ ...batch, frames, options });
     return frames;
   }
@@ -386,16 +394,21 @@ export function createApi(raw) {
 
     /** Datapoints in the open frame. */
     get pendingPoints() {
-      return this.#raw.openPoints;
+      return this.#raw === null ? 0 : this.#raw.openPoints;
     }
 
     /** Bytes waiting: finished frames not yet returned plus the open frame. */
     get pendingBytes() {
-      return this.#raw.readyBytes + this.#raw.openBytes;
+      return this.#raw === null ? 0 : this.#raw.readyBytes + this.#raw.openBytes;
+    }
+
+    #live() {
+      if (this.#raw === null) throw new Error('the encoder was freed');
+      return this.#raw;
     }
 
     #ready() {
-      return this.#raw.readyBytes > 0 ? splitFrames(this.#raw.take()) : [];
+      return this.#raw.readyBytes > 0 ? framesOf(this.#raw.take()) : [];
     }
 
     /**
@@ -410,7 +423,7 @@ export function createApi(raw) {
       const t = point.timestamp;
       const ts = typeof t === 'number' ? t : toTimestamp(t, 0, nowSeconds);
       if (hasWellFormed && !path.isWellFormed()) checkWellFormed(path, [path]);
-      if (!this.#raw.push(path, ts, value)) {
+      if (!this.#live().push(path, ts, value)) {
         const err = failure({ pathAt: () => path, valueAt: () => value, timestampAt: () => ts, options: this.#options });
         delete err.index;
         throw err;
@@ -425,18 +438,19 @@ export function createApi(raw) {
      */
     pushMany(points) {
       const batch = writeBatch(points);
-      if (!this.#raw.pushMany(batch.n, batch.textLen)) throw failure({ ...batch, options: this.#options });
+      if (!this.#live().pushMany(batch.n, batch.textLen)) throw failure({ ...batch, options: this.#options });
       return this.#ready();
     }
 
     /** Finishes the open frame. @returns {Uint8Array[]} every frame not yet returned. */
     flush() {
-      return splitFrames(this.#raw.flush());
+      return framesOf(this.#live().flush());
     }
 
     /** Frees the wasm memory now (otherwise it is freed when the encoder is garbage-collected). */
     free() {
-      this.#raw.free();
+      this.#raw?.free();
+      this.#raw = null;
     }
   }
 
@@ -495,8 +509,8 @@ export function createApi(raw) {
       if (indices !== undefined && indices !== null) {
         idx = indices instanceof Uint32Array ? indices : Uint32Array.from(numbers(indices, 'indices'));
       }
-      const bytes = this.#raw.encode(ts, vals, idx);
-      const frames = splitFrames(bytes);
+      if (this.#raw === null) throw new Error('the metric set was freed');
+      const frames = framesOf(this.#raw.encode(ts, vals, idx));
       if (raw.lastFailureCode() !== FAILURE.None) {
         const pathIndex = (i) => (idx ? idx[i] : i);
         throw failure({
@@ -512,7 +526,8 @@ export function createApi(raw) {
 
     /** Frees the wasm memory now (otherwise it is freed when the set is garbage-collected). */
     free() {
-      this.#raw.free();
+      this.#raw?.free();
+      this.#raw = null;
     }
   }
 

@@ -13,7 +13,10 @@ use core::mem;
 
 use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options};
 
+use wasm_bindgen::prelude::*;
+
 use crate::failure::Failure;
+use crate::global;
 
 /// How finished frames are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +38,8 @@ pub(crate) struct Framer {
     open_start: usize,
     /// Finished frames not yet taken (stream mode).
     done: Vec<u8>,
+    /// Datapoints in each finished frame not yet taken (both modes).
+    counts: Vec<u32>,
 }
 
 impl Framer {
@@ -46,6 +51,7 @@ impl Framer {
             enc: Some(FrameEncoder::new(buf, opts).map_err(Failure::options)?),
             open_start,
             done: Vec::new(),
+            counts: Vec::new(),
         })
     }
 
@@ -101,10 +107,12 @@ impl Framer {
         let Some(enc) = self.enc.take() else {
             return Vec::new();
         };
-        let empty = enc.is_empty();
+        let points = enc.points();
         let mut buf = enc.finish();
-        if empty {
+        if points == 0 {
             buf.truncate(self.open_start);
+        } else {
+            self.counts.push(points as u32);
         }
         buf
     }
@@ -127,9 +135,11 @@ impl Framer {
         Ok(())
     }
 
-    /// Every frame of a batch (the open one closed), back to back.
+    /// Every frame of a batch (the open one closed), back to back; the datapoints in each go to
+    /// [`frame_counts`](crate::frame_counts).
     pub fn into_frames(mut self) -> Vec<u8> {
         let buf = self.close();
+        publish_counts(&mut self.counts);
         match self.mode {
             Mode::Chain => buf,
             Mode::Stream => {
@@ -147,8 +157,10 @@ impl Framer {
         Ok(self.take_finished())
     }
 
-    /// Stream: the finished frames, back to back, handed over (the open frame stays).
+    /// Stream: the finished frames, back to back, handed over (the open frame stays); the datapoints in
+    /// each go to [`frame_counts`](crate::frame_counts).
     pub fn take_finished(&mut self) -> Vec<u8> {
+        publish_counts(&mut self.counts);
         mem::take(&mut self.done)
     }
 
@@ -169,4 +181,16 @@ impl Framer {
             _ => 0,
         }
     }
+}
+
+/// Makes `counts` the answer of the next [`frame_counts`] call.
+fn publish_counts(counts: &mut Vec<u32>) {
+    let counts = mem::take(counts);
+    global::with(|s| s.counts = counts);
+}
+
+/// Datapoints in each frame the last call returned, in order (empty after a call that returned none).
+#[wasm_bindgen(js_name = frameCounts)]
+pub fn frame_counts() -> Vec<u32> {
+    global::with(|s| mem::take(&mut s.counts))
 }

@@ -15,6 +15,7 @@ pub(crate) struct State {
     pub last: Option<Failure>,
     pub prefixes: Vec<&'static str>,
     pub batch: Batch,
+    pub counts: Vec<u32>,
 }
 
 const EMPTY: State = State {
@@ -26,6 +27,7 @@ const EMPTY: State = State {
         timestamps: Vec::new(),
         values: Vec::new(),
     },
+    counts: Vec::new(),
 };
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]

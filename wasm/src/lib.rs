@@ -37,6 +37,7 @@ pub use codec::Codec;
 pub use failure::{
     last_failure_code, last_failure_detail, last_failure_index, FailureCode, InputFault, PathFault,
 };
+pub use framer::frame_counts;
 pub use metric_set::MetricSet;
 pub use stream::Stream;
 

@@ -1,0 +1,308 @@
+#!/usr/bin/env node
+'use strict';
+// carbon-pickle: carbon plaintext lines ("path value timestamp") in, pickle frames out.
+//
+//   carbon-pickle send --to host:port [--tls] [--ca FILE] [--prefix P] [options] < lines
+//   carbon-pickle encode [--prefix P] [options] < lines > frames
+//
+// Bad lines are reported on stderr with their line numbers and skipped; the exit status is then 1.
+// Progress goes to stderr every few seconds on long inputs, totals at the end.
+
+const fs = require('node:fs');
+const readline = require('node:readline');
+const { FrameEncoder } = require('../js/node.cjs');
+const { CarbonClient, parseTarget } = require('../js/client.cjs');
+
+const USAGE = `usage:
+  carbon-pickle send --to HOST:PORT [--tls] [--ca FILE] [--servername NAME] [options] < lines
+  carbon-pickle encode [options] < lines > frames
+
+Reads carbon plaintext lines ("path value [timestamp]"; no timestamp or -1 means now) from stdin.
+send    ships them as pickle frames to a carbon pickle receiver (TCP, or TLS with --tls: certificates are
+        verified, against --ca FILE if given; Hosted Graphite: --to carbon.hostedgraphite.com:20040 --tls
+        --prefix YOUR-API-KEY).
+encode  writes the frames to stdout.
+
+options:
+  --prefix P          prepend "P." to every path
+  --protocol 0|2      pickle protocol (default 2)
+  --max-points N      datapoints per frame (default 500)
+  --max-bytes N       payload bytes per frame (default 1048576)
+  --allow-spaces      allow spaces in paths
+  --ascii-only        refuse non-ASCII paths
+  --quiet             no progress or totals (bad lines are still reported)
+  --help, --version`;
+
+const FLAGS = new Set(['tls', 'allow-spaces', 'ascii-only', 'quiet', 'help', 'version']);
+const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'protocol', 'max-points', 'max-bytes']);
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+  const args = { _: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      args._.push(a);
+      continue;
+    }
+    const [name, inline] = a.slice(2).split(/=(.*)/s, 2);
+    if (FLAGS.has(name)) {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      args[name] = true;
+    } else if (VALUES.has(name)) {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`--${name} needs a value`);
+      args[name] = v;
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return args;
+}
+
+function integer(name, v) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, not ${v}`);
+  return n;
+}
+
+function encoderOptions(args) {
+  const o = {};
+  if (args.prefix !== undefined) o.prefix = args.prefix;
+  if (args.protocol !== undefined) o.protocol = integer('protocol', args.protocol);
+  if (args['max-points'] !== undefined) o.maxPoints = integer('max-points', args['max-points']);
+  if (args['max-bytes'] !== undefined) o.maxBytes = integer('max-bytes', args['max-bytes']);
+  if (args['allow-spaces']) o.allowSpaces = true;
+  if (args['ascii-only']) o.asciiOnly = true;
+  return o;
+}
+
+// ---- reading lines ----
+
+const CHUNK = 4096;
+
+// Parses lines into columns; bad ones are reported (with line numbers) and left out.
+class LineReader {
+  constructor(report) {
+    this.report = report;
+    this.lineNo = 0;
+    this.bad = 0;
+    this.reset();
+  }
+
+  reset() {
+    this.paths = [];
+    this.values = [];
+    this.timestamps = [];
+    this.lines = [];
+  }
+
+  get size() {
+    return this.paths.length;
+  }
+
+  add(line) {
+    this.lineNo += 1;
+    const text = line.trim();
+    if (text === '') return;
+    const fields = text.split(/\s+/);
+    if (fields.length < 2 || fields.length > 3) {
+      return this.reject(this.lineNo, `expected "path value [timestamp]", got ${fields.length} field${fields.length === 1 ? '' : 's'}`);
+    }
+    const value = Number(fields[1]);
+    if (fields[1] === '' || Number.isNaN(value)) return this.reject(this.lineNo, `value ${JSON.stringify(fields[1])} is not a number`);
+    let ts = fields.length === 3 ? Number(fields[2]) : -1;
+    if (fields.length === 3 && Number.isNaN(ts)) return this.reject(this.lineNo, `timestamp ${JSON.stringify(fields[2])} is not a number`);
+    if (ts === -1) ts = Math.floor(Date.now() / 1000);
+    this.paths.push(fields[0]);
+    this.values.push(value);
+    this.timestamps.push(ts);
+    this.lines.push(this.lineNo);
+  }
+
+  reject(lineNo, why) {
+    this.bad += 1;
+    this.report(`line ${lineNo}: ${why}`);
+  }
+
+  // Hands the columns to `push`; a datapoint the encoder refuses is reported with its line and skipped.
+  drain(push) {
+    let start = 0;
+    while (start < this.paths.length) {
+      const batch = {
+        paths: this.paths.slice(start),
+        values: this.values.slice(start),
+        timestamps: this.timestamps.slice(start),
+      };
+      try {
+        push(batch);
+        break;
+      } catch (err) {
+        if (typeof err.index !== 'number') throw err;
+        const k = start + err.index;
+        this.reject(this.lines[k], err.message.replace(/^datapoint \d+ \(path ("(?:[^"\\]|\\.)*")\): /, 'path $1: '));
+        start = k + 1;
+      }
+    }
+    this.reset();
+  }
+}
+
+async function* readLines() {
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) yield line;
+}
+
+// ---- commands ----
+
+function progress(args, stats) {
+  if (args.quiet) return { tick() {}, done() {} };
+  const started = Date.now();
+  let last = started;
+  return {
+    tick() {
+      const now = Date.now();
+      if (now - last >= 2000) {
+        last = now;
+        process.stderr.write(`carbon-pickle: ${stats()} so far\n`);
+      }
+    },
+    done() {
+      process.stderr.write(`carbon-pickle: ${stats()} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    },
+  };
+}
+
+const report = (msg) => process.stderr.write(`carbon-pickle: ${msg}\n`);
+
+async function writeOut(frames) {
+  for (const f of frames) {
+    if (!process.stdout.write(f)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+}
+
+async function encode(args) {
+  const encoder = new FrameEncoder(encoderOptions(args));
+  const reader = new LineReader(report);
+  let points = 0;
+  let frames = 0;
+  let bytes = 0;
+  const count = (fs) => {
+    for (const f of fs) {
+      frames += 1;
+      bytes += f.length;
+      points += f.points;
+    }
+    return fs;
+  };
+  const p = progress(args, () => `${reader.lineNo} lines, ${points} datapoints in ${frames} frames (${bytes} bytes), ${reader.bad} bad lines`);
+  const flushChunk = async () => {
+    const out = [];
+    reader.drain((batch) => {
+      out.push(...encoder.pushMany(batch));
+    });
+    await writeOut(count(out));
+    p.tick();
+  };
+  for await (const line of readLines()) {
+    reader.add(line);
+    if (reader.size >= CHUNK) await flushChunk();
+  }
+  await flushChunk();
+  await writeOut(count(encoder.flush()));
+  p.done();
+  return reader.bad > 0 ? 1 : 0;
+}
+
+async function send(args) {
+  if (args.to === undefined) throw new UsageError('send needs --to HOST:PORT');
+  const target = parseTarget(args.to);
+  let tls = false;
+  if (args.tls || args.ca !== undefined || args.servername !== undefined) {
+    tls = {};
+    if (args.ca !== undefined) tls.ca = fs.readFileSync(args.ca);
+    if (args.servername !== undefined) tls.servername = args.servername;
+  } else if (target.port === 20040) {
+    report('port 20040 is Hosted Graphite\'s TLS port: add --tls');
+  }
+  const maxQueuedPoints = 200000;
+  const client = new CarbonClient({ ...target, ...encoderOptions(args), tls, maxQueuedPoints });
+  let lastError = null;
+  client.on('disconnect', (err) => {
+    if (err && (!lastError || err.message !== lastError.message)) report(`connection: ${err.message}`);
+    lastError = err;
+  });
+  client.on('connect', () => {
+    lastError = null;
+  });
+  const reader = new LineReader(report);
+  let queued = 0;
+  const p = progress(args, () => {
+    const s = client.stats;
+    return `${reader.lineNo} lines, ${s.points} datapoints sent in ${s.frames} frames (${s.bytes} bytes), ${reader.bad} bad lines${s.dropped ? `, ${s.dropped} dropped` : ''}`;
+  });
+  const flushChunk = async () => {
+    reader.drain((batch) => {
+      queued += client.writeMany(batch);
+    });
+    // Back-pressure: keep the queue well below its bound instead of dropping.
+    if (client.queuedPoints > maxQueuedPoints / 2) await client.flush();
+    p.tick();
+  };
+  for await (const line of readLines()) {
+    reader.add(line);
+    if (reader.size >= CHUNK) await flushChunk();
+  }
+  await flushChunk();
+  await client.close();
+  p.done();
+  if (client.stats.dropped > 0) return 3;
+  return reader.bad > 0 ? 1 : 0;
+}
+
+async function main(argv) {
+  let args;
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (args.version) {
+      process.stdout.write(`${require('../package.json').version}\n`);
+      return 0;
+    }
+    const [cmd, ...rest] = args._;
+    if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
+    if (cmd === 'send') return await send(args);
+    if (cmd === 'encode') return await encode(args);
+    throw new UsageError(cmd === undefined ? 'missing command' : `unknown command ${cmd}`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`carbon-pickle: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof TypeError || err instanceof RangeError) {
+      // Options the encoder refuses (a bad prefix, limits).
+      process.stderr.write(`carbon-pickle: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`carbon-pickle: ${err.stack ?? err}\n`);
+    process.exitCode = 3;
+  },
+);
