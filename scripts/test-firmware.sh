@@ -13,6 +13,8 @@ cargo fmt --all --check
 cargo clippy -q --all-targets -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7m-none-eabi -- -D warnings
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt -- -D warnings
+cargo clippy -q -p carbon-sender --features log -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node
 
 step "sender and series unit tests, scripted fake stack, doctests"

@@ -62,6 +62,9 @@ fn sender_config() -> Config<'static> {
 }
 
 /// Keeps the network and the sender going until `done` says stop; sleeps between SysTicks.
+///
+/// Polls before asking `done`, so that when the clock jumps (QEMU descheduled on a busy host) everything
+/// that fell due is handled before the caller moves on: the log keeps its order.
 fn run_until(
     stack: &mut net::Stack,
     sender: &mut NodeSender,
@@ -70,12 +73,12 @@ fn run_until(
 ) {
     loop {
         let now = clock::now_ms();
-        if done(sender, now) {
-            return;
-        }
         probe.measure(Part::Network, || stack.poll());
         probe.measure(Part::Sender, || sender.poll(stack, u64::from(now)));
         probe.measure(Part::Network, || stack.poll());
+        if done(sender, now) {
+            return;
+        }
         cortex_m::asm::wfi();
     }
 }
