@@ -105,7 +105,8 @@ fuzz_target!(|input: Input| {
     assert_eq!(decoded.len(), expected.len());
     for (d, e) in decoded.iter().zip(&expected) {
         assert_eq!(d.0, e.0);
-        assert_eq!(d.1.to_bits(), e.1.to_bits(), "timestamp of {}", e.0);
+        // Timestamps compare as numbers: a whole -0.0 goes out as the integer 0 (carbon reads both as 0).
+        assert_eq!(d.1, e.1, "timestamp of {}", e.0);
         assert_eq!(d.2.to_bits(), e.2.to_bits(), "value of {}", e.0);
     }
 });
