@@ -125,7 +125,7 @@ export function createApi(raw) {
         err.code = 'ERR_CARBON_TIMESTAMP';
         break;
       case FAILURE.DatapointTooLarge:
-        err = new RangeError(`${where}datapoint needs ${d[0]} bytes but a frame has room for at most ${d[1]}`);
+        err = new RangeError(`${where}needs ${d[0]} bytes but a frame has room for at most ${d[1]}`);
         err.code = 'ERR_CARBON_TOO_LARGE';
         break;
       case FAILURE.InvalidOptions:
@@ -174,6 +174,23 @@ export function createApi(raw) {
   // ---- columns ----
 
   const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+  // A TypeError about datapoint `index` (found before encoding).
+  function typeError(message, index, path) {
+    const err = new TypeError(message);
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    err.index = index;
+    if (path !== undefined) err.path = path;
+    return err;
+  }
+
+  // The first n datapoints of any accepted form.
+  function firstPoints(points, n) {
+    if (Array.isArray(points)) return points.slice(0, n);
+    const { paths, values, timestamps: t } = points;
+    const timestamps = t === undefined || typeof t === 'number' || t instanceof Date ? t : t.slice(0, n);
+    return { paths: paths.slice(0, n), values: values.slice(0, n), timestamps };
+  }
 
   function toTimestamp(t, i, now) {
     if (t === undefined) return now();
@@ -279,11 +296,11 @@ export function createApi(raw) {
       const { lens, timestamps, values } = batch.v;
       for (let i = start; i < end; i++) {
         const p = points[i];
-        if (p === null || typeof p !== 'object') throw new TypeError(`datapoint ${i} must be an object { path, value, timestamp }`);
+        if (p === null || typeof p !== 'object') throw typeError(`datapoint ${i} must be an object { path, value, timestamp }`, i);
         const path = p.path;
-        if (typeof path !== 'string') throw new TypeError(`datapoint ${i}: path must be a string`);
+        if (typeof path !== 'string') throw typeError(`datapoint ${i}: path must be a string`, i);
         const v = p.value;
-        if (typeof v !== 'number') throw new TypeError(`datapoint ${i} (path ${JSON.stringify(path)}): value must be a number`);
+        if (typeof v !== 'number') throw typeError(`datapoint ${i} (path ${JSON.stringify(path)}): value must be a number`, i, path);
         const t = p.timestamp;
         chunk[i - start] = path;
         lens[i] = path.length;
@@ -314,7 +331,7 @@ export function createApi(raw) {
       const { lens } = batch.v;
       for (let i = start; i < end; i++) {
         const path = paths[i];
-        if (typeof path !== 'string') throw new TypeError(`paths[${i}] must be a string`);
+        if (typeof path !== 'string') throw typeError(`paths[${i}] must be a string`, i);
         chunk[i - start] = path;
         lens[i] = path.length;
       }
@@ -368,7 +385,14 @@ export function createApi(raw) {
    */
   function encodeFrames(points, options) {
     const codec = codecFor(options);
-    const batch = writeBatch(points);
+    let batch;
+    try {
+      batch = writeBatch(points);
+    } catch (err) {
+      // Refused while laying out the batch: encode the datapoints before it, as a refusal in wasm would.
+      if (typeof err.index === 'number') err.frames = err.index > 0 ? encodeFrames(firstPoints(points, err.index), options) : [];
+      throw err;
+    }
     const frames = framesOf(codec.encode(batch.n, batch.textLen));
     if (raw.lastFailureCode() !== FAILURE.None) throw failure({ ...batch, frames, options });
     return frames;
@@ -437,7 +461,14 @@ export function createApi(raw) {
      * @returns {Uint8Array[]} the frames they finished.
      */
     pushMany(points) {
-      const batch = writeBatch(points);
+      let batch;
+      try {
+        batch = writeBatch(points);
+      } catch (err) {
+        // Refused while laying out the batch: keep the datapoints before it, as a refusal in wasm would.
+        if (typeof err.index === 'number' && err.index > 0) this.pushMany(firstPoints(points, err.index));
+        throw err;
+      }
       if (!this.#live().pushMany(batch.n, batch.textLen)) throw failure({ ...batch, options: this.#options });
       return this.#ready();
     }
@@ -531,6 +562,41 @@ export function createApi(raw) {
     }
   }
 
+  // ---- inspector ----
+
+  /**
+   * Explains frames byte by byte with the core's decoder: every opcode with its payload offset (Python's
+   * `pickletools.dis` layout), then the datapoints carbon would store, or why it would refuse the frame.
+   * @param {Uint8Array | ArrayBuffer | ArrayBufferView | Uint8Array[]} frames frames back to back (each with
+   *   its 4-byte length header), a list of frames, or one bare pickle payload.
+   * @returns {{ text: string, frames: number, refused: number, points: number, skipped: number }}
+   */
+  function inspect(frames) {
+    let bytes;
+    if (frames instanceof Uint8Array) bytes = frames;
+    else if (frames instanceof ArrayBuffer) bytes = new Uint8Array(frames);
+    else if (ArrayBuffer.isView(frames)) bytes = new Uint8Array(frames.buffer, frames.byteOffset, frames.byteLength);
+    else if (Array.isArray(frames) && frames.every((f) => f instanceof Uint8Array)) {
+      bytes = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+      let at = 0;
+      for (const f of frames) {
+        bytes.set(f, at);
+        at += f.length;
+      }
+    } else {
+      throw new TypeError('frames must be a Uint8Array, an ArrayBuffer or an array of Uint8Array');
+    }
+    if (typeof raw.inspectFrames !== 'function') {
+      throw new Error('this build of carbon-pickle has no frame inspector (build the wasm with --inspect)');
+    }
+    const r = raw.inspectFrames(bytes);
+    try {
+      return { text: r.text, frames: r.frames, refused: r.refused, points: r.points, skipped: r.skipped };
+    } finally {
+      r.free();
+    }
+  }
+
   return Object.freeze({
     encodeFrames,
     splitFrames,
@@ -538,5 +604,6 @@ export function createApi(raw) {
     MetricSet,
     CARBON_MAX_PAYLOAD,
     CARBON_MAX_POINTS,
+    inspect,
   });
 }

@@ -6,5 +6,5 @@ import { createApi } from './api.mjs';
 await init({ module_or_path: new URL('../pkg/web/carbon_pickle_bg.wasm', import.meta.url) });
 const api = createApi(raw);
 
-export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS } = api;
+export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS, inspect } = api;
 export default api;

@@ -8,5 +8,5 @@ import { createApi } from './api.mjs';
 initSync({ module: wasmModule });
 const api = createApi(raw);
 
-export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS } = api;
+export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS, inspect } = api;
 export default api;

@@ -2,7 +2,7 @@
 // Builds the npm package's generated parts into pkg/: the wasm module with wasm-bindgen's glue for Node
 // (CommonJS, pkg/node) and for ESM runtimes (pkg/web), shrunk with binaryen's wasm-opt from npm (Debian's
 // binaryen breaks wasm-bindgen output), and js/api.mjs rewritten as pkg/api.cjs for Node's `require`.
-// Prints the .wasm sizes. Usage: node scripts/build.mjs [--dev]
+// Prints the .wasm sizes. Usage: node scripts/build.mjs [--dev] [--inspect]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +11,8 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dev = process.argv.includes('--dev');
+// The frame inspector (cargo feature `inspect`) is left out of the package's default build for size.
+const features = process.argv.includes('--inspect') ? ['--features', 'inspect'] : [];
 const pkg = join(root, 'pkg');
 const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
 // What rustc's wasm32-unknown-unknown target emits by default; every runtime we support has them.
@@ -37,7 +39,7 @@ for (const target of ['nodejs', 'web']) {
   const out = join(pkg, target === 'nodejs' ? 'node' : 'web');
   rmSync(out, { recursive: true, force: true });
   const profile = dev ? ['--dev'] : ['--profile', 'wasm-release'];
-  run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...profile, '--target', target, '--out-dir', out, '--out-name', 'carbon_pickle']);
+  run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...profile, '--target', target, '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
   const wasm = join(out, 'carbon_pickle_bg.wasm');
   const rawSize = statSync(wasm).size;
   if (!dev) run(wasmOpt, ['-O3', '--strip-debug', '--strip-producers', ...FEATURES, wasm, '-o', wasm]);

@@ -25,6 +25,8 @@ mod failure;
 mod framer;
 mod global;
 mod input;
+#[cfg(feature = "inspect")]
+mod inspect;
 mod metric_set;
 mod options;
 mod stream;
@@ -38,6 +40,8 @@ pub use failure::{
     last_failure_code, last_failure_detail, last_failure_index, FailureCode, InputFault, PathFault,
 };
 pub use framer::frame_counts;
+#[cfg(feature = "inspect")]
+pub use inspect::{inspect_frames, Inspection};
 pub use metric_set::MetricSet;
 pub use stream::Stream;
 

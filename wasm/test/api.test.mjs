@@ -1,0 +1,285 @@
+// The package's encoding API: every form of input, decoded by CPython (pickle.loads and carbon's own
+// unpickler), must give back exactly the datapoints given; refusals are typed, name the datapoint, and lose
+// nothing already encoded.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+
+import { decodeFrames } from './support/carbon.mjs';
+
+const require = createRequire(import.meta.url);
+const { encodeFrames, FrameEncoder, MetricSet, splitFrames, CARBON_MAX_POINTS } = require('../js/node.cjs');
+
+const T0 = 1_700_000_000;
+
+// Varied datapoints: UTF-8 paths, fractional and past-2038 timestamps, negative and tiny values.
+function sample(n) {
+  const paths = ['servers.web01.cpu.user', 'sensors.küche.temp', 'a.b', 'x', 'tags;host=web01', 'emoji.🚀.count', "quote.o'brien"];
+  return Array.from({ length: n }, (_, i) => ({
+    path: `${paths[i % paths.length]}.${i % 13}`,
+    value: [i, -i / 7, 1e-300 * i, 2 ** 53 + i, 0.1 * i][i % 5],
+    timestamp: [T0 + i, T0 + i + 0.25, 3_000_000_000 + i, i][i % 4],
+  }));
+}
+
+const rows = (decoded) => decoded.flat();
+
+// The error `fn` throws, checked to be a `Class`.
+function thrown(fn, Class) {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof Class, `expected a ${Class.name}, got ${err}`);
+    return err;
+  }
+  assert.fail(`expected a ${Class.name}, nothing was thrown`);
+}
+const expected = (points, prefix) => points.map((p) => [prefix ? `${prefix}.${p.path}` : p.path, p.timestamp, p.value]);
+
+describe('encodeFrames', () => {
+  it('writes the bytes the core documents', () => {
+    const [frame] = encodeFrames([{ path: 'a.b', value: 1.5, timestamp: 1_700_000_000 }]);
+    assert.equal(
+      Buffer.from(frame).toString('hex'),
+      Buffer.from('\x00\x00\x00\x1e\x80\x02](X\x03\x00\x00\x00a.bJ\x00\xf1SeG?\xf8\x00\x00\x00\x00\x00\x00\x86\x86e.', 'latin1').toString('hex'),
+    );
+    assert.equal(frame.points, 1);
+  });
+
+  for (const protocol of [2, 0]) {
+    it(`round-trips rows through CPython (protocol ${protocol})`, async () => {
+      const points = sample(1234);
+      const frames = encodeFrames(points, { protocol });
+      assert.deepEqual(frames.map((f) => f.points), [500, 500, 234]);
+      const decoded = await decodeFrames(frames);
+      assert.deepEqual(decoded.map((f) => f.length), [500, 500, 234]);
+      assert.deepEqual(rows(decoded), expected(points));
+    });
+  }
+
+  it('round-trips columns: Float64Array values, Uint32Array timestamps, a prefix', async () => {
+    const points = sample(700).map((p, i) => ({ ...p, timestamp: T0 + i }));
+    const frames = encodeFrames(
+      {
+        paths: points.map((p) => p.path),
+        values: Float64Array.from(points, (p) => p.value),
+        timestamps: Uint32Array.from(points, (p) => p.timestamp),
+      },
+      { prefix: 'KEY-123' },
+    );
+    assert.deepEqual(rows(await decodeFrames(frames)), expected(points, 'KEY-123'));
+  });
+
+  it('takes one timestamp (number or Date) for all columns, and plain arrays', async () => {
+    const paths = ['a.x', 'a.y', 'a.z'];
+    const byNumber = encodeFrames({ paths, values: [1, 2, 3], timestamps: T0 });
+    const byDate = encodeFrames({ paths, values: [1, 2, 3], timestamps: new Date(T0 * 1000) });
+    const want = paths.map((p, i) => [p, T0, i + 1]);
+    assert.deepEqual(rows(await decodeFrames(byNumber)), want);
+    assert.deepEqual(rows(await decodeFrames(byDate)), want);
+  });
+
+  it('stamps rows without a timestamp with the current second', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const [[[, ts]]] = await decodeFrames(encodeFrames([{ path: 'now.x', value: 1 }]));
+    assert.ok(ts >= before && ts <= before + 2, `timestamp ${ts} is not now`);
+  });
+
+  it('splits by maxBytes and maxPoints, every payload within the limit', async () => {
+    const points = sample(400);
+    const frames = encodeFrames(points, { maxBytes: 1000, maxPoints: 30 });
+    assert.ok(frames.length > 400 / 30, `${frames.length} frames`);
+    for (const f of frames) {
+      assert.ok(f.length - 4 <= 1000);
+      assert.ok(f.points <= 30 && f.points > 0);
+    }
+    assert.deepEqual(rows(await decodeFrames(frames, { maxBytes: 1000 })), expected(points));
+    assert.equal(frames.reduce((n, f) => n + f.points, 0), 400);
+  });
+
+  it('returns no frames for no datapoints', () => {
+    assert.deepEqual(encodeFrames([]), []);
+    assert.deepEqual(encodeFrames({ paths: [], values: [] }), []);
+  });
+
+  it('splitFrames cuts frames written back to back', () => {
+    const frames = encodeFrames(sample(1100));
+    const joined = Buffer.concat(frames);
+    assert.deepEqual(splitFrames(new Uint8Array(joined)).map((f) => f.length), frames.map((f) => f.length));
+  });
+
+  it('encodes a million datapoints into 2,000 frames of 500', () => {
+    const n = 1_000_000;
+    const paths = Array.from({ length: 1000 }, (_, i) => `servers.host${i}.load`);
+    const frames = encodeFrames({ paths: Array.from({ length: n }, (_, i) => paths[i % 1000]), values: new Float64Array(n).fill(1), timestamps: T0 });
+    assert.equal(frames.length, n / CARBON_MAX_POINTS);
+    assert.ok(frames.every((f) => f.points === 500));
+  });
+});
+
+describe('refusals', () => {
+  it('names the datapoint and its path, and keeps the frames before it', async () => {
+    const points = sample(800);
+    points[700] = { path: 'servers..cpu', value: 1, timestamp: T0 };
+    const err = thrown(() => encodeFrames(points), TypeError);
+    assert.equal(err.code, 'ERR_CARBON_INVALID_PATH');
+    assert.equal(err.index, 700);
+    assert.equal(err.path, 'servers..cpu');
+    assert.match(err.message, /^datapoint 700 \(path "servers\.\.cpu"\): invalid path: empty path component at byte 8$/);
+    assert.deepEqual(err.frames.map((f) => f.points), [500, 200]);
+    assert.deepEqual(rows(await decodeFrames(err.frames)), expected(points.slice(0, 700)));
+  });
+
+  const cases = [
+    ['a NaN value', { path: 'a.b', value: NaN, timestamp: T0 }, RangeError, 'ERR_CARBON_VALUE', /value NaN is not a finite number/],
+    ['an infinite value', { path: 'a.b', value: -Infinity, timestamp: T0 }, RangeError, 'ERR_CARBON_VALUE', /value -Infinity/],
+    ['a negative timestamp', { path: 'a.b', value: 1, timestamp: -5 }, RangeError, 'ERR_CARBON_TIMESTAMP', /timestamp -5 is not a time in 0..2\^32/],
+    ['a timestamp past 2^32', { path: 'a.b', value: 1, timestamp: 2 ** 32 }, RangeError, 'ERR_CARBON_TIMESTAMP', /timestamp 4294967296/],
+    ['a NaN timestamp', { path: 'a.b', value: 1, timestamp: NaN }, RangeError, 'ERR_CARBON_TIMESTAMP', /timestamp NaN/],
+    ['a space', { path: 'a b', value: 1, timestamp: T0 }, TypeError, 'ERR_CARBON_INVALID_PATH', /invalid character " " at byte 1/],
+    ['a slash', { path: 'a/b', value: 1, timestamp: T0 }, TypeError, 'ERR_CARBON_INVALID_PATH', /invalid character "\/" at byte 1/],
+    ['a NUL', { path: 'a\0b', value: 1, timestamp: T0 }, TypeError, 'ERR_CARBON_INVALID_PATH', /invalid character "\\u0000" at byte 1/],
+    ['an empty path', { path: '', value: 1, timestamp: T0 }, TypeError, 'ERR_CARBON_INVALID_PATH', /path is empty/],
+    ['a 300-byte component', { path: `a.${'x'.repeat(300)}`, value: 1, timestamp: T0 }, TypeError, 'ERR_CARBON_INVALID_PATH', /component at byte 2 is 300 bytes long \(at most 251\)/],
+    ['a lone surrogate', { path: 'a.\ud800', value: 1, timestamp: T0 }, TypeError, 'ERR_CARBON_INVALID_PATH', /lone UTF-16 surrogate/],
+    ['a path that is not a string', { path: 42, value: 1, timestamp: T0 }, TypeError, 'ERR_INVALID_ARG_TYPE', /datapoint 1: path must be a string/],
+    ['a value that is not a number', { path: 'a.b', value: '1', timestamp: T0 }, TypeError, 'ERR_INVALID_ARG_TYPE', /datapoint 1 \(path "a.b"\): value must be a number/],
+  ];
+  for (const [what, bad, Class, code, message] of cases) {
+    it(`refuses ${what}`, () => {
+      const err = thrown(() => encodeFrames([{ path: 'ok', value: 1, timestamp: T0 }, bad]), Class);
+      assert.match(err.message, message);
+      if (code) {
+        assert.equal(err.code, code);
+        assert.equal(err.index, 1);
+        assert.equal(err.frames.length, 1);
+        assert.equal(err.frames[0].points, 1);
+      }
+    });
+  }
+
+  it('refuses non-ASCII under asciiOnly and spaces unless allowed', async () => {
+    assert.throws(() => encodeFrames([{ path: 'küche', value: 1, timestamp: T0 }], { asciiOnly: true }), /non-ASCII character at byte 1/);
+    const frames = encodeFrames([{ path: 'my metric', value: 1, timestamp: T0 }], { allowSpaces: true });
+    assert.deepEqual(rows(await decodeFrames(frames)), [['my metric', T0, 1]]);
+  });
+
+  it('refuses a datapoint larger than any frame', () => {
+    const err = thrown(() => encodeFrames([{ path: 'x'.repeat(200), value: 1, timestamp: T0 }], { maxBytes: 100 }), RangeError);
+    assert.equal(err.code, 'ERR_CARBON_TOO_LARGE');
+    assert.match(err.message, /^datapoint 0 \(path "x+"\): needs 221 bytes but a frame has room for at most 94$/);
+  });
+
+  it('refuses bad options', () => {
+    assert.throws(() => encodeFrames([], { protocol: 1 }), { name: 'RangeError', message: /protocol must be 0 or 2/ });
+    assert.throws(() => encodeFrames([], { maxPoints: 0 }), { name: 'RangeError', message: /maxPoints/ });
+    assert.throws(() => encodeFrames([], { maxBytes: 2 ** 32 }), { name: 'RangeError', message: /maxBytes/ });
+    assert.throws(() => encodeFrames([], { maxBytes: 3 }), { name: 'RangeError', code: 'ERR_CARBON_OPTIONS' });
+    assert.throws(() => encodeFrames([], { prefix: 'key.' }), { name: 'TypeError', code: 'ERR_CARBON_INVALID_PREFIX', message: 'invalid prefix "key.": empty path component at byte 4' });
+    assert.throws(() => encodeFrames([], { prefix: 5 }), { name: 'TypeError', message: /prefix must be a string/ });
+    assert.throws(() => encodeFrames([], 'x'), TypeError);
+    assert.throws(() => encodeFrames('x'), TypeError);
+  });
+
+  it('refuses columns of different lengths', () => {
+    assert.throws(() => encodeFrames({ paths: ['a', 'b'], values: [1] }), { name: 'RangeError', message: '1 values for 2 paths' });
+    assert.throws(() => encodeFrames({ paths: ['a', 'b'], values: [1, 2], timestamps: [T0] }), { name: 'RangeError', message: '1 timestamps for 2 paths' });
+    assert.throws(() => encodeFrames({ paths: ['a', 1], values: [1, 2] }), { name: 'TypeError', message: 'paths[1] must be a string' });
+  });
+});
+
+describe('FrameEncoder', () => {
+  it('hands out frames as they fill, and the rest on flush', async () => {
+    const points = sample(1234);
+    const enc = new FrameEncoder({ maxPoints: 100, prefix: 'p' });
+    const frames = [];
+    let handed = 0;
+    for (const p of points) {
+      const out = enc.push(p);
+      handed += out.length;
+      frames.push(...out);
+    }
+    assert.equal(handed, 12);
+    assert.equal(enc.pendingPoints, 34);
+    assert.ok(enc.pendingBytes > 0);
+    frames.push(...enc.flush());
+    assert.equal(enc.pendingPoints, 0);
+    assert.deepEqual(enc.flush(), []);
+    assert.deepEqual(rows(await decodeFrames(frames)), expected(points, 'p'));
+  });
+
+  it('pushMany takes rows and columns; refused datapoints change nothing', async () => {
+    const enc = new FrameEncoder({ maxPoints: 3 });
+    const frames = [];
+    frames.push(...enc.pushMany([{ path: 'a', value: 1, timestamp: T0 }, { path: 'b', value: 2, timestamp: T0 }]));
+    assert.throws(() => enc.push({ path: 'bad path', value: 3, timestamp: T0 }), TypeError);
+    const err = thrown(() => enc.pushMany({ paths: ['c', 'd', 'e..f', 'g'], values: [3, 4, 5, 6], timestamps: T0 }), TypeError);
+    assert.equal(err.index, 2);
+    assert.equal(err.path, 'e..f');
+    assert.equal(enc.pendingPoints, 1); // a, b, c made a frame; d waits
+    frames.push(...enc.pushMany([]));
+    frames.push(...enc.push({ path: 'h', value: 7, timestamp: T0 + 1 }));
+    frames.push(...enc.flush());
+    assert.deepEqual(
+      rows(await decodeFrames(frames)),
+      [['a', T0, 1], ['b', T0, 2], ['c', T0, 3], ['d', T0, 4], ['h', T0 + 1, 7]],
+    );
+    assert.deepEqual(frames.map((f) => f.points), [3, 2]);
+  });
+
+  it('reports its options and cannot be used after free()', () => {
+    const enc = new FrameEncoder({ protocol: 0 });
+    assert.deepEqual(enc.options, { protocol: 0, prefix: undefined, maxBytes: 1048576, maxPoints: 500, allowSpaces: false, asciiOnly: false });
+    enc.free();
+    assert.equal(enc.pendingPoints, 0);
+    assert.throws(() => enc.push({ path: 'a', value: 1 }), /freed/);
+  });
+});
+
+describe('MetricSet (interned paths)', () => {
+  const names = Array.from({ length: 1200 }, (_, i) => `rack${i % 7}.node${i}.temp`);
+
+  it('encodes one value per registered path', async () => {
+    const set = new MetricSet(names, { prefix: 'KEY' });
+    assert.equal(set.size, 1200);
+    const values = Float64Array.from(names, (_, i) => i / 4);
+    const frames = set.encode(values, T0);
+    assert.deepEqual(frames.map((f) => f.points), [500, 500, 200]);
+    assert.deepEqual(rows(await decodeFrames(frames)), names.map((p, i) => [`KEY.${p}`, T0, i / 4]));
+    // The same set again, other values and per-point whole-second timestamps.
+    const again = set.encode(values.map((v) => -v), Uint32Array.from(names, (_, i) => T0 + i));
+    assert.deepEqual(rows(await decodeFrames(again)), names.map((p, i) => [`KEY.${p}`, T0 + i, -i / 4]));
+  });
+
+  it('encodes a subset by indices, in protocol 0', async () => {
+    const set = new MetricSet(names, { protocol: 0 });
+    const indices = Uint32Array.from([5, 1199, 0, 5]);
+    const frames = set.encode([1, 2, 3, 4], [T0, T0 + 1, T0 + 2, T0 + 3], indices);
+    assert.deepEqual(rows(await decodeFrames(frames)), [
+      [names[5], T0, 1],
+      [names[1199], T0 + 1, 2],
+      [names[0], T0 + 2, 3],
+      [names[5], T0 + 3, 4],
+    ]);
+  });
+
+  it('refuses a bad path at registration, naming it', () => {
+    const err = thrown(() => new MetricSet(['ok.a', 'ok.b', 'bad..c']), TypeError);
+    assert.equal(err.index, 2);
+    assert.match(err.message, /^path 2 \(path "bad\.\.c"\): invalid path: empty path component at byte 4$/);
+  });
+
+  it('refuses bad values with the frames before them, and mismatched input', async () => {
+    const set = new MetricSet(names.slice(0, 600));
+    const values = new Float64Array(600).fill(1);
+    values[550] = NaN;
+    const err = thrown(() => set.encode(values, T0), RangeError);
+    assert.equal(err.index, 550);
+    assert.equal(err.path, names[550]);
+    assert.deepEqual(err.frames.map((f) => f.points), [500, 50]);
+    assert.equal(rows(await decodeFrames(err.frames)).length, 550);
+    assert.throws(() => set.encode([1, 2], T0), { name: 'RangeError', message: '2 values for 600 paths' });
+    assert.throws(() => set.encode([1], T0, [600]), { name: 'RangeError', message: /index 600 is not a registered path/ });
+    assert.throws(() => set.encode([1, 2], T0, [0]), { name: 'RangeError', message: '1 indices for 2 values' });
+  });
+});
