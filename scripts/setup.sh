@@ -84,6 +84,11 @@ setup_firmware() {
       qemu-system-arm "qemu-utils=$ver" >/dev/null
   fi
   cargo_tool defmt-print "$DEFMT_PRINT_VERSION" defmt-print --locked
+  # Both boards' targets for the stable toolchain (the firmware does not build its own core).
+  local t
+  for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do
+    rustup target list --installed 2>/dev/null | grep -qx "$t" || rustup target add "$t"
+  done
 }
 
 # ---- fuzzing ----
