@@ -149,13 +149,18 @@ def render(r):
     lines = [
         f"{r['board']}: .text {s['text']} B, .rodata {s['rodata']} B, .vector_table {s['vector_table']} B, "
         f".data {s['data']} B, .bss {s['bss']} B",
-        f"  {'by crate (linker map)':<38} {'.text':>7} {'.rodata':>8} {'.bss':>7}",
+        f"  {'by crate (linker map)':<38} {'.text':>7} {'share':>6} {'.rodata':>8} {'.bss':>7}",
     ]
     names = [g for g, _ in GROUPS] + [OTHER]
     for g in names:
         t, ro, b = (r[k].get(g, 0) for k in ("text_by_group", "rodata_by_group", "bss_by_group"))
         if t or ro or b:
-            lines.append(f"  {g:<38} {t:>7} {ro:>8} {b:>7}")
+            share = f"{100 * t / s['text']:.1f}%" if s["text"] else "-"
+            lines.append(f"  {g:<38} {t:>7} {share:>6} {ro:>8} {b:>7}")
+    core = r["text_by_group"].get(GROUPS[0][0], 0)
+    net = r["text_by_group"].get(GROUPS[2][0], 0)
+    if core and net:
+        lines.append(f"  carbon-pickle / network stack (.text): {core / net:.3f}")
     return "\n".join(lines)
 
 
