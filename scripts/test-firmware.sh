@@ -4,6 +4,7 @@
 # QEMU mps2-an386 and mps2-an385, the host node, and the fault relay runs) and the footprint report.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$ROOT/scripts/setup.sh" firmware   # idempotent: QEMU, defmt-print, the targets, carbon's venv
 source "$ROOT/scripts/env.sh"
 cd "$ROOT/firmware"
 step() { printf -- '--- firmware: %s\n' "$*" >&2; }
