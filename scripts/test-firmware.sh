@@ -10,7 +10,7 @@ cd "$ROOT/firmware"
 step() { printf -- '--- firmware: %s\n' "$*" >&2; }
 
 step "fmt, clippy (host crates, both boards), docs"
-cargo fmt --all --check
+cargo fmt --check   # the firmware workspace only (--all would also check the core, a path dependency)
 cargo clippy -q --all-targets -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7m-none-eabi -- -D warnings
