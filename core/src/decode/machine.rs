@@ -140,9 +140,10 @@ impl Value {
 
 /// What an element of the list turned out to be.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Element<'a> {
+pub(crate) enum Element {
+    /// A datapoint; its path is where `text` finds it.
     Point {
-        path: Text<'a>,
+        path: (u32, u32, TextKind),
         timestamp: f64,
         value: f64,
     },
@@ -150,9 +151,9 @@ pub(crate) enum Element<'a> {
 }
 
 /// A step's result.
-pub(crate) enum Event<'a> {
+pub(crate) enum Event {
     /// An element appended to the list: its index and the appending opcode's offset.
-    Element(Element<'a>, usize, usize),
+    Element(Element, usize, usize),
     /// `STOP` reached with the list on top.
     Stop,
 }
@@ -341,7 +342,8 @@ impl<'a, 'w> Machine<'a, 'w> {
         })
     }
 
-    fn text_of(&self, start: u32, len: u32, kind: TextKind) -> Text<'a> {
+    /// The text of a path element (UTF-8 is checked again here: it is not kept as a `&str`).
+    pub(crate) fn text_of(&self, (start, len, kind): (u32, u32, TextKind)) -> Text<'a> {
         let s = start as usize;
         let raw = self.input.get(s..s + len as usize).unwrap_or(&[]);
         Text::from_parts(raw, kind)
@@ -434,7 +436,7 @@ impl<'a, 'w> Machine<'a, 'w> {
     }
 
     /// What carbon's receive loop makes of one element of the list.
-    fn element(&self, v: Value, offset: usize, code: u8) -> R<Element<'a>> {
+    fn element(&self, v: Value, offset: usize, code: u8) -> R<Element> {
         let fail = |k| DecodeError::new(k, offset, Some(code));
         let num = |tag: Tag, f: f64, skip: SkipReason| -> R<Result<f64, SkipReason>> {
             match unpack(tag, f) {
@@ -464,7 +466,7 @@ impl<'a, 'w> Machine<'a, 'w> {
                 };
                 match path {
                     PathTag::Str(kind) => Ok(Element::Point {
-                        path: self.text_of(start, len, kind),
+                        path: (start, len, kind),
                         timestamp,
                         value,
                     }),
@@ -480,7 +482,7 @@ impl<'a, 'w> Machine<'a, 'w> {
     }
 
     /// Hands out the next pending element, if any.
-    fn next_pending(&mut self) -> R<Option<Event<'a>>> {
+    fn next_pending(&mut self) -> R<Option<Event>> {
         let Some(mut p) = self.pending else {
             return Ok(None);
         };
@@ -507,7 +509,7 @@ impl<'a, 'w> Machine<'a, 'w> {
     }
 
     /// Runs until the next element or the end.
-    pub(crate) fn step(&mut self) -> R<Option<Event<'a>>> {
+    pub(crate) fn step(&mut self) -> R<Option<Event>> {
         loop {
             if self.done {
                 return Ok(None);

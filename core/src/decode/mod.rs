@@ -196,7 +196,7 @@ impl<'a> Iterator for Points<'a, '_> {
                     timestamp,
                     value,
                 } => Ok(Point {
-                    path,
+                    path: self.m.text_of(path),
                     timestamp,
                     value,
                 }),

@@ -154,6 +154,12 @@ pub(crate) enum NumError {
 
 /// `float()` of a string value, as carbon applies it.
 pub(crate) fn float_of_text(t: &Text<'_>) -> Conv {
+    // Most strings are paths: a leading letter that cannot start "inf" or "nan" settles it at once.
+    if let Some(&b) = t.raw().first() {
+        if b.is_ascii_alphabetic() && !matches!(b | 0x20, b'i' | b'n') {
+            return Conv::ValueError;
+        }
+    }
     if let Some(s) = t.as_str() {
         if s.is_ascii() && !s.contains('_') {
             return float_of_ascii(s.as_bytes());

@@ -35,6 +35,8 @@ pub(crate) enum TextKind {
 pub struct Text<'a> {
     raw: &'a [u8],
     kind: TextKind,
+    /// The text itself when `kind` is `Utf8` (validated once), else empty.
+    utf8: &'a str,
 }
 
 impl<'a> From<&'a str> for Text<'a> {
@@ -42,6 +44,7 @@ impl<'a> From<&'a str> for Text<'a> {
         Text {
             raw: s.as_bytes(),
             kind: TextKind::Utf8,
+            utf8: s,
         }
     }
 }
@@ -65,7 +68,14 @@ impl<'a> Text<'a> {
     }
 
     pub(crate) fn from_parts(raw: &'a [u8], kind: TextKind) -> Self {
-        Text { raw, kind }
+        match kind {
+            TextKind::Utf8 => Text::from(core::str::from_utf8(raw).unwrap_or("")),
+            _ => Text {
+                raw,
+                kind,
+                utf8: "",
+            },
+        }
     }
 
     /// UTF-8 bytes (binary string opcodes).
@@ -105,6 +115,7 @@ impl<'a> Text<'a> {
         Ok(Text {
             raw: body,
             kind: TextKind::Escaped,
+            utf8: "",
         })
     }
 
@@ -129,6 +140,7 @@ impl<'a> Text<'a> {
         Ok(Text {
             raw: body,
             kind: TextKind::RawUnicode,
+            utf8: "",
         })
     }
 
@@ -136,7 +148,7 @@ impl<'a> Text<'a> {
     /// for protocol-0 strings without escapes or Latin-1 bytes).
     pub fn as_str(&self) -> Option<&'a str> {
         match self.kind {
-            TextKind::Utf8 => core::str::from_utf8(self.raw).ok(),
+            TextKind::Utf8 => Some(self.utf8),
             _ => None,
         }
     }
@@ -154,9 +166,7 @@ impl<'a> Text<'a> {
     /// The characters, decoded on the fly.
     pub fn chars(&self) -> Chars<'a> {
         Chars(match self.kind {
-            TextKind::Utf8 => {
-                CharsInner::Utf8(core::str::from_utf8(self.raw).unwrap_or("").chars())
-            }
+            TextKind::Utf8 => CharsInner::Utf8(self.utf8.chars()),
             TextKind::Escaped => CharsInner::Escaped(
                 Unescape {
                     raw: self.raw,
