@@ -759,3 +759,29 @@ fn every_refusal_names_its_place() {
     .unwrap();
     assert_eq!(dec(&v0[4..]).unwrap(), [p("a.b", 1.0, 2.5)]);
 }
+
+#[test]
+fn memo_amplification() {
+    // One 256 KiB path in a datapoint memoized once, then appended 250,000 times by a 3-byte BINGET+APPEND:
+    // the decoder's work per appended datapoint is constant (the path is checked once, when read), so this
+    // decodes as fast as any 1 MiB frame. Reading each path back is the caller's choice.
+    let path = "p".repeat(256 * 1024);
+    let mut payload = b"\x80\x02]X".to_vec();
+    payload.extend_from_slice(&(path.len() as u32).to_le_bytes());
+    payload.extend_from_slice(path.as_bytes());
+    payload.extend_from_slice(b"K\x01K\x02\x86\x86q\x01a");
+    for _ in 0..250_000 {
+        payload.extend_from_slice(b"h\x01a");
+    }
+    payload.push(b'.');
+    assert!(payload.len() <= CARBON_MAX_PAYLOAD);
+    let mut slots = [Slot::EMPTY; 8];
+    let points = decode(&payload, &mut slots).unwrap();
+    assert_eq!(points.points(), 250_001);
+    let mut n = 0;
+    for p in points.flatten() {
+        assert_eq!(p.path.raw().len(), path.len());
+        n += 1;
+    }
+    assert_eq!(n, 250_001);
+}

@@ -342,7 +342,7 @@ impl<'a, 'w> Machine<'a, 'w> {
         })
     }
 
-    /// The text of a path element (UTF-8 is checked again here: it is not kept as a `&str`).
+    /// The text of a path element, in constant time (its UTF-8 was checked when it was read).
     pub(crate) fn text_of(&self, (start, len, kind): (u32, u32, TextKind)) -> Text<'a> {
         let s = start as usize;
         let raw = self.input.get(s..s + len as usize).unwrap_or(&[]);

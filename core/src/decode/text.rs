@@ -35,8 +35,9 @@ pub(crate) enum TextKind {
 pub struct Text<'a> {
     raw: &'a [u8],
     kind: TextKind,
-    /// The text itself when `kind` is `Utf8` (validated once), else empty.
-    utf8: &'a str,
+    /// The text itself when `kind` is `Utf8` and it was at hand; otherwise checked again on demand (the
+    /// decoder hands out paths without re-checking them, so its work per datapoint stays constant).
+    utf8: Option<&'a str>,
 }
 
 impl<'a> From<&'a str> for Text<'a> {
@@ -44,7 +45,7 @@ impl<'a> From<&'a str> for Text<'a> {
         Text {
             raw: s.as_bytes(),
             kind: TextKind::Utf8,
-            utf8: s,
+            utf8: Some(s),
         }
     }
 }
@@ -68,13 +69,10 @@ impl<'a> Text<'a> {
     }
 
     pub(crate) fn from_parts(raw: &'a [u8], kind: TextKind) -> Self {
-        match kind {
-            TextKind::Utf8 => Text::from(core::str::from_utf8(raw).unwrap_or("")),
-            _ => Text {
-                raw,
-                kind,
-                utf8: "",
-            },
+        Text {
+            raw,
+            kind,
+            utf8: None,
         }
     }
 
@@ -115,7 +113,7 @@ impl<'a> Text<'a> {
         Ok(Text {
             raw: body,
             kind: TextKind::Escaped,
-            utf8: "",
+            utf8: None,
         })
     }
 
@@ -140,15 +138,16 @@ impl<'a> Text<'a> {
         Ok(Text {
             raw: body,
             kind: TextKind::RawUnicode,
-            utf8: "",
+            utf8: None,
         })
     }
 
     /// The text as a borrowed `&str`, when the pickle holds it as plain UTF-8 (always for protocols 1-5, and
-    /// for protocol-0 strings without escapes or Latin-1 bytes).
+    /// for protocol-0 strings without escapes or Latin-1 bytes). Costs one UTF-8 check of the bytes.
     pub fn as_str(&self) -> Option<&'a str> {
         match self.kind {
-            TextKind::Utf8 => Some(self.utf8),
+            // Checked when the pickle was read; from_utf8 cannot fail here.
+            TextKind::Utf8 => self.utf8.or_else(|| core::str::from_utf8(self.raw).ok()),
             _ => None,
         }
     }
@@ -166,7 +165,7 @@ impl<'a> Text<'a> {
     /// The characters, decoded on the fly.
     pub fn chars(&self) -> Chars<'a> {
         Chars(match self.kind {
-            TextKind::Utf8 => CharsInner::Utf8(self.utf8.chars()),
+            TextKind::Utf8 => CharsInner::Utf8(self.as_str().unwrap_or("").chars()),
             TextKind::Escaped => CharsInner::Escaped(
                 Unescape {
                     raw: self.raw,
