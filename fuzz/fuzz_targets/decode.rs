@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
     let a = decode(data, &mut small).map(|p| (p.points(), p.skipped(), p.count()));
     let b = decode(data, &mut big).map(|p| (p.points(), p.skipped(), p.count()));
     if let Ok((points, skipped, items)) = b {
-        assert_eq!(points + skipped, items, "first pass and second pass disagree");
+        assert_eq!(
+            points + skipped,
+            items,
+            "first pass and second pass disagree"
+        );
     }
     if let Ok(r) = a {
         // What fits in 16 slots decodes the same in 600.

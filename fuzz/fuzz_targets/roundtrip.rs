@@ -26,13 +26,19 @@ enum Path {
     Raw(String),
 }
 
-const PARTS: [&str; 10] = ["servers", "web01", "cpu", "café", "温度", "😀", "a-b", "x_1", "sp ace", "it's"];
+const PARTS: [&str; 10] = [
+    "servers", "web01", "cpu", "café", "温度", "😀", "a-b", "x_1", "sp ace", "it's",
+];
 const PREFIXES: [&str; 4] = ["KEY", "abc123.def", "é", "bad..prefix"];
 
 impl Path {
     fn text(&self) -> String {
         match self {
-            Path::Parts(p) if !p.is_empty() => p.iter().map(|&i| PARTS[usize::from(i) % PARTS.len()]).collect::<Vec<_>>().join("."),
+            Path::Parts(p) if !p.is_empty() => p
+                .iter()
+                .map(|&i| PARTS[usize::from(i) % PARTS.len()])
+                .collect::<Vec<_>>()
+                .join("."),
             Path::Parts(_) => String::new(),
             Path::Raw(s) => s.clone(),
         }
@@ -54,7 +60,9 @@ fuzz_target!(|input: Input| {
             allow_spaces: input.allow_spaces,
             ascii_only: input.ascii_only,
         });
-    let prefix = input.prefix.map(|i| PREFIXES[usize::from(i) % PREFIXES.len()]);
+    let prefix = input
+        .prefix
+        .map(|i| PREFIXES[usize::from(i) % PREFIXES.len()]);
     if let Some(p) = prefix {
         opts = opts.with_prefix(p);
     }
@@ -70,7 +78,10 @@ fuzz_target!(|input: Input| {
     let mut expected: Vec<(String, f64, f64)> = Vec::new();
     let mut decoded: Vec<(String, f64, f64)> = Vec::new();
     let mut on_frame = |frame: &[u8]| -> Result<(), ()> {
-        let (points, rest) = dec.decode_frame(frame).expect("decoder refused an encoded frame").expect("whole frame");
+        let (points, rest) = dec
+            .decode_frame(frame)
+            .expect("decoder refused an encoded frame")
+            .expect("whole frame");
         assert!(rest.is_empty());
         assert_eq!(points.skipped(), 0);
         for p in points {
@@ -95,8 +106,14 @@ fuzz_target!(|input: Input| {
                 expected.push((full, ts, *value));
             }
             Err(SplitError::Point { error, .. }) => {
-                assert!(!error.is_frame_full(), "frame-full error escaped the splitter: {error:?}");
-                assert!(dp.validate(opts.path_rules()).is_err() || matches!(error, Error::DatapointTooLarge { .. }));
+                assert!(
+                    !error.is_frame_full(),
+                    "frame-full error escaped the splitter: {error:?}"
+                );
+                assert!(
+                    dp.validate(opts.path_rules()).is_err()
+                        || matches!(error, Error::DatapointTooLarge { .. })
+                );
             }
             Err(SplitError::Sink(())) => unreachable!(),
         }

@@ -18,7 +18,14 @@ struct Input {
     points: Vec<(u8, u32, f64)>,
 }
 
-const PATHS: [&str; 6] = ["a", "servers.web01.cpu", "x.y", "café.temp", "a.b.c.d.e.f.g.h", "m"];
+const PATHS: [&str; 6] = [
+    "a",
+    "servers.web01.cpu",
+    "x.y",
+    "café.temp",
+    "a.b.c.d.e.f.g.h",
+    "m",
+];
 
 fuzz_target!(|input: Input| {
     let max_points = usize::from(input.max_points % 600).max(1);
@@ -46,7 +53,11 @@ fuzz_target!(|input: Input| {
         let declared = u32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]) as usize;
         assert_eq!(declared, frame.len() - 4, "wrong length header");
         let (points, _) = dec.decode_frame(frame).expect("decodes").expect("whole");
-        assert!(points.points() >= 1 && points.points() <= max_points, "{} points", points.points());
+        assert!(
+            points.points() >= 1 && points.points() <= max_points,
+            "{} points",
+            points.points()
+        );
         assert_eq!(points.skipped(), 0);
         frames += 1;
         points_out += points.points();
@@ -77,5 +88,8 @@ fuzz_target!(|input: Input| {
         }
     };
     assert_eq!(stats.points, accepted);
-    assert_eq!((stats.frames, stats.points, stats.bytes), (frames, points_out, bytes_out));
+    assert_eq!(
+        (stats.frames, stats.points, stats.bytes),
+        (frames, points_out, bytes_out)
+    );
 });
