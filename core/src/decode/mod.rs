@@ -19,7 +19,20 @@
 //!
 //! A frame is decoded in two passes over the same bytes: the first checks all of it (carbon drops a frame
 //! whole on any unpickling error), the second hands out datapoints; so a frame is either refused before any
-//! datapoint is seen, or every datapoint comes out. Work is linear in the frame's size.
+//! datapoint is seen, or every datapoint comes out. Work is linear in the frame's size plus the workspace:
+//! each opcode costs a constant plus its argument's length, and a memoized path handed out many times is
+//! not re-read (see `docs/bad-inputs.md` for the limits and every refusal, each with its test).
+//!
+//! Paths come out as [`Text`], borrowed from the frame. Protocol 1-5 strings and protocol-0 strings without
+//! escapes are plain UTF-8 ([`Text::as_str`]). Protocol-0 `S'...'` with backslash escapes and `V` in
+//! raw-unicode-escape (CPython writes `é` as the Latin-1 byte `0xe9`) are checked when read and decoded
+//! again only when asked ([`Text::chars`], `Display`, [`Text::decode_into`] or [`Point::to_datapoint`] into
+//! a buffer of your choice): a per-string scratch buffer would have to be sized for the longest escaped path
+//! and would tie every datapoint's lifetime to the next one.
+//!
+//! Frames arriving in pieces go through a [`FrameReader`] (one copy into your buffer, the cap checked on
+//! the header before any payload byte is kept); whole buffers through [`split_frame`] or
+//! [`Decoder::decode_frame`], with no copy at all.
 //!
 //! ```
 //! use carbon_pickle::decode::{Decoder, Slot};
