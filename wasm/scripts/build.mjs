@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dev = process.argv.includes('--dev');
 // The frame inspector (cargo feature `inspect`) is left out of the package's default build for size.
-const features = process.argv.includes('--inspect') ? ['--features', 'inspect'] : [];
+const features = ['--features', process.argv.includes('--inspect') ? 'standalone,inspect' : 'standalone'];
 const pkg = join(root, 'pkg');
 const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
 // What rustc's wasm32-unknown-unknown target emits by default; every runtime we support has them.

@@ -90,7 +90,11 @@ mod tests {
         .unwrap();
         let r = inspect_frames(&frame);
         assert_eq!((r.frames, r.refused, r.points, r.skipped), (1, 0, 1, 0));
-        assert!(r.text.contains("    4: X        BINUNICODE 'a.b'\n"), "{}", r.text);
+        assert!(
+            r.text.contains("    4: X        BINUNICODE 'a.b'\n"),
+            "{}",
+            r.text
+        );
         assert!(r.text.contains("  'a.b' 1700000000.0 1.5\n"), "{}", r.text);
     }
 

@@ -14,7 +14,7 @@
 //! it and leaves the reason in [`last_failure_code`], [`last_failure_index`] and [`last_failure_detail`],
 //! so the JavaScript side can throw an error that carries the frames already made.
 
-#![cfg_attr(all(target_arch = "wasm32", not(test)), no_std)]
+#![cfg_attr(all(target_arch = "wasm32", feature = "standalone"), no_std)]
 #![warn(missing_docs)]
 
 extern crate alloc;
@@ -30,6 +30,8 @@ mod inspect;
 mod metric_set;
 mod options;
 mod stream;
+#[cfg(test)]
+mod tests;
 
 pub use batch::{
     batch_lens, batch_reserve, batch_text, batch_text_capacity, batch_timestamps, batch_values,
@@ -46,13 +48,13 @@ pub use metric_set::MetricSet;
 pub use stream::Stream;
 
 /// The allocator: talc is smaller and faster than the default dlmalloc in wasm.
-#[cfg(all(target_arch = "wasm32", not(test)))]
+#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 #[global_allocator]
 static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// Without `std` there is no panic machinery to format messages (which would pull `core::fmt` into the
 /// module): a panic, which the code avoids by construction, traps.
-#[cfg(all(target_arch = "wasm32", not(test)))]
+#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
