@@ -103,7 +103,19 @@ setup_fuzz() {
 }
 
 # ---- browser demo ----
-setup_browser() { :; }
+# Debian's Chromium (the tests drive it; playwright's own browser downloads do not work here) and
+# playwright-core, pinned by www/package-lock.json. The demo's wasm module is built by scripts/serve-www.sh
+# with the wasm tools of setup_wasm.
+setup_browser() {
+  apt_install chromium chromium-driver
+  local want have
+  want="$(node -p "require('$ROOT/www/package-lock.json').packages['node_modules/playwright-core'].version")"
+  have="$(node -p "require('$ROOT/www/node_modules/playwright-core/package.json').version" 2>/dev/null || true)"
+  if [ "$have" != "$want" ]; then
+    log "npm ci in www/ (playwright-core $want)"
+    (cd "$ROOT/www" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 step="${1:-all}"
 case "$step" in

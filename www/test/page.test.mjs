@@ -1,0 +1,361 @@
+// The demo page in real Chromium (Debian's, driven by playwright-core), served from loopback.
+//
+// What it checks against independent references:
+// - the bytes the page shows for typed metrics equal the frames the Rust core writes for the same text
+//   (core/examples/encode.rs), for both protocols, a prefix and splits by count and by bytes;
+// - a bad line is marked inline with the reason (the core's text where the package passes it on) while
+//   every other line still encodes, again byte for byte as the Rust example does;
+// - the inspector's listing of a frame made by CPython's `pickle.dumps` contains every line
+//   `pickletools.dis` prints for it, and the datapoints as Python's repr shows them;
+// - the live sensor stream runs, stops, and encodes like the Rust core;
+// - the page loads nothing from anywhere but the loopback server and logs no error.
+// A screenshot is saved for the README (target/www/, and docs/ with WWW_SCREENSHOT).
+//
+// Environment: ENCODE_BIN (the built example; otherwise `cargo run` is used), CARBON_PICKLE_PYTHON (the
+// venv python), CHROMIUM (default /usr/bin/chromium), WWW_PKG (the wasm module directory to serve),
+// WWW_SCREENSHOT (a path to copy the README screenshot to).
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { DEFAULT_PKG, serve } from '../serve.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const OUT = join(ROOT, 'target', 'www');
+const PYTHON = process.env.CARBON_PICKLE_PYTHON || 'python3';
+
+// ---- references ----
+
+/** Frames from the Rust core's example for `text`; stderr's per-line reports too. */
+function rustEncode(text, { protocol = 2, prefix, maxBytes, maxPoints } = {}) {
+  const args = ['--protocol', String(protocol)];
+  if (prefix !== undefined) args.push('--prefix', prefix);
+  if (maxBytes !== undefined) args.push('--max-bytes', String(maxBytes));
+  if (maxPoints !== undefined) args.push('--max-points', String(maxPoints));
+  const [cmd, pre] = process.env.ENCODE_BIN
+    ? [process.env.ENCODE_BIN, []]
+    : ['cargo', ['run', '-q', '-p', 'carbon-pickle', '--features', 'std', '--example', 'encode', '--']];
+  const r = spawnSync(cmd, [...pre, ...args], { cwd: ROOT, input: text, maxBuffer: 64 << 20 });
+  if (r.error) throw r.error;
+  assert.ok(r.status === 0 || r.status === 1, `encode example failed (${r.status}): ${r.stderr}`);
+  const stderr = r.stderr.toString('utf8');
+  const bad = new Map();
+  for (const m of stderr.matchAll(/^line (\d+): (.*): "(?:[^"\\]|\\.)*"$/gm)) bad.set(Number(m[1]), m[2]);
+  const summary = /^encode: (\d+) datapoints in (\d+) frames/m.exec(stderr);
+  return { bytes: r.stdout, frames: splitFrames(r.stdout), bad, points: Number(summary[1]), stderr };
+}
+
+function splitFrames(buf) {
+  const frames = [];
+  for (let at = 0; at + 4 <= buf.length; ) {
+    const len = buf.readUInt32BE(at) + 4;
+    frames.push(buf.subarray(at, at + len).toString('hex'));
+    at += len;
+  }
+  return frames;
+}
+
+/** A frame made by CPython: pickle.dumps(points, protocol=2) behind a struct header, with pickletools' view. */
+function cpythonFrame(points, protocol = 2) {
+  const script = `
+import io, json, pickle, pickletools, struct, sys
+points = [(p, (t, v)) for p, t, v in json.loads(sys.argv[1])]
+payload = pickle.dumps(points, protocol=int(sys.argv[2]))
+frame = struct.pack('!L', len(payload)) + payload
+out = io.StringIO()
+pickletools.dis(payload, out)
+print(json.dumps({
+    'hex': frame.hex(),
+    'literal': repr(frame),
+    'dis': out.getvalue().splitlines(),
+    'points': ['  %r %r %r' % (p, float(t), float(v)) for p, (t, v) in points],
+}))
+`;
+  return JSON.parse(execFileSync(PYTHON, ['-c', script, JSON.stringify(points), String(protocol)], { encoding: 'utf8' }));
+}
+
+// ---- the browser ----
+
+let server;
+let context;
+let page;
+let profile;
+const offsite = [];
+const problems = [];
+
+before(async () => {
+  server = await serve({ port: 0, pkg: process.env.WWW_PKG || DEFAULT_PKG });
+  profile = mkdtempSync(join(tmpdir(), 'carbon-pickle-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 1000 },
+    deviceScaleFactor: 1,
+  });
+  // Anything not for the loopback server is refused and remembered.
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin === new URL(server.url).origin || url.protocol === 'data:') return route.continue();
+    offsite.push(url.href);
+    return route.abort();
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20_000 });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+const settled = () => page.evaluate(() => window.carbonDemo.settled());
+
+async function setInput(text) {
+  await page.fill('#input', text);
+  await settled();
+}
+
+async function setOptions({ protocol = 2, prefix = '', maxBytes = 1048576, maxPoints = 500 } = {}) {
+  await page.selectOption('#protocol', String(protocol));
+  await page.fill('#prefix', prefix);
+  await page.fill('#maxBytes', String(maxBytes));
+  await page.fill('#maxPoints', String(maxPoints));
+  await settled();
+}
+
+/** The frames as the page draws them: the hex digits of each frame's dump, and its stated size. */
+function pageFrames() {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('#frames .frame')].map((f) => ({
+      hex: [...f.querySelectorAll('.dump .hex')].map((h) => h.textContent.replace(/[^0-9a-f]/g, '')).join(''),
+      size: Number(f.dataset.bytes),
+    })),
+  );
+}
+
+/** Bad lines as the page marks them in the editor: line number -> message. */
+async function pageBadLines() {
+  const rows = await page.$$eval('#editor .backdrop .line.bad', (els) => els.map((e) => [Number(e.dataset.line), e.querySelector('.msg').textContent]));
+  return new Map(rows);
+}
+
+async function expectSameAsRust(text, options, { minFrames = 1 } = {}) {
+  const rust = rustEncode(text, options);
+  const frames = await pageFrames();
+  for (const f of frames) assert.equal(f.hex.length, 2 * f.size, 'the dump shows every byte of the frame');
+  assert.deepEqual(frames.map((f) => f.hex), rust.frames, `frames differ from the Rust core's for ${JSON.stringify(options)}`);
+  assert.ok(rust.frames.length >= minFrames, `expected at least ${minFrames} frames, got ${rust.frames.length}`);
+  const counts = await page.textContent('#counts');
+  assert.match(counts, new RegExp(`\\b${rust.points} datapoints? encoded`));
+  return rust;
+}
+
+// Metrics with the awkward cases: UTF-8, fractional and post-2038 timestamps, Rust float syntax.
+function metrics(n) {
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    const host = ['kitchen', 'garage', 'cellar.température', 'büro'][i % 4];
+    const ts = i % 7 === 3 ? 4_200_000_000 + i : i % 5 === 2 ? 1_700_000_000.25 + i : 1_700_000_000 + 10 * i;
+    const value = [`${(20 + i / 3).toFixed(3)}`, `-${i}.5`, '1e3', '+2.5', '.5', `${i}`, '1.7976931348623157e308'][i % 7];
+    lines.push(`sensors.${host}.s${i % 3} ${value} ${ts}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('the demo page', () => {
+  test('is served from loopback only, and not what is outside www/', async () => {
+    for (const path of ['/serve.mjs', '/package.json', '/test/page.test.mjs', '/node_modules/playwright-core/package.json', '/..%2fCargo.toml', '/carbon-pickle/js/../../Cargo.toml']) {
+      const r = await fetch(new URL(path, server.url));
+      assert.equal(r.status, 404, path);
+    }
+    const wasm = await fetch(new URL('/carbon-pickle/pkg/web/carbon_pickle_bg.wasm', server.url));
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    assert.match(new URL(server.url).hostname, /^127\.0\.0\.1$/);
+  });
+
+  test('frames equal the Rust core\'s for the same plaintext (protocol 2, defaults)', async () => {
+    await setOptions({});
+    const text = metrics(30);
+    await setInput(text);
+    await expectSameAsRust(text, { protocol: 2 });
+  });
+
+  test('frames equal the Rust core\'s: protocol 0, a prefix, split by datapoint count', async () => {
+    await setOptions({ protocol: 0, prefix: 'API-KEY', maxPoints: 7 });
+    const text = metrics(30);
+    await setInput(text);
+    await expectSameAsRust(text, { protocol: 0, prefix: 'API-KEY', maxPoints: 7 }, { minFrames: 5 });
+    // The gutter puts each line in its frame, in order.
+    const chips = await page.$$eval('#editor .gutter .chip', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(chips, Array.from({ length: 30 }, (_, i) => String(Math.floor(i / 7) + 1)));
+  });
+
+  test('frames equal the Rust core\'s: split by payload bytes, typed by keyboard', async () => {
+    await setOptions({ protocol: 2, prefix: 'k3y', maxBytes: 300 });
+    await setInput(metrics(24));
+    // One more line typed key by key at the end.
+    await page.focus('#input');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('sensors.typed.by.hand 42.125 1700000999\n');
+    await settled();
+    const text = await page.inputValue('#input');
+    assert.ok(text.endsWith('sensors.typed.by.hand 42.125 1700000999\n'));
+    await expectSameAsRust(text, { protocol: 2, prefix: 'k3y', maxBytes: 300 }, { minFrames: 4 });
+    const closed = await page.$$eval('#frames .frame .closed', (els) => els.map((e) => e.textContent));
+    assert.match(closed[0], /would take the payload past 300 bytes/);
+    assert.match(closed.at(-1), /last frame/);
+  });
+
+  test('bad lines are marked inline with the reason, the rest still encodes', async () => {
+    await setOptions({ protocol: 2, maxPoints: 4 });
+    const text = [
+      'sensors.kitchen.temp 21.5 1700000000',
+      'sensors..temp 21.6 1700000010',
+      'sensors.kitchen.temp 21.7 1700000020',
+      'sensors.kitchen.hum NaN 1700000020',
+      'just two',
+      'sensors.kitchen.hum abc 1700000030',
+      '',
+      'sensors.kitchen.hum 40 -5',
+      'sensors.kitchen.hum 41 1700000040',
+      'sensors.kitchen.temp/x 1 1700000050',
+      'sensors.kitchen.hum 42 1700000050',
+      'sensors.kitchen.temp 21.9 1700000060',
+    ].join('\n');
+    await setInput(text);
+    const rust = await expectSameAsRust(text, { protocol: 2, maxPoints: 4 }, { minFrames: 2 });
+    const marked = await pageBadLines();
+    assert.deepEqual([...marked.keys()].sort((a, b) => a - b), [...rust.bad.keys()].sort((a, b) => a - b), 'the same lines are bad');
+    assert.deepEqual([...marked.keys()], [2, 4, 5, 6, 8, 10]);
+    // The core's own text for a path it refuses, and the example's for lines it cannot parse.
+    for (const line of [2, 5, 6]) assert.equal(marked.get(line), rust.bad.get(line), `line ${line}`);
+    assert.equal(marked.get(2), 'invalid path: empty path component at byte 8');
+    // The package words these itself, from the core's error codes.
+    assert.match(marked.get(4), /not a finite number/);
+    assert.match(marked.get(8), /timestamp -5 is not a time in 0\.\.2\^32/);
+    assert.match(marked.get(10), /invalid path: invalid character .\/. at byte 20/);
+    // Listed under the editor too, and counted.
+    assert.equal(await page.locator('#problems li').count(), 6);
+    assert.match(await page.textContent('#counts'), /6 lines not encoded/);
+    // Marked lines sit exactly under their text in the textarea (same line height, same top).
+    const box = await page.evaluate(() => {
+      const ta = document.querySelector('#input');
+      const row = document.querySelector('#editor .backdrop [data-line="2"]');
+      return { lh: parseFloat(getComputedStyle(ta).lineHeight), rowTop: row.offsetTop, rowH: row.offsetHeight, pad: parseFloat(getComputedStyle(ta).paddingTop) };
+    });
+    assert.equal(box.rowH, box.lh);
+    assert.equal(box.rowTop, box.pad + box.lh);
+  });
+
+  test('the inspector explains a frame made by CPython as pickletools does', async () => {
+    const points = [
+      ['sensors.kitchen.temperature', 1700000000, 21.5],
+      ['sensors.cellar.température', 1700000060, -3.25],
+      ['sensors.kitchen.temperature', 1700000120, 22],
+      ['servers.web01.load', 1700000180.5, 1e-7],
+    ];
+    const py = cpythonFrame(points);
+    await page.fill('#captured', py.hex.replace(/(..)(?!$)/g, '$1 '));
+    await settled();
+    const summary = await page.textContent('#capturedSummary');
+    assert.match(summary, /1 frame\b/);
+    assert.match(summary, /4 datapoints carbon would store/);
+    assert.match(summary, /accepted/);
+    const listing = await page.textContent('#inspected .listing');
+    const lines = listing.split('\n');
+    for (const l of py.dis) assert.ok(lines.includes(l), `pickletools line missing from the inspector: ${JSON.stringify(l)}\n${listing}`);
+    for (const l of py.points) assert.ok(lines.includes(l), `datapoint line missing: ${JSON.stringify(l)}`);
+    // CPython memoizes: the dump colours those opcodes, and draws every byte.
+    const dump = await page.evaluate(() => ({
+      hex: [...document.querySelectorAll('#inspected .dump .hex')].map((h) => h.textContent.replace(/[^0-9a-f]/g, '')).join(''),
+      memo: document.querySelectorAll('#inspected .dump .r-memo').length,
+      ann: document.querySelector('#inspected .dump').textContent,
+    }));
+    assert.equal(dump.hex, py.hex);
+    assert.ok(dump.memo > 0);
+    assert.match(dump.ann, /BINPUT/);
+
+    // The same frame pasted as Python prints it.
+    await page.fill('#captured', py.literal);
+    await settled();
+    assert.equal(await page.textContent('#inspected .listing'), listing);
+  });
+
+  test('the inspector shows why carbon would refuse a frame', async () => {
+    const py = cpythonFrame([['a.b', 1700000000, 1]], 4);
+    const bytes = Buffer.from(py.hex, 'hex');
+    // Cut short: the header promises more than there is.
+    await page.fill('#captured', bytes.subarray(0, bytes.length - 3).toString('hex'));
+    await settled();
+    assert.match(await page.textContent('#capturedSummary'), /1 frame refused/);
+    assert.match(await page.textContent('#inspected'), /truncated: header declares \d+ payload bytes, \d+ present/);
+    // Not hex at all.
+    await page.fill('#captured', 'zz 00');
+    await settled();
+    assert.match(await page.textContent('#capturedSummary'), /not hex/);
+  });
+
+  test('the live sensor stream runs, stops, and encodes like the core', async () => {
+    await setOptions({ protocol: 2, maxPoints: 10 });
+    await page.click('#live');
+    assert.equal(await page.getAttribute('#live', 'aria-pressed'), 'true');
+    await page.waitForFunction(() => document.querySelector('#input').value.split('\n').filter(Boolean).length >= 12, null, { timeout: 10_000 });
+    await page.click('#live');
+    assert.equal(await page.getAttribute('#live', 'aria-pressed'), 'false');
+    assert.equal(await page.evaluate(() => window.carbonDemo.live), false);
+    await settled();
+    const text = await page.inputValue('#input');
+    const lines = text.split('\n').filter(Boolean);
+    assert.ok(lines.every((l) => /^sensors\.\w+\.\w+ -?\d+(\.\d+)? \d{10}$/.test(l)), text);
+    await expectSameAsRust(text, { protocol: 2, maxPoints: 10 }, { minFrames: 2 });
+    assert.ok((await page.locator('#chart .spark').count()) >= 4);
+    // Stopped means stopped.
+    await page.waitForTimeout(1000);
+    assert.equal(await page.inputValue('#input'), text);
+  });
+
+  test('screenshot for the README', async () => {
+    await page.click('#sample');
+    await page.click('#small');
+    await settled();
+    const text = await page.inputValue('#input');
+    await expectSameAsRust(text, { protocol: 2, maxPoints: 4, maxBytes: 256 }, { minFrames: 3 });
+    const py = cpythonFrame([
+      ['sensors.kitchen.temperature', 1700000000, 21.5],
+      ['sensors.kitchen.humidity', 1700000000, 48.2],
+    ]);
+    await page.fill('#captured', py.hex.replace(/(..)(?!$)/g, '$1 '));
+    await settled();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    mkdirSync(OUT, { recursive: true });
+    const shot = join(OUT, 'www-screenshot.png');
+    await page.screenshot({ path: shot, fullPage: true, clip: { x: 0, y: 0, width: 1440, height: 1400 } });
+    await page.screenshot({ path: join(OUT, 'www-full.png'), fullPage: true });
+    if (process.env.WWW_SCREENSHOT) copyFileSync(shot, process.env.WWW_SCREENSHOT);
+  });
+
+  test('nothing was fetched from elsewhere and nothing went wrong', () => {
+    assert.deepEqual(offsite, []);
+    assert.deepEqual(problems, []);
+  });
+});
