@@ -1,0 +1,168 @@
+// The packed tarball, installed into a scratch project as users install it, used from Node (require and
+// import), Bun, Deno and Cloudflare's workerd, each through the package's `exports` condition for it. Every
+// runtime encodes the same datapoints three ways (encodeFrames, FrameEncoder, MetricSet) and prints the
+// frames; CPython decodes them. The TypeScript declarations are compiled against a usage file.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+
+import { decodeFrames } from './support/carbon.mjs';
+
+const run = promisify(execFile);
+const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(pkgDir, 'node_modules', '.bin', name);
+
+const T = 1_700_000_000;
+const POINTS = [
+  { path: 'rt.cpu.user', value: 12.5, timestamp: T },
+  { path: 'rt.küche.temp', value: -3.25, timestamp: T + 1 },
+  { path: 'rt.big', value: 2 ** 53, timestamp: 3_000_000_000 },
+  { path: 'rt.frac', value: 0.1, timestamp: T + 0.5 },
+];
+// What CPython must read back: encodeFrames with a prefix, FrameEncoder (protocol 0), MetricSet.
+const EXPECTED = [
+  ...POINTS.map((p) => [`KEY.${p.path}`, p.timestamp, p.value]),
+  ...POINTS.map((p) => [p.path, p.timestamp, p.value]),
+  ...POINTS.map((p, i) => [p.path, T + 60, i]),
+];
+
+// The same program for every runtime: only how it is loaded and how it prints differ.
+const BODY = `
+const POINTS = ${JSON.stringify(POINTS)};
+function run(api) {
+  const { encodeFrames, FrameEncoder, MetricSet } = api;
+  const frames = [...encodeFrames(POINTS, { prefix: 'KEY' })];
+  const enc = new FrameEncoder({ protocol: 0, maxPoints: 3 });
+  for (const p of POINTS) frames.push(...enc.push(p));
+  frames.push(...enc.flush());
+  const set = new MetricSet(POINTS.map((p) => p.path));
+  frames.push(...set.encode(new Float64Array(POINTS.map((_, i) => i)), ${T + 60}));
+  let hex = '';
+  for (const f of frames) for (const b of f) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
+`;
+
+let scratch;
+let tarball;
+
+async function frames(hex) {
+  const text = hex.trim().split('\n').find((l) => /^FRAMES [0-9a-f]+$/.test(l));
+  assert.ok(text, `no FRAMES line in:\n${hex}`);
+  return decodeFrames([Buffer.from(text.slice(7), 'hex')]);
+}
+
+describe('the packed package in every runtime', () => {
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'carbon-pickle-scratch-'));
+    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: pkgDir });
+    tarball = join(scratch, stdout.trim().split('\n').pop());
+    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0' }));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: scratch });
+  });
+
+  after(() => {
+    if (scratch && !process.env.KEEP_SCRATCH) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('ships only what the files whitelist says', async () => {
+    const { stdout } = await run('tar', ['tzf', tarball]);
+    const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
+    assert.ok(files.includes('pkg/node/carbon_pickle_bg.wasm'));
+    assert.ok(files.includes('pkg/web/carbon_pickle_bg.wasm'));
+    assert.ok(files.includes('types/index.d.ts') && files.includes('types/node.d.ts'));
+    assert.ok(files.includes('bin/carbon-pickle.cjs'));
+    assert.deepEqual(files.filter((f) => /^(src|test|bench|scripts|node_modules)\/|Cargo|\.rs$/.test(f)), []);
+  });
+
+  it('Node: require()', async () => {
+    writeFileSync(join(scratch, 'main.cjs'), `${BODY}
+const api = require('carbon-pickle');
+const { CarbonClient } = require('carbon-pickle/node');
+if (typeof CarbonClient !== 'function') throw new Error('no CarbonClient');
+console.log('FRAMES ' + run(api));`);
+    const { stdout } = await run(process.execPath, ['main.cjs'], { cwd: scratch });
+    assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
+  });
+
+  it('Node: import, sharing one instance with require()', async () => {
+    writeFileSync(join(scratch, 'main.mjs'), `${BODY}
+import * as api from 'carbon-pickle';
+import { CarbonClient } from 'carbon-pickle/node';
+import { createRequire } from 'node:module';
+const cjs = createRequire(import.meta.url)('carbon-pickle');
+if (cjs.FrameEncoder !== api.FrameEncoder) throw new Error('two instances');
+if (typeof CarbonClient !== 'function') throw new Error('no CarbonClient');
+console.log('FRAMES ' + run(api));`);
+    const { stdout } = await run(process.execPath, ['main.mjs'], { cwd: scratch });
+    assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
+  });
+
+  it('Bun', async () => {
+    const { stdout } = await run(bin('bun'), ['main.mjs'], { cwd: scratch });
+    assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
+  });
+
+  it('Deno (the deno export, reading the module with --allow-read)', async () => {
+    writeFileSync(join(scratch, 'deno.mjs'), `${BODY}
+import * as api from 'carbon-pickle';
+const entry = import.meta.resolve('carbon-pickle');
+if (!entry.endsWith('/js/deno.mjs')) throw new Error('resolved ' + entry);
+console.log('FRAMES ' + run(api));`);
+    const { stdout } = await run(bin('deno'), ['run', '--quiet', '--no-config', '--node-modules-dir=manual', '--allow-read', 'deno.mjs'], {
+      cwd: scratch,
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    });
+    assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
+  });
+
+  it('workerd (the workerd export, the .wasm as a compiled module)', async () => {
+    // As wrangler would: resolve 'carbon-pickle' with the workerd condition, and list every module the
+    // entry reaches (the .wasm as a Wasm module) under its path.
+    const pkgJson = JSON.parse(readFileSync(join(scratch, 'node_modules', 'carbon-pickle', 'package.json'), 'utf8'));
+    const entry = join('node_modules', 'carbon-pickle', pkgJson.exports['.'].workerd);
+    writeFileSync(join(scratch, 'worker.mjs'), `${BODY}
+import * as api from './${entry}';
+export default { async test() { console.log('FRAMES ' + run(api)); } };`);
+    const root = join(scratch, 'node_modules', 'carbon-pickle');
+    const modules = [`(name = "worker.mjs", esModule = embed "worker.mjs")`];
+    for (const dir of ['js', 'pkg/web']) {
+      for (const f of readdirSync(join(root, dir))) {
+        const rel = `node_modules/carbon-pickle/${dir}/${f}`;
+        if (/\.(mjs|js)$/.test(f) && f !== 'node.mjs' && f !== 'client.mjs') modules.push(`(name = "${rel}", esModule = embed "${rel}")`);
+        if (f.endsWith('.wasm')) modules.push(`(name = "${rel}", wasm = embed "${rel}")`);
+      }
+    }
+    writeFileSync(join(scratch, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = ( services = [ (name = "main", worker = .w) ] );
+const w :Workerd.Worker = ( modules = [ ${modules.join(', ')} ], compatibilityDate = "2024-09-23" );
+`);
+    const { stdout } = await run(bin('workerd'), ['test', 'config.capnp'], { cwd: scratch });
+    assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
+  });
+
+  it('the CLI from node_modules/.bin', async () => {
+    const p = run(join(scratch, 'node_modules', '.bin', 'carbon-pickle'), ['encode', '--quiet', '--prefix', 'K'], { cwd: scratch, encoding: 'buffer' });
+    p.child.stdin.end('a.b 1 1700000000\n');
+    const { stdout } = await p;
+    assert.deepEqual(await decodeFrames([stdout]), [[['K.a.b', 1700000000, 1]]]);
+  });
+
+  it('TypeScript: the declarations compile against a usage file', async () => {
+    const dir = join(scratch, 'ts');
+    rmSync(dir, { recursive: true, force: true });
+    await run('mkdir', ['-p', dir]);
+    writeFileSync(join(dir, 'usage.ts'), readFileSync(join(pkgDir, 'test', 'types', 'usage.ts')));
+    const tsconfig = JSON.parse(readFileSync(join(pkgDir, 'test', 'types', 'tsconfig.json'), 'utf8'));
+    tsconfig.compilerOptions.typeRoots = [join(pkgDir, 'node_modules', '@types')];
+    tsconfig.compilerOptions.types = ['node'];
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    await run(bin('tsc'), ['-p', dir], { cwd: dir });
+  });
+});

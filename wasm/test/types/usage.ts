@@ -1,0 +1,22 @@
+// Compiled by `tsc --noEmit` in the tests: the declarations describe the API as it is used.
+import { encodeFrames, FrameEncoder, MetricSet, type Frame, type CarbonPickleError, CARBON_MAX_POINTS } from 'carbon-pickle';
+import { CarbonClient } from 'carbon-pickle/node';
+
+const frames: Frame[] = encodeFrames([{ path: 'a.b', value: 1, timestamp: 1700000000 }], { protocol: 0, prefix: 'KEY' });
+const count: number = frames[0].points + CARBON_MAX_POINTS;
+encodeFrames({ paths: ['a'], values: new Float64Array([1]), timestamps: new Uint32Array([1]) });
+const enc = new FrameEncoder({ maxPoints: 100 });
+const more: Frame[] = [...enc.push({ path: 'x', value: 2 }), ...enc.pushMany({ paths: ['y'], values: [1], timestamps: new Date() }), ...enc.flush()];
+const set = new MetricSet(['a', 'b'], { asciiOnly: true });
+set.encode(new Float64Array([1, 2]), 1700000000, new Uint32Array([0, 1]));
+try {
+  encodeFrames([{ path: 'a..b', value: 1 }]);
+} catch (e) {
+  const err = e as CarbonPickleError;
+  console.log(err.code, err.index, err.path, err.frames?.length);
+}
+const client = new CarbonClient({ to: 'carbon.hostedgraphite.com:20040', tls: true, prefix: 'API-KEY', maxQueuedPoints: 10 });
+client.on('drop', ({ points, total }) => console.log(points, total));
+client.send('a.b', 1);
+void client.flush({ timeout: 100 }).then(() => client.close());
+console.log(count, more.length);

@@ -1,0 +1,141 @@
+// Types for `carbon-pickle`: Graphite carbon pickle frames from JavaScript, encoded by the Rust core (wasm).
+
+/** The pickle protocol of frame payloads: 2 (binary, what carbon's relay sends) or 0 (text, as statsd). */
+export type Protocol = 0 | 2;
+
+/** How frames are built. Every field is optional. */
+export interface Options {
+  /** Pickle protocol, 2 by default. */
+  protocol?: Protocol;
+  /** Written before every path with a dot (Hosted Graphite: your API key). Follows the path rules. */
+  prefix?: string;
+  /** Largest payload of a frame in bytes, header not counted (default 1,048,576: carbon's limit). */
+  maxBytes?: number;
+  /** Largest number of datapoints in a frame (default 500: carbon relay's). */
+  maxPoints?: number;
+  /** Allow spaces in paths (refused by default). */
+  allowSpaces?: boolean;
+  /** Refuse non-ASCII paths (carbon-relay-ng does). */
+  asciiOnly?: boolean;
+}
+
+/** The options in force, defaults filled in. */
+export interface ResolvedOptions {
+  readonly protocol: Protocol;
+  readonly prefix: string | undefined;
+  readonly maxBytes: number;
+  readonly maxPoints: number;
+  readonly allowSpaces: boolean;
+  readonly asciiOnly: boolean;
+}
+
+/** One datapoint. `timestamp` is seconds since the epoch (fractions allowed); now if left out. */
+export interface Datapoint {
+  path: string;
+  value: number;
+  timestamp?: number | Date;
+}
+
+/** Numbers in any typed array or a plain array. */
+export type Numbers = Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array | Int8Array | number[];
+
+/** Datapoints as columns: one path, value (and timestamp) per datapoint. */
+export interface Columns {
+  paths: string[];
+  values: Numbers;
+  /** One per datapoint, or one number or Date for all; now if left out. */
+  timestamps?: Numbers | number | Date;
+}
+
+export type Datapoints = Datapoint[] | Columns;
+
+/** A frame (4-byte big-endian length, then the pickle), ready for a socket, with its datapoint count. */
+export type Frame = Uint8Array & { readonly points: number };
+
+/**
+ * What the encoder throws for a refused datapoint or option: a TypeError (bad path, wrong type) or a
+ * RangeError (non-finite value, timestamp outside 0..2^32, datapoint larger than a frame, bad limits).
+ */
+export interface CarbonPickleError extends Error {
+  /** ERR_CARBON_INVALID_PATH, ERR_CARBON_INVALID_PREFIX, ERR_CARBON_VALUE, ERR_CARBON_TIMESTAMP,
+   *  ERR_CARBON_TOO_LARGE, ERR_CARBON_OPTIONS, ERR_CARBON_INPUT or ERR_INVALID_ARG_TYPE. */
+  code: string;
+  /** Index of the refused datapoint in the batch. */
+  index?: number;
+  /** Its path. */
+  path?: string;
+  /** encodeFrames and MetricSet.encode: the frames of the datapoints before the refused one. */
+  frames?: Frame[];
+}
+
+/** carbon's PICKLE_RECEIVER_MAX_LENGTH: 1,048,576. */
+export const CARBON_MAX_PAYLOAD: number;
+/** carbon relay's MAX_DATAPOINTS_PER_MESSAGE: 500. */
+export const CARBON_MAX_POINTS: number;
+
+/**
+ * Encodes datapoints into as many frames as the limits need. Throws a {@link CarbonPickleError} at the
+ * first refused datapoint, with the frames of those before it.
+ */
+export function encodeFrames(points: Datapoints, options?: Options): Frame[];
+
+/** Cuts frames written back to back into one view per frame (no copy). */
+export function splitFrames(bytes: Uint8Array): Uint8Array[];
+
+/** Streams datapoints into frames: push them as they come, take frames as they fill. */
+export class FrameEncoder {
+  constructor(options?: Options);
+  readonly options: ResolvedOptions;
+  /** Datapoints in the open frame. */
+  readonly pendingPoints: number;
+  /** Bytes of frames not yet returned, the open one included. */
+  readonly pendingBytes: number;
+  /** Adds a datapoint; returns the frames it finished (usually none). A refused one changes nothing. */
+  push(point: Datapoint): Frame[];
+  /** Adds datapoints; on a refused one, those before it are kept and the error says its index. */
+  pushMany(points: Datapoints): Frame[];
+  /** Finishes the open frame; returns every frame not yet returned. */
+  flush(): Frame[];
+  /** Frees the wasm memory now (otherwise when garbage-collected). */
+  free(): void;
+}
+
+/** Interned paths: registered (and checked) once, then each flush passes only numbers. */
+export class MetricSet {
+  constructor(paths: readonly string[], options?: Options);
+  readonly size: number;
+  readonly paths: readonly string[];
+  readonly options: ResolvedOptions;
+  /**
+   * Encodes `values[i]` for path `i`, or for path `indices[i]` when given; `timestamps`: one number or
+   * Date for all (now if left out) or one per value.
+   */
+  encode(values: Numbers, timestamps?: Numbers | number | Date, indices?: Uint32Array | number[]): Frame[];
+  free(): void;
+}
+
+/** What {@link inspect} found. */
+export interface Inspection {
+  text: string;
+  frames: number;
+  refused: number;
+  points: number;
+  skipped: number;
+}
+
+/**
+ * Explains frames opcode by opcode with the core's decoder (only in builds made with `--inspect`; the
+ * npm package's default build throws).
+ */
+export function inspect(frames: Uint8Array | ArrayBuffer | ArrayBufferView | Uint8Array[]): Inspection;
+
+declare const api: {
+  encodeFrames: typeof encodeFrames;
+  splitFrames: typeof splitFrames;
+  FrameEncoder: typeof FrameEncoder;
+  MetricSet: typeof MetricSet;
+  inspect: typeof inspect;
+  CARBON_MAX_PAYLOAD: number;
+  CARBON_MAX_POINTS: number;
+};
+export default api;
