@@ -75,11 +75,17 @@ run_rust() {
   add_expected "$(cat "$WORK/rust.count")"
 }
 
-# ---- Node sender: the npm package (wasm/) -- to be filled in by the npm package's part ----
-# Sends to $CARBON_PICKLE_TARGET with $CARBON_PICKLE_PREFIX, then calls add_expected <datapoints sent>.
-# A no-op until that part exists.
+# ---- Node sender: the npm package (wasm/) ----
+# Builds the package (wasm-pack + wasm-opt, seconds when built), then wasm/examples/send-sensors.mjs sends a
+# greenhouse's sensors with CarbonClient to $TO and calls add_expected <datapoints sent>.
 run_node() {
-  :
+  section "Node: the npm package's CarbonClient (wasm core) -> $TO"
+  bash scripts/setup.sh wasm
+  (cd wasm && node scripts/build.mjs)
+  local args=(--to "$TO" --protocol "$PROTOCOL" --count-file "$WORK/node.count")
+  [ -n "$PREFIX" ] && args+=(--prefix "$PREFIX")
+  node wasm/examples/send-sensors.mjs "${args[@]}"
+  add_expected "$(cat "$WORK/node.count")"
 }
 
 # ---- Firmware sender under QEMU (firmware/) ----

@@ -66,7 +66,32 @@ cargo_tool() { # cargo_tool <binary> <version> <crate> [extra cargo install args
 }
 
 # ---- wasm / npm package (issue: npm package) ----
-setup_wasm() { :; }
+setup_wasm() {
+  # wasm-pack uses the wasm-bindgen on PATH only when its version equals the crate's exact pin
+  # (wasm/Cargo.toml), else it tries to download one. wasm-bindgen-cli installs only without --locked here.
+  cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack --locked
+  cargo_tool wasm-bindgen "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown || {
+      log "cannot add the wasm32-unknown-unknown target with rustup: see shared/TOOLCHAIN.md (Debian's rustc-web"
+      log "with a std built for wasm32) for machines whose rustup cannot download targets"
+      return 1
+    }
+  fi
+  apt_install openssl   # the TLS test makes its CA with the openssl CLI
+  # The package's dev tools from npm: binaryen's wasm-opt (Debian's binaryen 108 breaks wasm-bindgen output),
+  # deno, bun and workerd for the runtime tests, typescript and @types/node for the declarations.
+  local want
+  want="$(sha256sum "$ROOT/wasm/package-lock.json" | cut -c1-16)"
+  if [ "$(cat "$ROOT/wasm/node_modules/.setup-lock" 2>/dev/null)" != "$want" ]; then
+    # `npm ci` refuses this lock (it lists only this platform's builds of deno and workerd);
+    # `npm install --no-save` installs the locked versions and leaves the lock alone.
+    log "npm install in wasm/ (binaryen, deno, bun, workerd, typescript)"
+    (cd "$ROOT/wasm" && npm install --no-save --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$ROOT/wasm/node_modules/.setup-lock"
+  fi
+}
 
 # ---- firmware under QEMU ----
 DEFMT_PRINT_VERSION="1.2.0"
