@@ -189,7 +189,7 @@ function renderFrames(result, listing, opts) {
         </header>
         <div class="panes">
           <div class="pane"><h4>hex dump</h4><div class="dump">${dumpHtml(f.bytes, lf, `f${k + 1}`)}</div></div>
-          <div class="pane"><h4>inspector <small>(core decoder, <code>pickletools.dis</code> layout)</small></h4><pre class="listing">${listingHtml(lf, `f${k + 1}`)}</pre></div>
+          <div class="pane"><h4>inspector <small>(core decoder, <code>pickletools.dis</code> layout)</small></h4><div class="listing">${listingHtml(lf, `f${k + 1}`)}</div></div>
         </div>
       </article>`);
   });
@@ -243,7 +243,7 @@ function renderCaptured() {
         <header><h3>${esc(lf.head)}</h3></header>
         <div class="panes">
           <div class="pane"><h4>hex dump</h4><div class="dump">${dumpHtml(own, lf, `c${k + 1}`)}</div></div>
-          <div class="pane"><h4>inspector</h4><pre class="listing">${listingHtml(lf, `c${k + 1}`)}</pre></div>
+          <div class="pane"><h4>inspector</h4><div class="listing">${listingHtml(lf, `c${k + 1}`)}</div></div>
         </div>
       </article>`;
     })

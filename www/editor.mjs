@@ -1,15 +1,23 @@
 // The input box: a plain <textarea> over a backdrop that repeats its lines, so that a line can be marked
 // (bad lines in red with the reason just after their text, which the transparent textarea lets through)
 // without giving up the textarea's native editing. A gutter shows line numbers and each line's frame.
+//
+// Only the lines in view (and some either side) are drawn, so pasting thousands of lines stays quick.
 import { esc } from './hexdump.mjs';
 
+/** Lines drawn above and below the visible ones. */
+const OVERSCAN = 40;
+
 export class LineEditor {
-  /** @param {HTMLElement} root an element holding .gutter, .backdrop and textarea */
+  #lines = [];
+  #drawn = null; // [first, last) of the lines in the backdrop
+
+  /** @param {HTMLElement} root an element holding .gutter-lines (in a clipping .gutter), .backdrop and textarea */
   constructor(root) {
     this.root = root;
     this.textarea = root.querySelector('textarea');
     this.backdrop = root.querySelector('.backdrop');
-    this.gutter = root.querySelector('.gutter');
+    this.gutter = root.querySelector('.gutter-lines');
     this.textarea.addEventListener('scroll', () => this.#sync());
   }
 
@@ -32,9 +40,35 @@ export class LineEditor {
    * @param {Array<{ text, blank?, error?, frame? }>} lines as encodeText returns them
    */
   mark(lines) {
+    this.#lines = lines;
+    this.#drawn = null;
+    this.#sync();
+  }
+
+  #lineHeight() {
+    return parseFloat(getComputedStyle(this.textarea).lineHeight) || 20;
+  }
+
+  // Draws the lines around the view (when they changed) and moves both layers with the textarea's scroll.
+  #sync() {
+    const { scrollTop, scrollLeft, clientHeight } = this.textarea;
+    const lh = this.#lineHeight();
+    const n = this.#lines.length;
+    const first = Math.max(0, Math.floor(scrollTop / lh) - OVERSCAN);
+    const last = Math.min(n, Math.ceil((scrollTop + clientHeight) / lh) + OVERSCAN);
+    if (!this.#drawn || this.#drawn[0] !== first || this.#drawn[1] !== last) {
+      this.#draw(first, last, lh);
+      this.#drawn = [first, last];
+    }
+    this.backdrop.style.transform = `translate(${-scrollLeft}px, ${-scrollTop}px)`;
+    this.gutter.style.transform = `translateY(${-scrollTop}px)`;
+  }
+
+  #draw(first, last, lh) {
     const back = [];
     const gut = [];
-    lines.forEach((l, i) => {
+    for (let i = first; i < last; i++) {
+      const l = this.#lines[i];
       const n = i + 1;
       if (l.error !== undefined) {
         back.push(`<div class="line bad" data-line="${n}"><span class="txt">${esc(l.text)}</span><span class="msg">${esc(l.error)}</span></div>`);
@@ -46,16 +80,12 @@ export class LineEditor {
         back.push(`<div class="line" data-line="${n}"><span class="txt">${esc(l.text)}</span></div>`);
         gut.push(`<div class="g">${n}<span class="chip"></span></div>`);
       }
-    });
-    // A trailing newline leaves an empty last line in the textarea: keep the gutter as tall.
+    }
     this.backdrop.innerHTML = back.join('');
     this.gutter.innerHTML = gut.join('');
-    this.#sync();
-  }
-
-  #sync() {
-    const { scrollTop, scrollLeft } = this.textarea;
-    this.backdrop.style.transform = `translate(${-scrollLeft}px, ${-scrollTop}px)`;
-    this.gutter.style.transform = `translateY(${-scrollTop}px)`;
+    // The lines above the drawn ones, as space (set through the CSSOM: the page's CSP refuses style attributes).
+    const pad = `${first * lh}px`;
+    this.backdrop.firstElementChild?.style.setProperty('margin-top', pad);
+    this.gutter.firstElementChild?.style.setProperty('margin-top', pad);
   }
 }

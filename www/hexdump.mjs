@@ -4,7 +4,7 @@ import { opSpans, role } from './listing.mjs';
 
 const ROW = 16;
 /** Bytes drawn per frame; the rest is summarised (the copy buttons give all of it). */
-export const MAX_DUMP_BYTES = 4096;
+export const MAX_DUMP_BYTES = 1024;
 
 export const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const hex2 = (b) => b.toString(16).padStart(2, '0');
@@ -80,15 +80,21 @@ export function dumpHtml(bytes, frame, key) {
   return out.join('');
 }
 
+/** Listing lines drawn per frame (a frame of 500 datapoints has about 3,500; the copy buttons give all). */
+export const MAX_LISTING_LINES = 300;
+
 /** HTML of a frame's listing, each opcode line tagged with its data-op id. */
 export function listingHtml(frame, key) {
   const opLines = new Map(frame.ops.map((op) => [op.line, op]));
-  return frame.lines
-    .map((line, n) => {
-      const op = opLines.get(n);
-      if (op) return `<span class="ln" data-op="${key}-${op.offset}">${esc(line)}</span>`;
-      const cls = n === 0 ? 'ln head' : /^(refused|.*error:)/.test(line.trim()) || /truncated|refused/.test(line) ? 'ln bad' : /^datapoints:/.test(line) ? 'ln ok' : 'ln';
-      return `<span class="${cls}">${esc(line)}</span>`;
-    })
-    .join('\n');
+  const shown = frame.lines.length > MAX_LISTING_LINES ? frame.lines.slice(0, MAX_LISTING_LINES) : frame.lines;
+  const html = shown.map((line, n) => {
+    const op = opLines.get(n);
+    if (op) return `<div class="ln" data-op="${key}-${op.offset}">${esc(line)}</div>`;
+    const cls = n === 0 ? 'ln head' : /^(refused|.*error:)/.test(line.trim()) || /truncated|refused/.test(line) ? 'ln bad' : /^datapoints:/.test(line) ? 'ln ok' : 'ln';
+    return `<div class="${cls}">${esc(line)}</div>`;
+  });
+  if (shown.length < frame.lines.length) {
+    html.push(`<div class="ln more">… ${(frame.lines.length - shown.length).toLocaleString('en')} more lines not drawn</div>`);
+  }
+  return html.join('');
 }

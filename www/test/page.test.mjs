@@ -153,18 +153,33 @@ function pageFrames() {
   );
 }
 
+/** The inspector's listing lines under `root`. */
+function listingLines(root) {
+  return page.$$eval(`${root} .listing .ln`, (els) => els.map((e) => e.textContent));
+}
+
 /** Bad lines as the page marks them in the editor: line number -> message. */
 async function pageBadLines() {
   const rows = await page.$$eval('#editor .backdrop .line.bad', (els) => els.map((e) => [Number(e.dataset.line), e.querySelector('.msg').textContent]));
   return new Map(rows);
 }
 
+// The page's frames against the Rust core's: all bytes through "Inspect these below" (which copies every frame
+// as hex into the captured-frames box, one line each), and the drawn dumps (every byte up to the drawing cap).
 async function expectSameAsRust(text, options, { minFrames = 1 } = {}) {
   const rust = rustEncode(text, options);
-  const frames = await pageFrames();
-  for (const f of frames) assert.equal(f.hex.length, 2 * f.size, 'the dump shows every byte of the frame');
-  assert.deepEqual(frames.map((f) => f.hex), rust.frames, `frames differ from the Rust core's for ${JSON.stringify(options)}`);
   assert.ok(rust.frames.length >= minFrames, `expected at least ${minFrames} frames, got ${rust.frames.length}`);
+  const drawn = await pageFrames();
+  assert.equal(drawn.length, Math.min(rust.frames.length, 12));
+  drawn.forEach((f, k) => {
+    assert.equal(f.size, rust.frames[k].length / 2, `frame ${k + 1}: stated size`);
+    const shown = Math.min(f.size, 4 + 1024);
+    assert.equal(f.hex, rust.frames[k].slice(0, 2 * shown), `frame ${k + 1}: drawn bytes differ from the Rust core's for ${JSON.stringify(options)}`);
+  });
+  await page.click('#toInspector');
+  await settled();
+  const copied = (await page.inputValue('#captured')).split('\n').map((l) => l.replace(/ /g, ''));
+  assert.deepEqual(copied, rust.frames, `frames differ from the Rust core's for ${JSON.stringify(options)}`);
   const counts = await page.textContent('#counts');
   assert.match(counts, new RegExp(`\\b${rust.points} datapoints? encoded`));
   return rust;
@@ -281,9 +296,8 @@ describe('the demo page', () => {
     assert.match(summary, /1 frame\b/);
     assert.match(summary, /4 datapoints carbon would store/);
     assert.match(summary, /accepted/);
-    const listing = await page.textContent('#inspected .listing');
-    const lines = listing.split('\n');
-    for (const l of py.dis) assert.ok(lines.includes(l), `pickletools line missing from the inspector: ${JSON.stringify(l)}\n${listing}`);
+    const lines = await listingLines('#inspected');
+    for (const l of py.dis) assert.ok(lines.includes(l), `pickletools line missing from the inspector: ${JSON.stringify(l)}\n${lines.join('\n')}`);
     for (const l of py.points) assert.ok(lines.includes(l), `datapoint line missing: ${JSON.stringify(l)}`);
     // CPython memoizes: the dump colours those opcodes, and draws every byte.
     const dump = await page.evaluate(() => ({
@@ -298,7 +312,7 @@ describe('the demo page', () => {
     // The same frame pasted as Python prints it.
     await page.fill('#captured', py.literal);
     await settled();
-    assert.equal(await page.textContent('#inspected .listing'), listing);
+    assert.deepEqual(await listingLines('#inspected'), lines);
   });
 
   test('the inspector shows why carbon would refuse a frame', async () => {
@@ -319,11 +333,27 @@ describe('the demo page', () => {
     await setOptions({ protocol: 2, maxPoints: 10 });
     await page.click('#live');
     assert.equal(await page.getAttribute('#live', 'aria-pressed'), 'true');
-    await page.waitForFunction(() => document.querySelector('#input').value.split('\n').filter(Boolean).length >= 12, null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#input').value.split('\n').filter(Boolean).length >= 24, null, { timeout: 10_000 });
     await page.click('#live');
     assert.equal(await page.getAttribute('#live', 'aria-pressed'), 'false');
     assert.equal(await page.evaluate(() => window.carbonDemo.live), false);
     await settled();
+    // The stream scrolled to its end: the marks still sit on their lines, in the backdrop and the gutter.
+    const pos = await page.evaluate(() => {
+      const ta = document.querySelector('#input');
+      const n = ta.value.split('\n').filter(Boolean).length;
+      const cs = getComputedStyle(ta);
+      const expect = ta.getBoundingClientRect().top + parseFloat(cs.paddingTop) + (n - 1) * parseFloat(cs.lineHeight) - ta.scrollTop;
+      const row = document.querySelector(`#editor .backdrop [data-line="${n}"]`).getBoundingClientRect().top;
+      const g = [...document.querySelectorAll('#editor .g')].find((e) => e.firstChild.textContent === String(n));
+      const box = g.getBoundingClientRect();
+      // Visible, not just placed: the point in the middle of that gutter row hits it.
+      const seen = document.elementFromPoint(box.left + 4, box.top + box.height / 2)?.closest('.g') === g;
+      return { scrolled: ta.scrollTop, expect, row, gutter: box.top, seen };
+    });
+    assert.ok(pos.scrolled > 0, 'the editor scrolled with the stream');
+    assert.ok(pos.seen, 'the gutter shows the last line');
+    assert.ok(Math.abs(pos.row - pos.expect) < 1 && Math.abs(pos.gutter - pos.expect) < 1, JSON.stringify(pos));
     const text = await page.inputValue('#input');
     const lines = text.split('\n').filter(Boolean);
     assert.ok(lines.every((l) => /^sensors\.\w+\.\w+ -?\d+(\.\d+)? \d{10}$/.test(l)), text);
@@ -346,7 +376,11 @@ describe('the demo page', () => {
     ]);
     await page.fill('#captured', py.hex.replace(/(..)(?!$)/g, '$1 '));
     await settled();
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => {
+      document.activeElement?.blur();
+      window.scrollTo(0, 0);
+    });
     mkdirSync(OUT, { recursive: true });
     const shot = join(OUT, 'www-screenshot.png');
     await page.screenshot({ path: shot, fullPage: true, clip: { x: 0, y: 0, width: 1440, height: 1400 } });
