@@ -282,6 +282,23 @@ describe('the demo page', () => {
     assert.equal(box.rowTop, box.pad + box.lh);
   });
 
+  test('options the core refuses are reported, and nothing is encoded', async () => {
+    await setInput('a.b 1 1700000000\n');
+    for (const [options, why] of [
+      [{ maxBytes: 5 }, /maxBytes must hold an empty frame/],
+      [{ prefix: 'has space' }, /invalid prefix "has space": invalid character " " at byte 3/],
+      [{ maxPoints: 0 }, /maxPoints must be an integer from 1/],
+    ]) {
+      await setOptions(options);
+      assert.equal(await page.isVisible('#optionsError'), true);
+      assert.match(await page.textContent('#optionsError'), why);
+      assert.equal(await page.locator('#frames .frame').count(), 0);
+    }
+    await setOptions({});
+    assert.equal(await page.isVisible('#optionsError'), false);
+    assert.equal(await page.locator('#frames .frame').count(), 1);
+  });
+
   test('the inspector explains a frame made by CPython as pickletools does', async () => {
     const points = [
       ['sensors.kitchen.temperature', 1700000000, 21.5],
@@ -308,6 +325,12 @@ describe('the demo page', () => {
     assert.equal(dump.hex, py.hex);
     assert.ok(dump.memo > 0);
     assert.match(dump.ann, /BINPUT/);
+
+    // Hovering an opcode's bytes lights up its listing line.
+    const op = await page.getAttribute('#inspected .dump .r-path[data-op]', 'data-op');
+    await page.hover(`#inspected .dump .r-path[data-op="${op}"]`);
+    assert.match(await page.getAttribute(`#inspected .listing .ln[data-op="${op}"]`, 'class'), /\bhl\b/);
+    assert.match(await page.textContent(`#inspected .listing .ln[data-op="${op}"]`), /BINUNICODE 'sensors\.kitchen\.temperature'/);
 
     // The same frame pasted as Python prints it.
     await page.fill('#captured', py.literal);
