@@ -10,6 +10,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/env.sh"
 cd "$ROOT"
 
+# Run alone on a fresh machine: the set-up steps this needs (test.sh has run all of them already).
+command -v wasm-pack >/dev/null || bash scripts/setup.sh wasm
 if [ ! -x /usr/bin/chromium ] || [ ! -d www/node_modules/playwright-core ]; then
   bash scripts/setup.sh browser
 fi
