@@ -22,9 +22,11 @@ elif [ -n "$(find "$ROOT/core/src" "$ROOT/core/Cargo.toml" "$ROOT/wasm/src" "$RO
 fi
 if [ -n "$stale" ]; then
   echo "serve-www: the demo's wasm module is $stale: building it into target/www/pkg/web" >&2
-  rm -rf "$PKG"
+  # Built next to the old one and swapped in, so a failed build leaves the last good module in place.
+  rm -rf "$PKG.new"
   (cd "$ROOT/wasm" && wasm-pack --quiet build --no-opt --no-pack --profile wasm-release --target web \
-    --out-dir "$PKG" --out-name carbon_pickle -- --features inspect)
+    --out-dir "$PKG.new" --out-name carbon_pickle -- --features inspect)
+  rm -rf "$PKG" && mv "$PKG.new" "$PKG"
 fi
 [ "${1:-}" = "--build-only" ] && exit 0
 exec node "$ROOT/www/serve.mjs" --port "${PORT:-8000}" --pkg "$PKG"

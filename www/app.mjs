@@ -44,6 +44,7 @@ const HAS_INSPECTOR = (() => {
   }
 })();
 const NO_INSPECTOR = 'this build of the package has no frame inspector: serve the page with scripts/serve-www.sh';
+
 const editor = new LineEditor($('editor'));
 const form = $('options');
 
@@ -51,17 +52,15 @@ let last = null; // the last encoding: { result, options, bytes, listing }
 let pending = null; // the scheduled render of the input
 let capturedTimer = null; // the scheduled render of the captured frames
 
+// The controls as the package's options (an empty limit means carbon's; anything else is the package's to judge).
 function options() {
-  const int = (el, fallback) => {
-    const v = el.value.trim() === '' ? fallback : Number(el.value);
-    return v;
-  };
+  const limit = (el, carbons) => (el.value.trim() === '' ? carbons : Number(el.value));
   const prefix = $('prefix').value;
   return {
     protocol: Number($('protocol').value),
     prefix: prefix === '' ? undefined : prefix,
-    maxBytes: int($('maxBytes'), cp.CARBON_MAX_PAYLOAD),
-    maxPoints: int($('maxPoints'), cp.CARBON_MAX_POINTS),
+    maxBytes: limit($('maxBytes'), cp.CARBON_MAX_PAYLOAD),
+    maxPoints: limit($('maxPoints'), cp.CARBON_MAX_POINTS),
   };
 }
 
@@ -234,7 +233,9 @@ function renderCaptured() {
     `${plural(bytes.length, 'byte')} · ${plural(r.frames, 'frame')} · <b>${plural(r.points, 'datapoint')}</b> carbon would store` +
     (r.skipped ? ` · ${plural(r.skipped, 'element')} it would skip` : '') +
     (r.refused ? ` · <span class="bad">${plural(r.refused, 'frame')} refused</span>` : ` · <span class="ok">✓ accepted</span>`);
+  const more = frames.length - MAX_FRAMES_DRAWN;
   root.innerHTML = frames
+    .slice(0, MAX_FRAMES_DRAWN)
     .map((lf, k) => {
       const end = frames[k + 1]?.at ?? bytes.length;
       const own = bytes.subarray(lf.at, end);
@@ -247,7 +248,7 @@ function renderCaptured() {
         </div>
       </article>`;
     })
-    .join('');
+    .join('') + (more > 0 ? `<p class="muted">${plural(more, 'more frame')} not drawn.</p>` : '');
 }
 
 // ---- live sensors ----

@@ -41,10 +41,13 @@ export function dumpHtml(bytes, frame, key) {
   const shown = Math.min(payload.length, MAX_DUMP_BYTES);
   const out = [];
   if (frame.header) {
-    const len = (bytes[0] * 2 ** 24) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3];
+    const note =
+      bytes.length < 4
+        ? `header cut short: ${bytes.length} of 4 bytes`
+        : `header: ${(bytes[0] * 2 ** 24 + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3]).toLocaleString('en')} payload bytes follow`;
     out.push(
       `<div class="row"><span class="off">len</span><span class="hex"><span class="op r-header">${Array.from(bytes.subarray(0, 4), hex2).join(' ')}</span></span>` +
-        `<span class="ann">header: ${len.toLocaleString('en')} payload bytes follow</span></div>`,
+        `<span class="ann">${note}</span></div>`,
     );
   }
   for (let row = 0; row < shown; row += ROW) {

@@ -346,6 +346,11 @@ describe('the demo page', () => {
     await settled();
     assert.match(await page.textContent('#capturedSummary'), /1 frame refused/);
     assert.match(await page.textContent('#inspected'), /truncated: header declares \d+ payload bytes, \d+ present/);
+    // Not even a whole header.
+    await page.fill('#captured', '00 01');
+    await settled();
+    assert.match(await page.textContent('#capturedSummary'), /1 frame refused/);
+    assert.match(await page.textContent('#inspected .dump'), /header cut short: 2 of 4 bytes/);
     // Not hex at all.
     await page.fill('#captured', 'zz 00');
     await settled();
