@@ -13,7 +13,7 @@ export const CARBON_MAX_PAYLOAD = 1048576;
 /** carbon relay's MAX_DATAPOINTS_PER_MESSAGE. */
 export const CARBON_MAX_POINTS = 500;
 
-export function createApi(raw) {
+export function createApi(raw, memory) {
   const U32_MAX = 4294967295;
   const hasWellFormed = typeof ''.isWellFormed === 'function';
 
@@ -55,7 +55,7 @@ export function createApi(raw) {
     const key = `${o.protocol}|${o.maxBytes}|${o.maxPoints}|${+o.allowSpaces}${+o.asciiOnly}|${o.prefix === undefined ? '' : '=' + o.prefix}`;
     let codec = codecs.get(key);
     if (codec === undefined) {
-      codec = raw.Codec.create(...rawArgs(o));
+      codec = raw.Encoder.create(...rawArgs(o), false);
       if (codec === undefined) throw failure({ options: o });
       if (codecs.size >= 16) {
         const [oldKey, old] = codecs.entries().next().value;
@@ -95,12 +95,16 @@ export function createApi(raw) {
     }
   }
 
-  // Builds the error for the failure the last wasm call recorded.
+  // The failure the last wasm call recorded, read before the next call replaces it.
+  function lastFailure() {
+    const d = [0, 1, 2, 3].map((k) => raw.lastFailureDetail(k));
+    return { code: raw.lastFailureCode(), index: raw.lastFailureIndex(), d };
+  }
+
+  // Builds the error for a recorded failure (by default, the last wasm call's).
   // ctx: { options, pathAt(i), timestampAt(i), valueAt(i), frames, what }
-  function failure(ctx) {
-    const code = raw.lastFailureCode();
-    const index = raw.lastFailureIndex();
-    const d = raw.lastFailureDetail();
+  function failure(ctx, recorded = lastFailure()) {
+    const { code, index, d } = recorded;
     const has = index >= 0;
     const path = has && ctx.pathAt ? ctx.pathAt(index) : undefined;
     const what = ctx.what ?? 'datapoint';
@@ -163,9 +167,14 @@ export function createApi(raw) {
     return frames;
   }
 
-  // Frames from a call's output, each with its datapoint count as `points`.
-  function framesOf(bytes) {
-    const counts = raw.frameCounts();
+  // The frames a call left in the module's output (`len` bytes): copied out once, each with its datapoint
+  // count as `points`.
+  function readOut(len) {
+    const n = raw.countsLen();
+    if (len === 0 || n === 0) return [];
+    const buf = memory.buffer;
+    const bytes = new Uint8Array(buf, raw.outPtr(), len).slice();
+    const counts = new Uint32Array(buf, raw.countsPtr(), n);
     const frames = splitFrames(bytes);
     for (let i = 0; i < frames.length; i++) frames[i].points = counts[i];
     return frames;
@@ -211,36 +220,12 @@ export function createApi(raw) {
     }
   }
 
-  function numbers(v, name) {
-    if (v instanceof Float64Array) return v;
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView) && typeof v[0] !== 'bigint') return Float64Array.from(v);
-    if (!Array.isArray(v)) throw new TypeError(`${name} must be a Float64Array or an array of numbers`);
-    const out = new Float64Array(v.length);
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (typeof x !== 'number') throw new TypeError(`${name}[${i}] must be a number`);
-      out[i] = x;
-    }
-    return out;
-  }
-
-  // Timestamps for n datapoints: one number (or none: now) for all, or one each.
-  function timestampsOf(t, n) {
-    if (t === undefined) return new Float64Array([nowSeconds()]);
-    if (typeof t === 'number') return new Float64Array([t]);
-    if (t instanceof Date) return new Float64Array([t.getTime() / 1000]);
-    const ts = numbers(t, 'timestamps');
-    if (ts.length !== n) throw new RangeError(`${ts.length} timestamps for ${n} values`);
-    return ts;
-  }
-
   // ---- batches, written straight into wasm memory ----
   //
   // The columns of a batch (paths as UTF-8, their lengths, timestamps, values) are written through typed
   // array views on the module's batch buffers: no JavaScript arrays as big as the batch, no copies by the
   // glue. Paths go in chunks: one `join` and one native `encodeInto` per chunk.
 
-  const memory = raw.wasmMemory();
   const textEncoder = new TextEncoder();
   const CHUNK = 1024;
   const chunk = [];
@@ -253,13 +238,13 @@ export function createApi(raw) {
     return {
       text: new Uint8Array(buf, text, cap),
       lens: new Uint32Array(buf, raw.batchLens(), n),
-      timestamps: new Float64Array(buf, raw.batchTimestamps(), n),
+      timestamps: new Float64Array(buf, raw.batchTimestamps(), Math.max(n, 1)),
       values: new Float64Array(buf, raw.batchValues(), n),
     };
   }
 
   function startBatch(n, avgPath) {
-    raw.batchReserve(n, n * avgPath + 64);
+    raw.batchReserve(Math.max(n, 1), n * avgPath + 64);
     return { n, v: views(n), textLen: 0 };
   }
 
@@ -313,6 +298,7 @@ export function createApi(raw) {
     return {
       n,
       textLen: batch.textLen,
+      tsLen: n,
       pathAt: (i) => points[i].path,
       valueAt: (i) => points[i].value,
       timestampAt: (i) => {
@@ -343,11 +329,15 @@ export function createApi(raw) {
     let ts = timestamps;
     if (ts === undefined) ts = nowSeconds();
     else if (ts instanceof Date) ts = ts.getTime() / 1000;
-    if (typeof ts === 'number') v.timestamps.fill(ts);
-    else setNumbers(v.timestamps, ts, n, 'timestamps');
+    let tsLen = n;
+    if (typeof ts === 'number') {
+      v.timestamps[0] = ts;
+      tsLen = 1;
+    } else setNumbers(v.timestamps, ts, n, 'timestamps');
     return {
       n,
       textLen: batch.textLen,
+      tsLen,
       pathAt: (i) => paths[i],
       valueAt: (i) => values[i],
       timestampAt: (i) => (typeof ts === 'number' ? ts : ts[i]),
@@ -393,8 +383,9 @@ export function createApi(raw) {
       if (typeof err.index === 'number') err.frames = err.index > 0 ? encodeFrames(firstPoints(points, err.index), options) : [];
       throw err;
     }
-    const frames = framesOf(codec.encode(batch.n, batch.textLen));
-    if (raw.lastFailureCode() !== FAILURE.None) throw failure({ ...batch, frames, options });
+    const refused = codec.pushBatch(batch.n, batch.textLen, batch.tsLen) ? null : lastFailure();
+    const frames = readOut(codec.flush());
+    if (refused) throw failure({ ...batch, frames, options }, refused);
     return frames;
   }
 
@@ -405,7 +396,7 @@ export function createApi(raw) {
 
     constructor(options) {
       const o = normalizeOptions(options);
-      const stream = raw.Stream.create(...rawArgs(o));
+      const stream = raw.Encoder.create(...rawArgs(o), true);
       if (stream === undefined) throw failure({ options: o });
       this.#raw = stream;
       this.#options = Object.freeze(o);
@@ -432,7 +423,7 @@ export function createApi(raw) {
     }
 
     #ready() {
-      return this.#raw.readyBytes > 0 ? framesOf(this.#raw.take()) : [];
+      return this.#raw.readyBytes > 0 ? readOut(this.#raw.take()) : [];
     }
 
     /**
@@ -469,13 +460,13 @@ export function createApi(raw) {
         if (typeof err.index === 'number' && err.index > 0) this.pushMany(firstPoints(points, err.index));
         throw err;
       }
-      if (!this.#live().pushMany(batch.n, batch.textLen)) throw failure({ ...batch, options: this.#options });
+      if (!this.#live().pushBatch(batch.n, batch.textLen, batch.tsLen)) throw failure({ ...batch, options: this.#options });
       return this.#ready();
     }
 
     /** Finishes the open frame. @returns {Uint8Array[]} every frame not yet returned. */
     flush() {
-      return framesOf(this.#live().flush());
+      return readOut(this.#live().flush());
     }
 
     /** Frees the wasm memory now (otherwise it is freed when the encoder is garbage-collected). */
@@ -533,27 +524,50 @@ export function createApi(raw) {
      * @returns {Uint8Array[]} frames (views into one buffer).
      */
     encode(values, timestamps, indices) {
-      const vals = numbers(values, 'values');
-      const n = vals.length;
-      const ts = timestampsOf(timestamps, n);
-      let idx;
-      if (indices !== undefined && indices !== null) {
-        idx = indices instanceof Uint32Array ? indices : Uint32Array.from(numbers(indices, 'indices'));
-      }
       if (this.#raw === null) throw new Error('the metric set was freed');
-      const frames = framesOf(this.#raw.encode(ts, vals, idx));
-      if (raw.lastFailureCode() !== FAILURE.None) {
-        const pathIndex = (i) => (idx ? idx[i] : i);
-        throw failure({
-          frames,
-          options: this.#options,
-          pathAt: (i) => this.#paths[pathIndex(i)],
-          valueAt: (i) => vals[i],
-          timestampAt: (i) => (ts.length === 1 ? ts[0] : ts[i]),
-        });
+      if (!ArrayBuffer.isView(values) && !Array.isArray(values)) throw new TypeError('values must be a Float64Array or an array of numbers');
+      const n = values.length;
+      raw.batchReserve(Math.max(n, 1), 0);
+      const v = views(n);
+      setNumbers(v.values, values, n, 'values');
+      let ts = timestamps;
+      if (ts === undefined) ts = nowSeconds();
+      else if (ts instanceof Date) ts = ts.getTime() / 1000;
+      let tsLen = n;
+      if (typeof ts === 'number') {
+        v.timestamps[0] = ts;
+        tsLen = 1;
+      } else setNumbers(v.timestamps, ts, n, 'timestamps');
+      const indexed = indices !== undefined && indices !== null;
+      if (indexed) {
+        if (!(indices instanceof Uint32Array)) {
+          if (!Array.isArray(indices)) throw new TypeError('indices must be a Uint32Array or an array of numbers');
+          for (let i = 0; i < indices.length; i++) {
+            const k = indices[i];
+            if (!Number.isInteger(k) || k < 0 || k > U32_MAX) throw new RangeError(`indices[${i}] must be a whole number from 0 to ${U32_MAX}`);
+          }
+        }
+        if (indices.length !== n) throw new RangeError(`${indices.length} indices for ${n} values`);
+        v.lens.set(indices);
+      }
+      const len = this.#raw.encode(n, tsLen, indexed);
+      const refused = raw.lastFailureCode() !== FAILURE.None ? lastFailure() : null;
+      const frames = readOut(len);
+      if (refused) {
+        throw failure(
+          {
+            frames,
+            options: this.#options,
+            pathAt: (i) => this.#paths[indexed ? indices[i] : i],
+            valueAt: (i) => values[i],
+            timestampAt: (i) => (typeof ts === 'number' ? ts : ts[i]),
+          },
+          refused,
+        );
       }
       return frames;
     }
+
 
     /** Frees the wasm memory now (otherwise it is freed when the set is garbage-collected). */
     free() {

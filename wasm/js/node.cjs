@@ -4,4 +4,4 @@
 const raw = require('../pkg/node/carbon_pickle.js');
 const { createApi } = require('../pkg/api.cjs');
 
-module.exports = createApi(raw);
+module.exports = createApi(raw, raw.__wasm.memory);

@@ -5,8 +5,8 @@ import { initSync } from '../pkg/web/carbon_pickle.js';
 import * as raw from '../pkg/web/carbon_pickle.js';
 import { createApi } from './api.mjs';
 
-initSync({ module: wasmModule });
-const api = createApi(raw);
+const { memory } = initSync({ module: wasmModule });
+const api = createApi(raw, memory);
 
 export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS, inspect } = api;
 export default api;

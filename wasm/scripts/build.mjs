@@ -46,6 +46,14 @@ for (const target of ['nodejs', 'web']) {
   const bytes = readFileSync(wasm);
   sizes[target] = { raw: rawSize, opt: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
   for (const f of ['.gitignore', 'README.md', 'package.json']) rmSync(join(out, f), { force: true });
+  if (target === 'nodejs') {
+    // The package reads and writes the module's memory through views; the Node glue keeps the instance's
+    // exports private, so hand them out (the web glue's initSync returns them).
+    const glue = join(out, 'carbon_pickle.js');
+    const text = readFileSync(glue, 'utf8');
+    if (!/^let wasm = wasmInstance\.exports;$/m.test(text)) throw new Error(`${glue}: wasm-bindgen's Node glue changed`);
+    writeFileSync(glue, `${text}\nexports.__wasm = wasm;\n`);
+  }
   writeFileSync(join(out, 'package.json'), JSON.stringify({ type: target === 'nodejs' ? 'commonjs' : 'module' }) + '\n');
 }
 

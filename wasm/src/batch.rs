@@ -28,12 +28,6 @@ pub(crate) struct Batch {
     pub values: Vec<f64>,
 }
 
-/// The module's `WebAssembly.Memory`, for JavaScript's views on the batch buffers.
-#[wasm_bindgen(js_name = wasmMemory)]
-pub fn wasm_memory() -> JsValue {
-    wasm_bindgen::memory()
-}
-
 fn grow<T: Copy + Default>(v: &mut Vec<T>, len: usize) {
     if v.len() < len {
         v.resize(len, T::default());
@@ -85,32 +79,31 @@ pub fn batch_values() -> *mut f64 {
 /// The first `points` datapoints and `text_len` bytes JavaScript wrote, lent out until [`give_back`].
 pub(crate) fn take(points: usize, text_len: usize) -> Result<(Batch, String), Failure> {
     let mut b = global::with(|s| mem::take(&mut s.batch));
-    if points > b.lens.len() || text_len > b.text.len() {
-        let (p, t) = (b.lens.len(), b.text.len());
-        give_back(b, String::new());
-        return Err(Failure::bad_input(
-            None,
-            InputFault::LengthsMismatch,
-            points.max(text_len),
-            p.min(t),
-        ));
-    }
     let mut bytes = mem::take(&mut b.text);
     let cap = bytes.len();
     bytes.truncate(text_len);
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok((b, text)),
+    let text = if points > b.lens.len() || text_len > cap {
+        Err(Failure::bad_input(
+            None,
+            InputFault::LengthsMismatch,
+            points,
+            text_len,
+        ))
+    } else {
+        core::str::from_utf8(&bytes)
+            .map(|_| ())
+            .map_err(|_| Failure::bad_input(None, InputFault::LengthsMismatch, text_len, 0))
+    };
+    match text {
+        // Checked just above: the conversion cannot fail.
+        Ok(()) => Ok((b, String::from_utf8(bytes).unwrap_or_default())),
         Err(e) => {
-            let mut bytes = e.into_bytes();
-            bytes.resize(cap, 0);
-            b.text = bytes;
             give_back(b, String::new());
-            Err(Failure::bad_input(
-                None,
-                InputFault::LengthsMismatch,
-                text_len,
-                0,
-            ))
+            global::with(|s| {
+                bytes.resize(cap, 0);
+                s.batch.text = bytes;
+            });
+            Err(e)
         }
     }
 }

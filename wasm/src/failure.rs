@@ -6,8 +6,6 @@
 //! enough). The failure is kept as numbers, and JavaScript words the message: formatting text in Rust would
 //! pull `core::fmt`'s Unicode tables into the `.wasm` and double its size.
 
-use alloc::vec::Vec;
-
 use carbon_pickle::{Error, PathError};
 use wasm_bindgen::prelude::*;
 
@@ -193,8 +191,8 @@ pub fn last_failure_index() -> f64 {
     last().map_or(-1.0, |f| f.index)
 }
 
-/// The numbers that describe the last failure (see [`FailureCode`]); four zeros after a success.
+/// Number `k` (0..4) of those that describe the last failure (see [`FailureCode`]); 0 after a success.
 #[wasm_bindgen(js_name = lastFailureDetail)]
-pub fn last_failure_detail() -> Vec<f64> {
-    last().map_or([0.0; 4], |f| f.detail).to_vec()
+pub fn last_failure_detail(k: usize) -> f64 {
+    last().map_or(0.0, |f| f.detail.get(k).copied().unwrap_or(0.0))
 }

@@ -4,26 +4,24 @@
 //! push is compiled once. A push the core refuses as "frame full" closes the frame and the same datapoint
 //! opens the next one; any other refusal leaves everything as it was.
 //!
-//! One-shot batches chain their frames in one buffer (a finished frame's buffer becomes the sink of the
-//! next), so frames are never copied inside wasm. A stream must hand out finished frames while its next
-//! frame is open, so it moves each finished frame to a separate buffer (and reuses the frame's memory).
+//! Batches chain their frames in the encoder's own buffer (a finished frame's buffer becomes the sink of the
+//! next), so frames are never copied inside wasm. A stream must hand out finished frames while its next frame
+//! is open, so it moves each finished frame to a separate buffer.
 
 use alloc::vec::Vec;
 use core::mem;
 
 use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options};
 
-use wasm_bindgen::prelude::*;
-
 use crate::failure::Failure;
-use crate::global;
+use crate::output;
 
 /// How finished frames are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// All frames back to back in the encoder's own buffer, taken once at the end.
-    Chain,
-    /// Finished frames moved to `done`, taken whenever the owner asks.
+pub(crate) enum Mode {
+    /// All frames back to back in the encoder's own buffer, handed out by [`Framer::flush`].
+    Batch,
+    /// Finished frames moved to `done`, handed out whenever the owner asks.
     Stream,
 }
 
@@ -36,42 +34,27 @@ pub(crate) struct Framer {
     enc: Option<FrameEncoder<'static, Vec<u8>>>,
     /// Where the open frame starts in the encoder's buffer.
     open_start: usize,
-    /// Finished frames not yet taken (stream mode).
+    /// Finished frames not yet handed out (stream mode).
     done: Vec<u8>,
-    /// Datapoints in each finished frame not yet taken (both modes).
+    /// Datapoints in each finished frame not yet handed out.
     counts: Vec<u32>,
 }
 
 impl Framer {
-    fn new(opts: Options<'static>, mode: Mode, buf: Vec<u8>) -> Result<Self, Failure> {
-        let open_start = buf.len();
+    pub fn new(opts: Options<'static>, mode: Mode) -> Result<Self, Failure> {
         Ok(Framer {
             opts,
             mode,
-            enc: Some(FrameEncoder::new(buf, opts).map_err(Failure::options)?),
-            open_start,
+            enc: Some(open(Vec::new(), opts)?),
+            open_start: 0,
             done: Vec::new(),
             counts: Vec::new(),
         })
     }
 
-    /// A framer for one batch of about `points` datapoints: every frame in one buffer.
-    pub fn batch(opts: Options<'static>, points: usize) -> Result<Self, Failure> {
-        // Protocol 2 takes 20 bytes a datapoint plus the path: one allocation is usually enough.
-        Self::new(
-            opts,
-            Mode::Chain,
-            Vec::with_capacity(points.saturating_mul(24).saturating_add(16)),
-        )
-    }
-
-    /// A framer for a stream: finished frames can be taken while the next one is open.
-    pub fn stream(opts: Options<'static>) -> Result<Self, Failure> {
-        Self::new(opts, Mode::Stream, Vec::new())
-    }
-
-    /// Checks a one-off path (datapoint number `index` of its batch) under the framer's rules.
-    #[inline]
+    /// Checks a one-off path (datapoint number `index` of its batch) under the framer's rules (one copy of
+    /// the core's path check in the module).
+    #[inline(never)]
     pub fn checked<'a>(&self, index: usize, path: &'a str) -> Result<CheckedPath<'a>, Failure> {
         CheckedPath::new(path, self.opts.path_rules())
             .map_err(|e| Failure::at(index, Error::InvalidPath(e)))
@@ -93,7 +76,7 @@ impl Framer {
         match enc.push_checked(path, timestamp, value) {
             Ok(()) => Ok(()),
             Err(e) if e.is_frame_full() && !enc.is_empty() => {
-                self.next_frame()?;
+                self.next_frame(None)?;
                 let enc = self.enc.as_mut().ok_or(Failure::internal())?;
                 enc.push_checked(path, timestamp, value)
                     .map_err(|e| Failure::at(index, e))
@@ -117,54 +100,60 @@ impl Framer {
         buf
     }
 
-    /// Closes the open frame and opens the next.
-    fn next_frame(&mut self) -> Result<(), Failure> {
+    /// Closes the open frame and opens the next; in batch mode, in `fresh` (the frames so far are
+    /// returned) or else after them.
+    fn next_frame(&mut self, fresh: Option<Vec<u8>>) -> Result<Vec<u8>, Failure> {
         let mut buf = self.close();
-        if self.mode == Mode::Stream {
-            if self.done.is_empty() {
-                // Hand the frame's memory over whole; the next frame gets a buffer of the same size.
-                let cap = buf.capacity();
-                self.done = mem::replace(&mut buf, Vec::with_capacity(cap));
-            } else {
-                self.done.extend_from_slice(&buf);
-                buf.clear();
+        let mut handed = Vec::new();
+        match (self.mode, fresh) {
+            (Mode::Batch, Some(fresh)) => handed = mem::replace(&mut buf, fresh),
+            (Mode::Batch, None) => {}
+            (Mode::Stream, _) => {
+                if self.done.is_empty() {
+                    // Hand the frame's memory over whole; the next frame gets a buffer of the same size.
+                    let cap = buf.capacity();
+                    self.done = mem::replace(&mut buf, Vec::with_capacity(cap));
+                } else {
+                    self.done.extend_from_slice(&buf);
+                    buf.clear();
+                }
             }
         }
         self.open_start = buf.len();
-        self.enc = Some(FrameEncoder::new(buf, self.opts).map_err(Failure::options)?);
-        Ok(())
+        self.enc = Some(open(buf, self.opts)?);
+        Ok(handed)
     }
 
-    /// Every frame of a batch (the open one closed), back to back; the datapoints in each go to
-    /// [`frame_counts`](crate::frame_counts).
-    pub fn into_frames(mut self) -> Vec<u8> {
-        let buf = self.close();
-        publish_counts(&mut self.counts);
+    /// Stream: hands the finished frames over to the output (the open frame stays); returns their length.
+    pub fn take(&mut self) -> usize {
+        let (len, old, old_counts) =
+            output::publish(mem::take(&mut self.done), mem::take(&mut self.counts));
+        self.done = old;
+        self.counts = old_counts;
+        len
+    }
+
+    /// Closes the open frame, then hands every finished frame over to the output; returns their length.
+    pub fn flush(&mut self) -> Result<usize, Failure> {
         match self.mode {
-            Mode::Chain => buf,
             Mode::Stream => {
-                self.done.extend_from_slice(&buf);
-                self.done
+                if self.open_points() > 0 {
+                    self.next_frame(None)?;
+                }
+                Ok(self.take())
+            }
+            Mode::Batch => {
+                let recycled = global_recycled();
+                let frames = self.next_frame(Some(recycled))?;
+                let (len, old, old_counts) = output::publish(frames, mem::take(&mut self.counts));
+                self.counts = old_counts;
+                crate::global::with(|s| s.spare = old);
+                Ok(len)
             }
         }
     }
 
-    /// Stream: closes the open frame if it holds anything, then hands over every finished frame.
-    pub fn flush(&mut self) -> Result<Vec<u8>, Failure> {
-        if self.open_points() > 0 {
-            self.next_frame()?;
-        }
-        Ok(self.take_finished())
-    }
-
-    /// Stream: the finished frames, back to back, handed over (the open frame stays); the datapoints in
-    /// each go to [`frame_counts`](crate::frame_counts).
-    pub fn take_finished(&mut self) -> Vec<u8> {
-        publish_counts(&mut self.counts);
-        mem::take(&mut self.done)
-    }
-
-    /// Stream: bytes of finished frames not yet taken.
+    /// Stream: bytes of finished frames not yet handed out.
     pub fn finished_len(&self) -> usize {
         self.done.len()
     }
@@ -183,14 +172,13 @@ impl Framer {
     }
 }
 
-/// Makes `counts` the answer of the next [`frame_counts`] call.
-fn publish_counts(counts: &mut Vec<u32>) {
-    let counts = mem::take(counts);
-    global::with(|s| s.counts = counts);
+/// Starts a frame after what `buf` holds (one copy of the core's `FrameEncoder::new` in the module).
+#[inline(never)]
+fn open(buf: Vec<u8>, opts: Options<'static>) -> Result<FrameEncoder<'static, Vec<u8>>, Failure> {
+    FrameEncoder::new(buf, opts).map_err(Failure::options)
 }
 
-/// Datapoints in each frame the last call returned, in order (empty after a call that returned none).
-#[wasm_bindgen(js_name = frameCounts)]
-pub fn frame_counts() -> Vec<u32> {
-    global::with(|s| mem::take(&mut s.counts))
+/// The output buffer before last, kept for the next batch to fill.
+fn global_recycled() -> Vec<u8> {
+    crate::global::with(|s| mem::take(&mut s.spare))
 }

@@ -16,6 +16,10 @@ pub(crate) struct State {
     pub prefixes: Vec<&'static str>,
     pub batch: Batch,
     pub counts: Vec<u32>,
+    /// The current output: frames back to back (see `output`).
+    pub out: Vec<u8>,
+    /// An emptied output buffer, for the next batch to fill.
+    pub spare: Vec<u8>,
 }
 
 const EMPTY: State = State {
@@ -28,6 +32,8 @@ const EMPTY: State = State {
         values: Vec::new(),
     },
     counts: Vec::new(),
+    out: Vec::new(),
+    spare: Vec::new(),
 };
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]

@@ -1,8 +1,8 @@
 //! The wasm half of the npm package `carbon-pickle`.
 //!
-//! JavaScript hands this module columns of plain data (one string of concatenated paths with their lengths,
-//! typed arrays of timestamps and values) and gets back one byte buffer holding every finished frame back to
-//! back. Every byte of every frame is written by the Rust core (`carbon_pickle::FrameEncoder`); the package's
+//! JavaScript writes columns of plain data (the paths as UTF-8 with their lengths, timestamps, values) straight
+//! into the module's batch buffers and gets back one buffer holding every finished frame back to back, which
+//! it copies out once. Every byte of every frame is written by the Rust core (`carbon_pickle::FrameEncoder`); the package's
 //! JavaScript only moves data across the boundary, cuts the buffer into frames by their length headers and
 //! turns failures into `TypeError`/`RangeError`.
 //!
@@ -10,8 +10,9 @@
 //! encoding a datapoint, so the API is shaped to cross once per batch, not once per datapoint. Interned paths
 //! ([`MetricSet`]) go further: the paths cross once, and each flush moves only numbers.
 //!
-//! Failures do not throw across the boundary: a call that refuses a datapoint returns what it encoded before
-//! it and leaves the reason in [`last_failure_code`], [`last_failure_index`] and [`last_failure_detail`],
+//! Only numbers cross the boundary (and a path for a single push): no `Vec` is passed or returned, so the
+//! glue stays small and nothing is allocated per call. Failures do not throw across the boundary: a call
+//! that refuses a datapoint keeps what it encoded before it and leaves the reason in [`last_failure_code`], [`last_failure_index`] and [`last_failure_detail`],
 //! so the JavaScript side can throw an error that carries the frames already made.
 
 #![cfg_attr(all(target_arch = "wasm32", feature = "standalone"), no_std)]
@@ -20,7 +21,7 @@
 extern crate alloc;
 
 mod batch;
-mod codec;
+mod encoder;
 mod failure;
 mod framer;
 mod global;
@@ -29,23 +30,21 @@ mod input;
 mod inspect;
 mod metric_set;
 mod options;
-mod stream;
+mod output;
 #[cfg(test)]
 mod tests;
 
 pub use batch::{
     batch_lens, batch_reserve, batch_text, batch_text_capacity, batch_timestamps, batch_values,
-    wasm_memory,
 };
-pub use codec::Codec;
+pub use encoder::Encoder;
 pub use failure::{
     last_failure_code, last_failure_detail, last_failure_index, FailureCode, InputFault, PathFault,
 };
-pub use framer::frame_counts;
 #[cfg(feature = "inspect")]
 pub use inspect::{inspect_frames, Inspection};
 pub use metric_set::MetricSet;
-pub use stream::Stream;
+pub use output::{counts_len, counts_ptr, out_ptr};
 
 /// The allocator: talc is smaller and faster than the default dlmalloc in wasm.
 #[cfg(all(target_arch = "wasm32", feature = "standalone"))]

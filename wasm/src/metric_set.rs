@@ -2,19 +2,20 @@
 //!
 //! A dashboard of sensors or a process's gauges report the same paths at every flush. Sending those strings
 //! across the JS/wasm boundary each time costs more than encoding them, so the set keeps them in wasm memory
-//! (checked against the path rules once, at registration) and each flush passes a `Float64Array` of values
-//! and the timestamps, with optional indices for flushes that report only some of the paths.
+//! (checked against the path rules once, at registration) and each flush writes only values and timestamps
+//! into the batch buffers, with optional indices (in the lengths buffer) for flushes that report only some
+//! of the paths.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use carbon_pickle::{CheckedPath, Error, Options};
+use carbon_pickle::CheckedPath;
 use self_cell::self_cell;
 use wasm_bindgen::prelude::*;
 
-use crate::codec::finish;
+use crate::batch;
 use crate::failure::{record, record_result, Failure, InputFault};
-use crate::framer::Framer;
+use crate::framer::{Framer, Mode};
 use crate::input::{Paths, Times};
 use crate::options;
 
@@ -30,11 +31,11 @@ self_cell!(
     impl {Debug}
 );
 
-/// Registered paths and the options their frames are built with.
+/// Registered paths and the encoder their frames are built with.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct MetricSet {
-    opts: Options<'static>,
+    framer: Framer,
     paths: Registered,
 }
 
@@ -61,110 +62,95 @@ impl MetricSet {
             allow_spaces,
             ascii_only,
         )
-        .and_then(|opts| Self::register(opts, Paths::new(paths, lens)));
+        .and_then(|opts| Framer::new(opts, Mode::Batch))
+        .and_then(|framer| {
+            let paths = Paths::new(paths, lens);
+            paths.check_total()?;
+            let mut names = String::new();
+            let mut ends = Vec::with_capacity(paths.len());
+            for path in paths.iter() {
+                names.push_str(path?);
+                ends.push(names.len());
+            }
+            let paths = Registered::try_new(names, |names| {
+                let mut checked = Vec::with_capacity(ends.len());
+                let mut start = 0;
+                for (i, &end) in ends.iter().enumerate() {
+                    let path = names.get(start..end).unwrap_or_default();
+                    checked.push(framer.checked(i, path)?);
+                    start = end;
+                }
+                Ok::<_, Failure>(checked)
+            })?;
+            Ok(MetricSet { framer, paths })
+        });
         record_result(r)
     }
 
     /// Number of registered paths.
     #[wasm_bindgen(getter)]
     pub fn size(&self) -> usize {
-        self.len()
+        self.paths.borrow_dependent().len()
     }
 
-    /// Encodes `values[i]` at `timestamps[i]` for path `indices[i]` (or path `i` without indices): every
-    /// frame, back to back; on a refused datapoint, the frames before it and the reason in the last failure.
-    pub fn encode(&self, timestamps: &[f64], values: &[f64], indices: Option<Vec<u32>>) -> Vec<u8> {
-        self.run(Times(timestamps), values, indices.as_deref())
+    /// Encodes the first `points` values of the batch buffers at the first `timestamps` timestamps (1: one
+    /// for all): value `i` for path `i`, or for path `lens[i]` of the batch buffers when `indexed`. Returns
+    /// the length of the frames handed to the output; on a refused datapoint, the frames before it, with
+    /// the reason in the last failure.
+    pub fn encode(&mut self, points: usize, timestamps: usize, indexed: bool) -> usize {
+        let r = self.push_all(points, timestamps, indexed);
+        let len = self.framer.flush().unwrap_or(0);
+        record(r.err());
+        len
     }
 }
 
 impl MetricSet {
-    fn register(opts: Options<'static>, paths: Paths<'_>) -> Result<MetricSet, Failure> {
-        paths.check_total()?;
-        let mut names = String::new();
-        let mut spans = Vec::with_capacity(paths.len());
-        for path in paths.iter() {
-            let path = path?;
-            let start = names.len();
-            names.push_str(path);
-            spans.push((start, names.len()));
-        }
-        let rules = opts.path_rules();
-        let paths = Registered::try_new(names, |names| {
-            spans
-                .iter()
-                .enumerate()
-                .map(|(i, &(s, e))| {
-                    let path = names.get(s..e).unwrap_or_default();
-                    CheckedPath::new(path, rules).map_err(|e| Failure::at(i, Error::InvalidPath(e)))
-                })
-                .collect()
-        })?;
-        Ok(MetricSet { opts, paths })
-    }
-
-    fn len(&self) -> usize {
-        self.paths.borrow_dependent().len()
-    }
-
-    fn run(&self, times: Times<'_>, values: &[f64], indices: Option<&[u32]>) -> Vec<u8> {
-        let mut framer = match self
-            .check(times, values, indices)
-            .and_then(|()| Framer::batch(self.opts, values.len()))
-        {
-            Ok(f) => f,
-            Err(e) => {
-                record(Some(e));
-                return Vec::new();
+    fn push_all(&mut self, points: usize, timestamps: usize, indexed: bool) -> Result<(), Failure> {
+        let (b, text) = batch::take(points, 0)?;
+        let r = match (
+            b.lens.get(..points),
+            b.timestamps.get(..timestamps),
+            b.values.get(..points),
+        ) {
+            (Some(idx), Some(ts), Some(values)) => {
+                self.push_values(Times(ts), values, indexed.then_some(idx))
             }
+            _ => Err(Failure::bad_input(
+                None,
+                InputFault::LengthsMismatch,
+                points,
+                0,
+            )),
         };
-        let r = self.push_all(&mut framer, times, values, indices);
-        finish(framer, r)
+        batch::give_back(b, text);
+        r
     }
 
-    fn check(
-        &self,
+    fn push_values(
+        &mut self,
         times: Times<'_>,
         values: &[f64],
         indices: Option<&[u32]>,
     ) -> Result<(), Failure> {
         let n = values.len();
+        let paths = self.paths.borrow_dependent();
         times.check(n)?;
-        match indices {
-            Some(idx) if idx.len() != n => Err(Failure::bad_input(
-                None,
-                InputFault::IndicesForValues,
-                idx.len(),
-                n,
-            )),
-            None if n != self.len() => Err(Failure::bad_input(
+        if indices.is_none() && n != paths.len() {
+            return Err(Failure::bad_input(
                 None,
                 InputFault::ValuesForPaths,
                 n,
-                self.len(),
-            )),
-            _ => Ok(()),
+                paths.len(),
+            ));
         }
-    }
-
-    fn push_all(
-        &self,
-        framer: &mut Framer,
-        times: Times<'_>,
-        values: &[f64],
-        indices: Option<&[u32]>,
-    ) -> Result<(), Failure> {
-        let paths = self.paths.borrow_dependent();
         for (i, &value) in values.iter().enumerate() {
-            let k = match indices {
-                Some(idx) => idx.get(i).map_or(usize::MAX, |&k| k as usize),
-                None => i,
-            };
+            let k = indices.map_or(i, |idx| idx[i] as usize);
             let path =
                 *paths
                     .get(k)
                     .ok_or(Failure::bad_input(Some(i), InputFault::UnknownIndex, k, 0))?;
-            framer.push(i, path, times.get(i), value)?;
+            self.framer.push(i, path, times.get(i), value)?;
         }
         Ok(())
     }

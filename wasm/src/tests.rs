@@ -9,14 +9,14 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::failure::{InputFault, PathFault};
 use crate::{
-    batch_reserve, frame_counts, global, last_failure_code, last_failure_detail,
-    last_failure_index, Codec, FailureCode, MetricSet, Stream,
+    batch_reserve, global, last_failure_code, last_failure_detail, last_failure_index, Encoder,
+    FailureCode, MetricSet,
 };
 
 /// Lays out a batch as the JavaScript side does; returns (points, text bytes).
 fn write_batch(points: &[(&str, f64, f64)]) -> (usize, usize) {
     let text: String = points.iter().map(|p| p.0).collect();
-    batch_reserve(points.len(), text.len());
+    batch_reserve(points.len().max(1), text.len());
     global::with(|s| {
         let b = &mut s.batch;
         b.text[..text.len()].copy_from_slice(text.as_bytes());
@@ -27,6 +27,14 @@ fn write_batch(points: &[(&str, f64, f64)]) -> (usize, usize) {
         }
     });
     (points.len(), text.len())
+}
+
+/// The output of the last call (`len` bytes) and its frame counts.
+fn output(len: usize) -> (Vec<u8>, Vec<u32>) {
+    global::with(|s| {
+        assert_eq!(s.out.len(), len);
+        (s.out.clone(), s.counts.clone())
+    })
 }
 
 const POINTS: [(&str, f64, f64); 5] = [
@@ -45,91 +53,116 @@ fn core_bytes(points: &[(&str, f64, f64)], opts: &Options<'_>) -> Vec<u8> {
     to_vec(&dps, opts).unwrap()
 }
 
+fn batch_encoder(max_points: u32) -> Encoder {
+    Encoder::create(2, None, 1 << 20, max_points, false, false, false).unwrap()
+}
+
 #[wasm_bindgen_test]
-fn codec_writes_exactly_the_cores_frames() {
+fn a_batch_is_exactly_the_cores_frames() {
     for (protocol, p) in [(2u8, Protocol::V2), (0, Protocol::V0)] {
-        let codec = Codec::create(protocol, Some("KEY".into()), 1 << 20, 2, false, false).unwrap();
+        let mut enc = Encoder::create(
+            protocol,
+            Some("KEY".into()),
+            1 << 20,
+            2,
+            false,
+            false,
+            false,
+        )
+        .unwrap();
         let (n, text) = write_batch(&POINTS);
-        let bytes = codec.encode(n, text);
+        assert!(enc.push_batch(n, text, n));
         assert_eq!(last_failure_code(), FailureCode::None);
+        let (bytes, counts) = output(enc.flush());
         let opts = Options::new()
             .with_protocol(p)
             .with_prefix("KEY")
             .with_max_points(2);
         assert_eq!(bytes, core_bytes(&POINTS, &opts));
-        assert_eq!(frame_counts(), [2, 2, 1]);
+        assert_eq!(counts, [2, 2, 1]);
+        // The encoder is ready for the next batch, one timestamp for all this time.
+        let (n, text) = write_batch(&POINTS[..1]);
+        assert!(enc.push_batch(n, text, 1));
+        assert_eq!(output(enc.flush()).0, core_bytes(&POINTS[..1], &opts));
     }
 }
 
 #[wasm_bindgen_test]
 fn a_refusal_keeps_the_frames_before_it() {
-    let codec = Codec::create(2, None, 1 << 20, 500, false, false).unwrap();
+    let mut enc = batch_encoder(500);
     let points = [POINTS[0], POINTS[1], ("bad..path", 5.0, 1.0), POINTS[3]];
     let (n, text) = write_batch(&points);
-    let bytes = codec.encode(n, text);
+    assert!(!enc.push_batch(n, text, n));
     assert_eq!(last_failure_code(), FailureCode::InvalidPath);
     assert_eq!(last_failure_index(), 2.0);
+    let detail: Vec<f64> = (0..4).map(last_failure_detail).collect();
     assert_eq!(
-        last_failure_detail(),
+        detail,
         [PathFault::EmptyComponent as u8 as f64, 4.0, 0.0, 0.0]
     );
-    assert_eq!(bytes, core_bytes(&points[..2], &Options::new()));
+    assert_eq!(
+        output(enc.flush()).0,
+        core_bytes(&points[..2], &Options::new())
+    );
 
     let (n, text) = write_batch(&[("ok", f64::NAN, 1.0)]);
-    assert!(codec.encode(n, text).is_empty());
+    assert!(!enc.push_batch(n, text, n));
     assert_eq!(last_failure_code(), FailureCode::NonFiniteTimestamp);
     assert_eq!(last_failure_index(), 0.0);
+    assert_eq!(enc.flush(), 0);
 }
 
 #[wasm_bindgen_test]
 fn lengths_are_utf16_units_and_may_not_split_a_character() {
-    let codec = Codec::create(2, None, 1 << 20, 500, false, false).unwrap();
+    let mut enc = batch_encoder(500);
     let points = [("a🚀", 1.0, 1.0), ("b", 1.0, 2.0)];
     let (n, text) = write_batch(&points);
-    assert_eq!(codec.encode(n, text), core_bytes(&points, &Options::new()));
+    assert!(enc.push_batch(n, text, n));
+    assert_eq!(output(enc.flush()).0, core_bytes(&points, &Options::new()));
     // "a🚀" is 3 UTF-16 units: a length of 2 ends inside the rocket (the total still matches).
     global::with(|s| s.batch.lens[..2].copy_from_slice(&[2, 2]));
-    assert!(codec.encode(n, text).is_empty());
+    assert!(!enc.push_batch(n, text, n));
     assert_eq!(last_failure_code(), FailureCode::BadInput);
     assert_eq!(last_failure_index(), 0.0);
     assert_eq!(
-        last_failure_detail()[0],
+        last_failure_detail(0),
         InputFault::SplitCharacter as u8 as f64
     );
     // Lengths that do not add up to the text are refused before anything is encoded.
     global::with(|s| s.batch.lens[..2].copy_from_slice(&[3, 2]));
-    assert!(codec.encode(n, text).is_empty());
+    assert!(!enc.push_batch(n, text, n));
     assert_eq!(
-        last_failure_detail()[0],
+        last_failure_detail(0),
         InputFault::LengthsMismatch as u8 as f64
     );
+    assert_eq!(enc.flush(), 0);
 }
 
 #[wasm_bindgen_test]
 fn options_are_checked() {
-    assert!(Codec::create(1, None, 1 << 20, 500, false, false).is_none());
+    assert!(Encoder::create(1, None, 1 << 20, 500, false, false, false).is_none());
     assert_eq!(last_failure_code(), FailureCode::InvalidOptions);
-    assert!(Codec::create(2, Some("a..b".into()), 1 << 20, 500, false, false).is_none());
+    assert!(Encoder::create(2, Some("a..b".into()), 1 << 20, 500, false, false, true).is_none());
     assert_eq!(last_failure_code(), FailureCode::InvalidPrefix);
-    assert!(Stream::create(2, None, 1 << 20, 0, false, false).is_none());
+    assert!(Encoder::create(2, None, 1 << 20, 0, false, false, true).is_none());
     assert_eq!(last_failure_code(), FailureCode::InvalidOptions);
 }
 
 #[wasm_bindgen_test]
 fn a_stream_hands_out_full_frames_and_keeps_the_open_one() {
-    let mut stream = Stream::create(2, None, 1 << 20, 2, false, false).unwrap();
+    let mut stream = Encoder::create(2, None, 1 << 20, 2, false, false, true).unwrap();
     for &(p, t, v) in &POINTS[..3] {
         assert!(stream.push(p, t, v));
     }
     assert!(!stream.push("a b", 1.0, 1.0));
     assert_eq!(last_failure_code(), FailureCode::InvalidPath);
     assert_eq!(stream.open_points(), 1);
-    let first = stream.take();
-    assert_eq!(frame_counts(), [2]);
+    let (first, counts) = output(stream.take());
+    assert_eq!(counts, [2]);
     let (n, text) = write_batch(&POINTS[3..]);
-    assert!(stream.push_many(n, text));
-    let rest = stream.flush();
-    assert_eq!(frame_counts(), [2, 1]);
+    assert!(stream.push_batch(n, text, n));
+    let (rest, counts) = output(stream.flush());
+    assert_eq!(counts, [2, 1]);
     assert_eq!(
         [first, rest].concat(),
         core_bytes(&POINTS, &Options::new().with_max_points(2))
@@ -139,17 +172,30 @@ fn a_stream_hands_out_full_frames_and_keeps_the_open_one() {
 #[wasm_bindgen_test]
 fn a_metric_set_checks_paths_once_and_encodes_numbers() {
     let names: String = ["a.x", "b.y", "c.z"].concat();
-    let set = MetricSet::create(&names, &[3, 3, 3], 2, None, 1 << 20, 500, false, false).unwrap();
+    let mut set =
+        MetricSet::create(&names, &[3, 3, 3], 2, None, 1 << 20, 500, false, false).unwrap();
     assert_eq!(set.size(), 3);
-    let bytes = set.encode(&[10.0], &[1.0, 2.0, 3.0], None);
+    let numbers = |values: &[f64], ts: &[f64], idx: &[u32]| {
+        batch_reserve(values.len().max(1), 0);
+        global::with(|s| {
+            s.batch.values[..values.len()].copy_from_slice(values);
+            s.batch.timestamps[..ts.len()].copy_from_slice(ts);
+            s.batch.lens[..idx.len()].copy_from_slice(idx);
+        });
+    };
+    numbers(&[1.0, 2.0, 3.0], &[10.0], &[]);
     let want = [("a.x", 10.0, 1.0), ("b.y", 10.0, 2.0), ("c.z", 10.0, 3.0)];
-    assert_eq!(bytes, core_bytes(&want, &Options::new()));
-    let bytes = set.encode(&[5.0, 6.0], &[7.0, 8.0], Some([2, 0].into()));
     assert_eq!(
-        bytes,
+        output(set.encode(3, 1, false)).0,
+        core_bytes(&want, &Options::new())
+    );
+    numbers(&[7.0, 8.0], &[5.0, 6.0], &[2, 0]);
+    assert_eq!(
+        output(set.encode(2, 2, true)).0,
         core_bytes(&[("c.z", 5.0, 7.0), ("a.x", 6.0, 8.0)], &Options::new())
     );
-    assert!(set.encode(&[5.0], &[7.0], Some([3].into())).is_empty());
+    numbers(&[7.0], &[5.0], &[3]);
+    assert_eq!(set.encode(1, 1, true), 0);
     assert_eq!(last_failure_code(), FailureCode::BadInput);
 
     assert!(

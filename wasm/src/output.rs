@@ -1,0 +1,46 @@
+//! A call's frames, left in wasm memory for JavaScript to copy out.
+//!
+//! Calls that make frames return only their byte length; the bytes (frames back to back) and each frame's
+//! datapoint count stay here until the next such call, and JavaScript copies them with one `slice()` of a
+//! view on the module's memory. No `Vec` crosses the boundary, and the buffers are recycled: a sender that
+//! flushes the same amount each time allocates nothing here.
+
+use alloc::vec::Vec;
+use core::mem;
+
+use wasm_bindgen::prelude::*;
+
+use crate::global;
+
+/// Makes `frames` and `counts` the current output; returns the byte length and the previous output's
+/// buffers, emptied, for the caller to reuse.
+pub(crate) fn publish(frames: Vec<u8>, counts: Vec<u32>) -> (usize, Vec<u8>, Vec<u32>) {
+    let len = frames.len();
+    let (mut old, mut old_counts) = global::with(|s| {
+        (
+            mem::replace(&mut s.out, frames),
+            mem::replace(&mut s.counts, counts),
+        )
+    });
+    old.clear();
+    old_counts.clear();
+    (len, old, old_counts)
+}
+
+/// Where the current output's bytes start in wasm memory.
+#[wasm_bindgen(js_name = outPtr)]
+pub fn out_ptr() -> *const u8 {
+    global::with(|s| s.out.as_ptr())
+}
+
+/// Where the current output's per-frame datapoint counts start.
+#[wasm_bindgen(js_name = countsPtr)]
+pub fn counts_ptr() -> *const u32 {
+    global::with(|s| s.counts.as_ptr())
+}
+
+/// Frames in the current output.
+#[wasm_bindgen(js_name = countsLen)]
+pub fn counts_len() -> usize {
+    global::with(|s| s.counts.len())
+}
