@@ -3,15 +3,25 @@
 //
 //   this package, one-off paths    encodeFrames(rows) and encodeFrames({ paths, values, timestamps })
 //   this package, interned paths   a MetricSet of 1,000 paths, encode(values) 1,000 times
-//   careful pure JS, protocol 2    Uint8Array + TextEncoder.encodeInto + DataView, written here
+//   careful pure JS, protocol 2    Uint8Array + TextEncoder.encodeInto + DataView, written here (the peer
+//                                  the targets are set against)
+//   pure JS, charCodeAt fast path  the same with ASCII paths copied by a charCodeAt loop
 //   statsd-style, protocol 0       a string builder as statsd's graphite backend writes, written here
 //
 // The pure-JS peers exist only in this script: the package itself never encodes in JavaScript. Their
 // output is checked against the package's before anything is timed. Figures are medians of several runs,
-// printed as ns per datapoint and as ratios to the careful pure-JS encoder; the .wasm sizes come from
-// the last build (pkg/sizes.json). Usage: node bench/bench.mjs [--points N] [--runs R] [--json]
+// printed as ns per datapoint and as ratios to the careful pure-JS encoder; each run starts after a full
+// garbage collection (the script re-runs itself with --expose-gc). The .wasm sizes come from the last
+// build (pkg/sizes.json). Usage: node bench/bench.mjs [--points N] [--runs R] [--json]
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+
+// Each timed run starts after a full garbage collection, so no case pays for another's garbage.
+if (typeof global.gc !== 'function') {
+  const r = spawnSync(process.execPath, ['--expose-gc', ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 
 const require = createRequire(import.meta.url);
 const { encodeFrames, MetricSet } = require('../js/node.cjs');
@@ -96,6 +106,65 @@ function jsProtocol2(points) {
   return frames;
 }
 
+// ---- peer 1b: the same, hand-tuned: ASCII paths copied with charCodeAt (encodeInto only for others) ----
+function jsProtocol2Ascii(points) {
+  let buf = new Uint8Array(1 << 16);
+  let dv = new DataView(buf.buffer);
+  let pos = 0;
+  const ensure = (n) => {
+    if (pos + n <= buf.length) return;
+    const bigger = new Uint8Array(Math.max(buf.length * 2, pos + n));
+    bigger.set(buf.subarray(0, pos));
+    buf = bigger;
+    dv = new DataView(buf.buffer);
+  };
+  const starts = [];
+  for (let i = 0; i < points.length; i += PER_FRAME) {
+    const end = Math.min(points.length, i + PER_FRAME);
+    ensure(10);
+    const start = pos;
+    starts.push(start);
+    pos += 4;
+    buf[pos++] = 0x80; buf[pos++] = 2; buf[pos++] = 0x5d; buf[pos++] = 0x28;
+    for (let k = i; k < end; k++) {
+      const p = points[k];
+      const path = p.path;
+      const n = path.length;
+      ensure(n * 3 + 27);
+      buf[pos] = 0x58;
+      let j = 0;
+      for (; j < n; j++) {
+        const c = path.charCodeAt(j);
+        if (c > 0x7f) break;
+        buf[pos + 5 + j] = c;
+      }
+      const written = j === n ? n : j + te.encodeInto(path.slice(j), buf.subarray(pos + 5 + j)).written;
+      dv.setUint32(pos + 1, written, true);
+      pos += 5 + written;
+      const t = p.timestamp;
+      if (Number.isInteger(t) && t >= 0 && t < 2147483648) {
+        buf[pos] = 0x4a;
+        dv.setInt32(pos + 1, t, true);
+        pos += 5;
+      } else {
+        buf[pos] = 0x47;
+        dv.setFloat64(pos + 1, t);
+        pos += 9;
+      }
+      buf[pos] = 0x47;
+      dv.setFloat64(pos + 1, p.value);
+      buf[pos + 9] = 0x86; buf[pos + 10] = 0x86;
+      pos += 11;
+    }
+    buf[pos++] = 0x65; buf[pos++] = 0x2e;
+    dv.setUint32(start, pos - start - 4);
+  }
+  starts.push(pos);
+  const frames = [];
+  for (let f = 0; f + 1 < starts.length; f++) frames.push(buf.subarray(starts[f], starts[f + 1]));
+  return frames;
+}
+
 // ---- peer 2: statsd's graphite backend style, protocol 0 as one string per frame ----
 function statsdProtocol0(points) {
   const frames = [];
@@ -129,6 +198,7 @@ function interned() {
 }
 const cases = {
   'careful pure JS, protocol 2': () => jsProtocol2(rows),
+  'pure JS, charCodeAt fast path, protocol 2': () => jsProtocol2Ascii(rows),
   'statsd-style string, protocol 0': () => statsdProtocol0(rows),
   'carbon-pickle, one-off paths (rows)': () => encodeFrames(rows, OPTS),
   'carbon-pickle, one-off paths (columns)': () => encodeFrames({ paths, values, timestamps }, OPTS),
@@ -139,7 +209,7 @@ const cases = {
 // ---- correctness first: the package and the careful peer agree byte for byte ----
 const concat = (frames) => Buffer.concat(frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)));
 const reference = concat(cases['careful pure JS, protocol 2']());
-for (const name of ['carbon-pickle, one-off paths (rows)', 'carbon-pickle, one-off paths (columns)', 'carbon-pickle, interned paths (MetricSet)']) {
+for (const name of ['pure JS, charCodeAt fast path, protocol 2', 'carbon-pickle, one-off paths (rows)', 'carbon-pickle, one-off paths (columns)', 'carbon-pickle, interned paths (MetricSet)']) {
   const got = concat(cases[name]());
   if (!got.equals(reference)) throw new Error(`${name}: output differs from the pure-JS encoder`);
 }
@@ -149,6 +219,7 @@ const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 let sink = 0;
 for (let run = 0; run < RUNS + 1; run++) {
   for (const [name, fn] of Object.entries(cases)) {
+    global.gc();
     const t = process.hrtime.bigint();
     const frames = fn();
     const dt = Number(process.hrtime.bigint() - t) / 1e6;
@@ -174,7 +245,7 @@ if (process.argv.includes('--json')) {
 } else {
   console.log(`${POINTS} datapoints, frames of ${PER_FRAME}, median of ${RUNS} runs, Node ${process.version} (frames made: ${sink})`);
   for (const r of results) {
-    console.log(`${r.name.padEnd(44)} ${String(r.ms).padStart(9)} ms ${String(r.nsPerPoint).padStart(7)} ns/point  ${r.speedupVsCarefulJs.toFixed(2)}x careful JS`);
+    console.log(`${r.name.padEnd(46)} ${String(r.ms).padStart(9)} ms ${String(r.nsPerPoint).padStart(7)} ns/point  ${r.speedupVsCarefulJs.toFixed(2)}x careful JS`);
   }
   if (sizes) console.log(`carbon_pickle_bg.wasm: ${sizes.raw} B from wasm-bindgen, ${sizes.opt} B after wasm-opt, ${sizes.gzip} B gzipped`);
 }

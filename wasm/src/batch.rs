@@ -7,7 +7,6 @@
 //! The buffers stay allocated between calls (wasm memory never shrinks anyway), so a steady sender
 //! allocates nothing per batch here.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::mem;
 
@@ -76,45 +75,48 @@ pub fn batch_values() -> *mut f64 {
     global::with(|s| s.batch.values.as_mut_ptr())
 }
 
-/// The first `points` datapoints and `text_len` bytes JavaScript wrote, lent out until [`give_back`].
-pub(crate) fn take(points: usize, text_len: usize) -> Result<(Batch, String), Failure> {
-    let mut b = global::with(|s| mem::take(&mut s.batch));
-    let mut bytes = mem::take(&mut b.text);
-    let cap = bytes.len();
-    bytes.truncate(text_len);
-    let text = if points > b.lens.len() || text_len > cap {
-        Err(Failure::bad_input(
+/// The batch buffers, lent out until [`give_back`] (so that encoding can record failures, which also lives
+/// in the module's state).
+pub(crate) fn take() -> Batch {
+    global::with(|s| mem::take(&mut s.batch))
+}
+
+impl Batch {
+    /// The first `len` bytes of paths, checked to be UTF-8.
+    pub fn text(&self, len: usize) -> Result<&str, Failure> {
+        let bytes = self.text.get(..len).ok_or(Failure::bad_input(
             None,
             InputFault::LengthsMismatch,
-            points,
-            text_len,
-        ))
-    } else {
-        core::str::from_utf8(&bytes)
-            .map(|_| ())
-            .map_err(|_| Failure::bad_input(None, InputFault::LengthsMismatch, text_len, 0))
-    };
-    match text {
-        // Checked just above: the conversion cannot fail.
-        Ok(()) => Ok((b, String::from_utf8(bytes).unwrap_or_default())),
-        Err(e) => {
-            give_back(b, String::new());
-            global::with(|s| {
-                bytes.resize(cap, 0);
-                s.batch.text = bytes;
-            });
-            Err(e)
+            len,
+            self.text.len(),
+        ))?;
+        core::str::from_utf8(bytes)
+            .map_err(|_| Failure::bad_input(None, InputFault::LengthsMismatch, len, 0))
+    }
+
+    /// The first `points` lengths (or indices), `timestamps` timestamps and `points` values.
+    pub fn columns(
+        &self,
+        points: usize,
+        timestamps: usize,
+    ) -> Result<(&[u32], &[f64], &[f64]), Failure> {
+        match (
+            self.lens.get(..points),
+            self.timestamps.get(..timestamps),
+            self.values.get(..points),
+        ) {
+            (Some(l), Some(t), Some(v)) => Ok((l, t, v)),
+            _ => Err(Failure::bad_input(
+                None,
+                InputFault::LengthsMismatch,
+                points,
+                self.lens.len(),
+            )),
         }
     }
 }
 
-/// Returns the buffers (and the text's memory) for the next batch.
-pub(crate) fn give_back(mut b: Batch, text: String) {
-    if b.text.is_empty() {
-        let mut bytes = text.into_bytes();
-        let cap = bytes.capacity();
-        bytes.resize(cap, 0);
-        b.text = bytes;
-    }
+/// Returns the buffers for the next batch.
+pub(crate) fn give_back(b: Batch) {
     global::with(|s| s.batch = b);
 }

@@ -5,7 +5,7 @@ use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
 use crate::batch;
-use crate::failure::{record, record_result, Failure, InputFault};
+use crate::failure::{record, record_result, Failure};
 use crate::framer::{Framer, Mode};
 use crate::input::{Paths, Times};
 use crate::options;
@@ -62,25 +62,12 @@ impl Encoder {
     /// (false), keeping every datapoint before it.
     #[wasm_bindgen(js_name = pushBatch)]
     pub fn push_batch(&mut self, points: usize, text_len: usize, timestamps: usize) -> bool {
-        let r = batch::take(points, text_len).and_then(|(b, text)| {
-            let r = match (
-                b.lens.get(..points),
-                b.timestamps.get(..timestamps),
-                b.values.get(..points),
-            ) {
-                (Some(lens), Some(ts), Some(values)) => {
-                    push_columns(&mut self.framer, Paths::new(&text, lens), Times(ts), values)
-                }
-                _ => Err(Failure::bad_input(
-                    None,
-                    InputFault::LengthsMismatch,
-                    points,
-                    0,
-                )),
-            };
-            batch::give_back(b, text);
-            r
+        let b = batch::take();
+        let r = b.text(text_len).and_then(|text| {
+            let (lens, ts, values) = b.columns(points, timestamps)?;
+            push_columns(&mut self.framer, Paths::new(text, lens), Times(ts), values)
         });
+        batch::give_back(b);
         let ok = r.is_ok();
         record(r.err());
         ok

@@ -107,23 +107,11 @@ impl MetricSet {
 
 impl MetricSet {
     fn push_all(&mut self, points: usize, timestamps: usize, indexed: bool) -> Result<(), Failure> {
-        let (b, text) = batch::take(points, 0)?;
-        let r = match (
-            b.lens.get(..points),
-            b.timestamps.get(..timestamps),
-            b.values.get(..points),
-        ) {
-            (Some(idx), Some(ts), Some(values)) => {
-                self.push_values(Times(ts), values, indexed.then_some(idx))
-            }
-            _ => Err(Failure::bad_input(
-                None,
-                InputFault::LengthsMismatch,
-                points,
-                0,
-            )),
-        };
-        batch::give_back(b, text);
+        let b = batch::take();
+        let r = b.columns(points, timestamps).and_then(|(idx, ts, values)| {
+            self.push_values(Times(ts), values, indexed.then_some(idx))
+        });
+        batch::give_back(b);
         r
     }
 
