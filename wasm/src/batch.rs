@@ -75,6 +75,9 @@ pub fn batch_values() -> *mut f64 {
     global::with(|s| s.batch.values.as_mut_ptr())
 }
 
+/// Lengths (or indices), timestamps and values of a batch.
+pub(crate) type Columns<'a> = (&'a [u32], &'a [f64], &'a [f64]);
+
 /// The batch buffers, lent out until [`give_back`] (so that encoding can record failures, which also lives
 /// in the module's state).
 pub(crate) fn take() -> Batch {
