@@ -98,11 +98,7 @@ impl Batch {
     }
 
     /// The first `points` lengths (or indices), `timestamps` timestamps and `points` values.
-    pub fn columns(
-        &self,
-        points: usize,
-        timestamps: usize,
-    ) -> Result<(&[u32], &[f64], &[f64]), Failure> {
+    pub fn columns(&self, points: usize, timestamps: usize) -> Result<Columns<'_>, Failure> {
         match (
             self.lens.get(..points),
             self.timestamps.get(..timestamps),
