@@ -13,6 +13,7 @@ use core::mem;
 
 use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options};
 
+use crate::buf::Buf;
 use crate::failure::Failure;
 use crate::output;
 
@@ -31,7 +32,7 @@ pub(crate) struct Framer {
     opts: Options<'static>,
     mode: Mode,
     /// `None` only while one frame is being swapped for the next.
-    enc: Option<FrameEncoder<'static, Vec<u8>>>,
+    enc: Option<FrameEncoder<'static, Buf>>,
     /// Where the open frame starts in the encoder's buffer.
     open_start: usize,
     /// Finished frames not yet handed out (stream mode).
@@ -91,7 +92,7 @@ impl Framer {
             return Vec::new();
         };
         let points = enc.points();
-        let mut buf = enc.finish();
+        let mut buf = enc.finish().into_vec();
         if points == 0 {
             buf.truncate(self.open_start);
         } else {
@@ -174,8 +175,8 @@ impl Framer {
 
 /// Starts a frame after what `buf` holds (one copy of the core's `FrameEncoder::new` in the module).
 #[inline(never)]
-fn open(buf: Vec<u8>, opts: Options<'static>) -> Result<FrameEncoder<'static, Vec<u8>>, Failure> {
-    FrameEncoder::new(buf, opts).map_err(Failure::options)
+fn open(buf: Vec<u8>, opts: Options<'static>) -> Result<FrameEncoder<'static, Buf>, Failure> {
+    FrameEncoder::new(Buf::from_vec(buf), opts).map_err(Failure::options)
 }
 
 /// The output buffer before last, kept for the next batch to fill.

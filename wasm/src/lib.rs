@@ -21,6 +21,7 @@
 extern crate alloc;
 
 mod batch;
+mod buf;
 mod encoder;
 mod failure;
 mod framer;
