@@ -1,5 +1,6 @@
 // The packed tarball, installed into a scratch project as users install it, used from Node (require and
-// import), Bun, Deno and Cloudflare's workerd, each through the package's `exports` condition for it. Every
+// import), Bun, Deno, Cloudflare's workerd and (in Deno) the browser build, each through the package's
+// `exports` condition for it. Every
 // runtime encodes the same datapoints three ways (encodeFrames, FrameEncoder, MetricSet) and prints the
 // frames; CPython decodes them. The TypeScript declarations are compiled against a usage file.
 import assert from 'node:assert/strict';
@@ -118,6 +119,22 @@ console.log('FRAMES ' + run(api));`);
       cwd: scratch,
       env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
     });
+    assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
+  });
+
+  it('the browser export (fetching the .wasm next to it), in Deno', async () => {
+    // A bundler or a browser picks the `browser` condition; Deno runs that file the way a browser would
+    // (fetch of a URL relative to import.meta.url, WebAssembly.instantiateStreaming).
+    const pkgJson = JSON.parse(readFileSync(join(scratch, 'node_modules', 'carbon-pickle', 'package.json'), 'utf8'));
+    const entry = join('node_modules', 'carbon-pickle', pkgJson.exports['.'].browser);
+    writeFileSync(join(scratch, 'browser.mjs'), `${BODY}
+import * as api from './${entry}';
+console.log('FRAMES ' + run(api));`);
+    const { stdout, stderr } = await run(bin('deno'), ['run', '--quiet', '--no-config', '--node-modules-dir=manual', '--allow-read', 'browser.mjs'], {
+      cwd: scratch,
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    });
+    assert.equal(stderr, '', 'no warning about the way the module was fetched');
     assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
   });
 
