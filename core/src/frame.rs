@@ -164,7 +164,9 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             needed: len + trailer,
             available: sink.remaining(),
         };
-        if S::IN_PLACE {
+        if !S::KEEPS_BYTES {
+            self.sink.count(len).map_err(|_| full(&self.sink))?;
+        } else if S::IN_PLACE {
             // Only a sink whose `remaining` overstated its room fails here, before writing anything.
             match self.sink.extend_in_place(len) {
                 Some(slot) => self.codec.fill(prefix, dp, slot),

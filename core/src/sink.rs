@@ -43,6 +43,15 @@ pub trait Sink {
     fn patch(&mut self, at: usize, bytes: &[u8]);
     /// Drops everything after the first `len` bytes.
     fn truncate(&mut self, len: usize);
+    /// False for a sink that only counts bytes ([`Counter`]): the encoder then skips producing them and calls
+    /// [`count`](Self::count). Measuring a frame (as [`frame_len`](crate::frame_len) and the streaming writer
+    /// do) then links no byte-writing code.
+    const KEEPS_BYTES: bool = true;
+    /// For a sink that does not keep bytes: adds `n` to the count.
+    fn count(&mut self, n: usize) -> Result<(), SinkFull> {
+        let _ = n;
+        Err(SinkFull)
+    }
     /// True if [`extend_in_place`](Self::extend_in_place) lends memory whenever there is room. The encoder
     /// then never writes piece by piece, and that code is left out of the program.
     const IN_PLACE: bool = false;
@@ -150,6 +159,11 @@ impl Storage for SliceSink<'_> {
 pub struct Counter(pub usize);
 
 impl Sink for Counter {
+    const KEEPS_BYTES: bool = false;
+    fn count(&mut self, n: usize) -> Result<(), SinkFull> {
+        self.0 = self.0.checked_add(n).ok_or(SinkFull)?;
+        Ok(())
+    }
     fn len(&self) -> usize {
         self.0
     }
@@ -248,6 +262,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
         (**self).truncate(len)
     }
     const IN_PLACE: bool = S::IN_PLACE;
+    const KEEPS_BYTES: bool = S::KEEPS_BYTES;
+    fn count(&mut self, n: usize) -> Result<(), SinkFull> {
+        (**self).count(n)
+    }
     fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
         (**self).extend_in_place(n)
     }

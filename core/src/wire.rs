@@ -52,25 +52,23 @@ pub(crate) type Emit<'e> = dyn FnMut(&[u8]) -> Result<(), ()> + 'e;
 /// One protocol's datapoint writer, chosen once when a frame starts.
 ///
 /// Protocol 2 is called directly (and inlined into the push); protocol 0 only through the function pointers
-/// of [`V0`]. So a program whose options are a constant protocol 2 never references protocol 0's number
-/// formatting (ryu, itoa) and the linker drops it: that keeps the encoder in a Cortex-M image small.
+/// in [`V0_FNS`], which only a protocol-0 codec holds. So a program whose options are a constant protocol 2
+/// never references protocol 0's number formatting (ryu, itoa) and the linker drops it; and each protocol-2
+/// routine is linked only where it is called (a byte counter links neither the filler nor the writer). That
+/// keeps the encoder in a Cortex-M image small.
 #[derive(Clone, Copy)]
 pub(crate) struct Codec {
-    protocol: Protocol,
+    v0: Option<&'static V0Fns>,
+}
+
+/// Protocol 0's routines, reached only through a [`Codec`] made for protocol 0.
+struct V0Fns {
     len: fn(Option<&str>, &Datapoint<'_>) -> usize,
     fill: fn(Option<&str>, &Datapoint<'_>, &mut [u8]),
     write: fn(Option<&str>, &Datapoint<'_>, &mut Emit<'_>) -> Result<(), ()>,
 }
 
-const V2: Codec = Codec {
-    protocol: Protocol::V2,
-    len: v2_len,
-    fill: fill_v2,
-    write: write_v2,
-};
-
-const V0: Codec = Codec {
-    protocol: Protocol::V0,
+static V0_FNS: V0Fns = V0Fns {
     len: v0_len,
     fill: fill_v0,
     write: write_v0,
@@ -78,34 +76,41 @@ const V0: Codec = Codec {
 
 impl core::fmt::Debug for Codec {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_tuple("Codec").field(&self.protocol).finish()
+        let protocol = if self.v0.is_some() {
+            Protocol::V0
+        } else {
+            Protocol::V2
+        };
+        f.debug_tuple("Codec").field(&protocol).finish()
     }
 }
 
 impl Codec {
     #[inline(always)]
-    pub(crate) const fn of(protocol: Protocol) -> Codec {
-        match protocol {
-            Protocol::V2 => V2,
-            Protocol::V0 => V0,
+    pub(crate) fn of(protocol: Protocol) -> Codec {
+        Codec {
+            v0: match protocol {
+                Protocol::V2 => None,
+                Protocol::V0 => Some(&V0_FNS),
+            },
         }
     }
 
     /// Exact bytes `dp` takes in a payload. `dp` must be valid.
     #[inline(always)]
     pub(crate) fn len(&self, prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
-        match self.protocol {
-            Protocol::V2 => v2_len(prefix, dp),
-            Protocol::V0 => (self.len)(prefix, dp),
+        match self.v0 {
+            None => v2_len(prefix, dp),
+            Some(v0) => (v0.len)(prefix, dp),
         }
     }
 
     /// Fills `slot`, exactly [`len`](Self::len) bytes, with `dp` (which must be valid).
     #[inline(always)]
     pub(crate) fn fill(&self, prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
-        match self.protocol {
-            Protocol::V2 => fill_v2(prefix, dp, slot),
-            Protocol::V0 => (self.fill)(prefix, dp, slot),
+        match self.v0 {
+            None => fill_v2(prefix, dp, slot),
+            Some(v0) => (v0.fill)(prefix, dp, slot),
         }
     }
 
@@ -116,7 +121,10 @@ impl Codec {
         dp: &Datapoint<'_>,
         emit: &mut Emit<'_>,
     ) -> Result<(), ()> {
-        (self.write)(prefix, dp, emit)
+        match self.v0 {
+            None => write_v2(prefix, dp, emit),
+            Some(v0) => (v0.write)(prefix, dp, emit),
+        }
     }
 }
 
