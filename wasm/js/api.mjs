@@ -308,8 +308,8 @@ export function createApi(raw, memory) {
     };
   }
 
-  function writeColumns({ paths, values, timestamps }) {
-    const n = paths.length;
+  // Writes the paths into the batch buffers (room for n datapoints); returns the batch.
+  function writePaths(paths, n = paths.length) {
     const batch = startBatch(n, n > 0 && typeof paths[0] === 'string' ? paths[0].length + 8 : 32);
     for (let start = 0; start < n; start += CHUNK) {
       const end = Math.min(n, start + CHUNK);
@@ -323,6 +323,12 @@ export function createApi(raw, memory) {
       }
       writeChunk(batch, start);
     }
+    return batch;
+  }
+
+  function writeColumns({ paths, values, timestamps }) {
+    const n = paths.length;
+    const batch = writePaths(paths, n);
     chunk.length = 0;
     const v = batch.v;
     setNumbers(v.values, values, n, 'values');
@@ -487,16 +493,10 @@ export function createApi(raw, memory) {
     constructor(paths, options) {
       if (!Array.isArray(paths)) throw new TypeError('paths must be an array of strings');
       const o = normalizeOptions(options);
-      const n = paths.length;
-      const lens = new Uint32Array(n);
-      for (let i = 0; i < n; i++) {
-        if (typeof paths[i] !== 'string') throw new TypeError(`paths[${i}] must be a string`);
-        lens[i] = paths[i].length;
-      }
       const copy = Object.freeze(paths.slice());
-      const joined = copy.join('');
-      checkWellFormed(joined, copy);
-      const set = raw.MetricSet.create(joined, lens, ...rawArgs(o));
+      const batch = writePaths(copy);
+      chunk.length = 0;
+      const set = raw.MetricSet.create(batch.n, batch.textLen, ...rawArgs(o));
       if (set === undefined) throw failure({ options: o, pathAt: (i) => copy[i], what: 'path' });
       this.#raw = set;
       this.#paths = copy;

@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::failure::{Failure, InputFault};
 use crate::global;
+use crate::input::Paths;
 
 /// The columns of one batch.
 #[derive(Debug, Default)]
@@ -95,6 +96,20 @@ impl Batch {
         ))?;
         core::str::from_utf8(bytes)
             .map_err(|_| Failure::bad_input(None, InputFault::LengthsMismatch, len, 0))
+    }
+
+    /// The first `points` paths (`text_len` bytes), checked to be UTF-8 and to fit their lengths.
+    #[inline(never)]
+    pub fn paths(&self, points: usize, text_len: usize) -> Result<Paths<'_>, Failure> {
+        let lens = self.lens.get(..points).ok_or(Failure::bad_input(
+            None,
+            InputFault::LengthsMismatch,
+            points,
+            self.lens.len(),
+        ))?;
+        let paths = Paths::new(self.text(text_len)?, lens);
+        paths.check_total()?;
+        Ok(paths)
     }
 
     /// The first `points` lengths (or indices), `timestamps` timestamps and `points` values.

@@ -63,9 +63,9 @@ impl Encoder {
     #[wasm_bindgen(js_name = pushBatch)]
     pub fn push_batch(&mut self, points: usize, text_len: usize, timestamps: usize) -> bool {
         let b = batch::take();
-        let r = b.text(text_len).and_then(|text| {
-            let (lens, ts, values) = b.columns(points, timestamps)?;
-            push_columns(&mut self.framer, Paths::new(text, lens), Times(ts), values)
+        let r = b.paths(points, text_len).and_then(|paths| {
+            let (_, ts, values) = b.columns(points, timestamps)?;
+            push_columns(&mut self.framer, paths, Times(ts), values)
         });
         batch::give_back(b);
         let ok = r.is_ok();

@@ -57,10 +57,6 @@ impl<'a> Paths<'a> {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.lens.len()
-    }
-
     /// Each path in turn, or a failure at the first one whose length does not end on a character boundary
     /// (a lone surrogate joined with its neighbour) or runs past the text.
     pub fn iter(&self) -> impl Iterator<Item = Result<&'a str, Failure>> + 'a {

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use crate::batch;
 use crate::failure::{record, record_result, Failure, InputFault};
 use crate::framer::{Framer, Mode};
-use crate::input::{Paths, Times};
+use crate::input::Times;
 use crate::options;
 
 /// The registered paths, each checked once, borrowing the text they live in.
@@ -41,12 +41,12 @@ pub struct MetricSet {
 
 #[wasm_bindgen]
 impl MetricSet {
-    /// Registers the paths (each checked against the path rules), or `undefined` with the reason (and the
-    /// path's index) in the last failure.
+    /// Registers the first `points` paths of the batch buffers (`text_len` bytes), each checked against the
+    /// path rules, or `undefined` with the reason (and the path's index) in the last failure.
     #[allow(clippy::too_many_arguments)]
     pub fn create(
-        paths: &str,
-        lens: &[u32],
+        points: usize,
+        text_len: usize,
         protocol: u8,
         prefix: Option<String>,
         max_bytes: u32,
@@ -54,6 +54,7 @@ impl MetricSet {
         allow_spaces: bool,
         ascii_only: bool,
     ) -> Option<MetricSet> {
+        let b = batch::take();
         let r = options::build(
             protocol,
             prefix,
@@ -64,26 +65,26 @@ impl MetricSet {
         )
         .and_then(|opts| Framer::new(opts, Mode::Batch))
         .and_then(|framer| {
-            let paths = Paths::new(paths, lens);
-            paths.check_total()?;
-            let mut names = String::new();
-            let mut ends = Vec::with_capacity(paths.len());
+            let paths = b.paths(points, text_len)?;
+            let mut ends = Vec::with_capacity(points);
+            let mut end = 0;
             for path in paths.iter() {
-                names.push_str(path?);
-                ends.push(names.len());
+                end += path?.len();
+                ends.push(end);
             }
+            let names = String::from(b.text(text_len)?);
             let paths = Registered::try_new(names, |names| {
                 let mut checked = Vec::with_capacity(ends.len());
                 let mut start = 0;
                 for (i, &end) in ends.iter().enumerate() {
-                    let path = names.get(start..end).unwrap_or_default();
-                    checked.push(framer.checked(i, path)?);
+                    checked.push(framer.checked(i, names.get(start..end).unwrap_or_default())?);
                     start = end;
                 }
                 Ok::<_, Failure>(checked)
             })?;
             Ok(MetricSet { framer, paths })
         });
+        batch::give_back(b);
         record_result(r)
     }
 

@@ -171,9 +171,8 @@ fn a_stream_hands_out_full_frames_and_keeps_the_open_one() {
 
 #[wasm_bindgen_test]
 fn a_metric_set_checks_paths_once_and_encodes_numbers() {
-    let names: String = ["a.x", "b.y", "c.z"].concat();
-    let mut set =
-        MetricSet::create(&names, &[3, 3, 3], 2, None, 1 << 20, 500, false, false).unwrap();
+    let (n, text) = write_batch(&[("a.x", 0.0, 0.0), ("b.y", 0.0, 0.0), ("c.z", 0.0, 0.0)]);
+    let mut set = MetricSet::create(n, text, 2, None, 1 << 20, 500, false, false).unwrap();
     assert_eq!(set.size(), 3);
     let numbers = |values: &[f64], ts: &[f64], idx: &[u32]| {
         batch_reserve(values.len().max(1), 0);
@@ -198,9 +197,8 @@ fn a_metric_set_checks_paths_once_and_encodes_numbers() {
     assert_eq!(set.encode(1, 1, true), 0);
     assert_eq!(last_failure_code(), FailureCode::BadInput);
 
-    assert!(
-        MetricSet::create("okbad path", &[2, 8], 2, None, 1 << 20, 500, false, false).is_none()
-    );
+    let (n, text) = write_batch(&[("ok", 0.0, 0.0), ("bad path", 0.0, 0.0)]);
+    assert!(MetricSet::create(n, text, 2, None, 1 << 20, 500, false, false).is_none());
     assert_eq!(last_failure_code(), FailureCode::InvalidPath);
     assert_eq!(last_failure_index(), 1.0);
 }
