@@ -179,7 +179,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::FrameTooLarge { len, max } => {
                 write!(f, "frame declares a {len}-byte payload, over the {max}-byte cap")
             }
-            ErrorKind::Truncated => f.write_str("truncated: the pickle ends before its STOP"),
+            ErrorKind::Truncated => f.write_str("truncated: the input ends too early"),
             ErrorKind::UnknownOpcode => f.write_str("unknown opcode"),
             ErrorKind::UnsupportedProtocol(p) => write!(f, "unsupported pickle protocol {p}"),
             ErrorKind::NegativeLength => f.write_str("negative length"),

@@ -98,6 +98,8 @@ pub fn inspect_with(
                         sum.frames,
                         rest.len() - HEADER_LEN
                     )?;
+                    // What there is of it, opcode by opcode, up to where it stops.
+                    dis(&rest[HEADER_LEN..], out)?;
                 }
                 break;
             }
