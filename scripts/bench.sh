@@ -18,7 +18,7 @@ for name in os.listdir(d):
 ours = mean["carbon_pickle_v2"]
 print("1,000,000 datapoints, frames of 500, one reused buffer (same run):")
 for name in sorted(mean):
-    print("  %-20s %9.2f ms  %6.1f M datapoints/s  carbon_pickle_v2 speed / this = %.2fx"
+    print("  %-32s %9.2f ms  %7.1f M datapoints/s   carbon_pickle_v2 runs at %.2fx its speed"
           % (name, mean[name] / 1e6, 1e3 / mean[name] * 1e6, mean[name] / ours))
 PY
 bash scripts/size.sh
