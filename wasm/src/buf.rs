@@ -29,15 +29,24 @@ impl Buf {
         self.bytes
     }
 
-    /// Makes room for `n` more bytes.
+    /// The written bytes, borrowed.
+    pub fn written(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    /// Forgets the written bytes (the memory stays, initialized, for the next ones).
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Makes room for `n` more bytes, at least doubling the initialized part when it grows, so that
+    /// zeroing costs amortized constant time per byte. (Growing to the whole capacity at once would zero
+    /// megabytes for every frame chained after a big batch.)
     #[inline]
     fn room(&mut self, n: usize) -> Result<(), SinkFull> {
         let need = self.len.checked_add(n).ok_or(SinkFull)?;
         if need > self.bytes.len() {
-            let grown = need
-                .max(self.bytes.capacity())
-                .max(self.bytes.len().saturating_mul(2))
-                .max(256);
+            let grown = need.max(self.bytes.len().saturating_mul(2)).max(256);
             self.bytes
                 .try_reserve(grown - self.bytes.len())
                 .map_err(|_| SinkFull)?;

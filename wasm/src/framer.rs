@@ -11,7 +11,7 @@
 use alloc::vec::Vec;
 use core::mem;
 
-use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options};
+use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options, Sink};
 
 use crate::buf::Buf;
 use crate::failure::Failure;
@@ -46,7 +46,7 @@ impl Framer {
         Ok(Framer {
             opts,
             mode,
-            enc: Some(open(Vec::new(), opts)?),
+            enc: Some(open(Buf::default(), opts)?),
             open_start: 0,
             done: Vec::new(),
             counts: Vec::new(),
@@ -87,12 +87,12 @@ impl Framer {
     }
 
     /// Closes the open frame (dropping it if empty) and returns the encoder's buffer.
-    fn close(&mut self) -> Vec<u8> {
+    fn close(&mut self) -> Buf {
         let Some(enc) = self.enc.take() else {
-            return Vec::new();
+            return Buf::default();
         };
         let points = enc.points();
-        let mut buf = enc.finish().into_vec();
+        let mut buf = enc.finish();
         if points == 0 {
             buf.truncate(self.open_start);
         } else {
@@ -102,22 +102,18 @@ impl Framer {
     }
 
     /// Closes the open frame and opens the next; in batch mode, in `fresh` (the frames so far are
-    /// returned) or else after them.
+    /// returned) or else after them in the same buffer.
     fn next_frame(&mut self, fresh: Option<Vec<u8>>) -> Result<Vec<u8>, Failure> {
         let mut buf = self.close();
         let mut handed = Vec::new();
         match (self.mode, fresh) {
-            (Mode::Batch, Some(fresh)) => handed = mem::replace(&mut buf, fresh),
+            (Mode::Batch, Some(fresh)) => {
+                handed = mem::replace(&mut buf, Buf::from_vec(fresh)).into_vec()
+            }
             (Mode::Batch, None) => {}
             (Mode::Stream, _) => {
-                if self.done.is_empty() {
-                    // Hand the frame's memory over whole; the next frame gets a buffer of the same size.
-                    let cap = buf.capacity();
-                    self.done = mem::replace(&mut buf, Vec::with_capacity(cap));
-                } else {
-                    self.done.extend_from_slice(&buf);
-                    buf.clear();
-                }
+                self.done.extend_from_slice(buf.written());
+                buf.clear();
             }
         }
         self.open_start = buf.len();
@@ -175,8 +171,8 @@ impl Framer {
 
 /// Starts a frame after what `buf` holds (one copy of the core's `FrameEncoder::new` in the module).
 #[inline(never)]
-fn open(buf: Vec<u8>, opts: Options<'static>) -> Result<FrameEncoder<'static, Buf>, Failure> {
-    FrameEncoder::new(Buf::from_vec(buf), opts).map_err(Failure::options)
+fn open(buf: Buf, opts: Options<'static>) -> Result<FrameEncoder<'static, Buf>, Failure> {
+    FrameEncoder::new(buf, opts).map_err(Failure::options)
 }
 
 /// The output buffer before last, kept for the next batch to fill.
