@@ -1,4 +1,4 @@
-//! One test per row of docs/bad-inputs.md: every bad input tried, with what the encoder and the decoder do.
+//! One test per row of the README's "Bad inputs" table: every bad input tried, with what the encoder and the decoder do.
 //!
 //! The CPython bytes below were made with `pickle.dumps` (Python 3.11); what carbon does with each is in the
 //! table and, for the unpickling part, checked on a large corpus by decode_differential.rs.

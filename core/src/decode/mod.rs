@@ -21,7 +21,7 @@
 //! whole on any unpickling error), the second hands out datapoints; so a frame is either refused before any
 //! datapoint is seen, or every datapoint comes out. Work is linear in the frame's size plus the workspace:
 //! each opcode costs a constant plus its argument's length, and a memoized path handed out many times is
-//! not re-read (see `docs/bad-inputs.md` for the limits and every refusal, each with its test).
+//! not re-read (see the "Bad inputs" table in the README for the limits and every refusal, each with its test).
 //!
 //! Paths come out as [`Text`], borrowed from the frame. Protocol 1-5 strings and protocol-0 strings without
 //! escapes are plain UTF-8 ([`Text::as_str`]). Protocol-0 `S'...'` with backslash escapes and `V` in
