@@ -332,8 +332,8 @@ class CarbonClient extends EventEmitter {
     this.#connectedAt = Date.now();
     this.#stats.connects += 1;
     this.emit('connect');
-    // What may not have reached the receiver goes first, in the order it was first sent.
-    this.#trimReplay();
+    // What may not have reached the receiver goes first, in the order it was first sent. (The window was
+    // measured when the connection was lost: a long outage does not shrink it.)
     const again = this.#replay.splice(0);
     this.#replayBytes = 0;
     for (const f of again) f.replay = true;
@@ -354,14 +354,14 @@ class CarbonClient extends EventEmitter {
     this.#attempt = lasted ? 0 : this.#attempt + 1;
     this.emit('disconnect', socket.lastError ?? null);
     if (this.#closed) return;
-    // Frames whose write never completed go back to the queue at once (before the replay window's frames,
-    // which are older: both are sorted by their first sending when the connection is back).
+    // Frames whose write never completed go back to the queue at once; the replay window's frames (older)
+    // go in front of them when the connection is back.
     if (this.#inflight.length > 0) {
       const back = this.#inflight.splice(0);
       for (const f of back) if (!f.replay) this.#queuedPoints += f.points;
       this.#queue.unshift(...back);
     }
-    this.#trimReplay();
+    if (wasConnected) this.#trimReplay(); // the window ends when the connection was lost
     if (this.#queue.length === 0 && this.#replay.length === 0) return; // idle: connect when there is data
     const base = Math.min(this.#o.reconnectMaxDelay, this.#o.reconnectInitialDelay * 2 ** Math.min(this.#attempt, 30));
     const delay = lasted ? 0 : base * (1 - this.#o.reconnectJitter * Math.random());
