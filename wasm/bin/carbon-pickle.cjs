@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 'use strict';
-// carbon-pickle: carbon plaintext lines ("path value timestamp") in, pickle frames out.
+// carbon-pickle: carbon plaintext lines ("path value timestamp") in, pickle frames out; and frames
+// explained opcode by opcode.
 //
 //   carbon-pickle send --to host:port [--tls] [--ca FILE] [--prefix P] [options] < lines
 //   carbon-pickle encode [--prefix P] [options] < lines > frames
+//   carbon-pickle inspect [--hex HEX] < frames
 //
 // Bad lines are reported on stderr with their line numbers and skipped; the exit status is then 1.
 // Progress goes to stderr every few seconds on long inputs, totals at the end.
@@ -16,12 +18,17 @@ const { CarbonClient, parseTarget } = require('../js/client.cjs');
 const USAGE = `usage:
   carbon-pickle send --to HOST:PORT [--tls] [--ca FILE] [--servername NAME] [options] < lines
   carbon-pickle encode [options] < lines > frames
+  carbon-pickle inspect < frames | --hex HEX | --hex -
 
 Reads carbon plaintext lines ("path value [timestamp]"; no timestamp or -1 means now) from stdin.
 send    ships them as pickle frames to a carbon pickle receiver (TCP, or TLS with --tls: certificates are
         verified, against --ca FILE if given; Hosted Graphite: --to carbon.hostedgraphite.com:20040 --tls
         --prefix YOUR-API-KEY).
 encode  writes the frames to stdout.
+inspect explains frames (binary on stdin; or hex, as an argument or with --hex - on stdin; spaces, 0x, \\x,
+        commas and colons allowed) with the package's decoder: every opcode as Python's pickletools.dis
+        shows it, then the datapoints carbon would store or why it would refuse the frame. Exit status 1
+        when a frame would be refused.
 
 options:
   --prefix P          prepend "P." to every path
@@ -34,7 +41,7 @@ options:
   --help, --version`;
 
 const FLAGS = new Set(['tls', 'allow-spaces', 'ascii-only', 'quiet', 'help', 'version']);
-const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'protocol', 'max-points', 'max-bytes']);
+const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'protocol', 'max-points', 'max-bytes', 'hex']);
 
 class UsageError extends Error {}
 
@@ -261,6 +268,41 @@ async function send(args) {
   return reader.bad > 0 ? 1 : 0;
 }
 
+async function readStdin() {
+  const chunks = [];
+  for await (const c of process.stdin) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+async function inspectFrames(args, rest) {
+  // Loaded only here: the inspector is a wasm module of its own, three times the size of the encoder's.
+  const { inspect, parseHex } = require('../js/inspect.cjs');
+  let bytes;
+  if (args.hex !== undefined) {
+    // Unquoted hex with spaces arrives as several arguments.
+    const text = args.hex === '-' ? (await readStdin()).toString('latin1') : [args.hex, ...rest].join(' ');
+    try {
+      bytes = parseHex(text);
+    } catch (err) {
+      throw new UsageError(`--hex: ${err.message}`);
+    }
+  } else {
+    if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]} (hex goes after --hex)`);
+    bytes = await readStdin();
+  }
+  if (bytes.length === 0) {
+    report('no frames to inspect');
+    return 1;
+  }
+  const r = inspect(bytes);
+  await writeOut([r.text]);
+  if (!args.quiet) {
+    const skipped = r.skipped ? `, ${r.skipped} elements carbon would skip` : '';
+    report(`${r.frames} frame${r.frames === 1 ? '' : 's'}, ${r.refused} refused, ${r.points} datapoints carbon would store${skipped}`);
+  }
+  return r.refused > 0 ? 1 : 0;
+}
+
 async function main(argv) {
   let args;
   try {
@@ -274,6 +316,8 @@ async function main(argv) {
       return 0;
     }
     const [cmd, ...rest] = args._;
+    if (cmd === 'inspect') return await inspectFrames(args, rest);
+    if (args.hex !== undefined) throw new UsageError('--hex is an option of inspect');
     if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
     if (cmd === 'send') return await send(args);
     if (cmd === 'encode') return await encode(args);

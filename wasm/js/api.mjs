@@ -601,7 +601,7 @@ export function createApi(raw, memory) {
       throw new TypeError('frames must be a Uint8Array, an ArrayBuffer or an array of Uint8Array');
     }
     if (typeof raw.inspectFrames !== 'function') {
-      throw new Error('this build of carbon-pickle has no frame inspector (build the wasm with --inspect)');
+      throw new Error("this build of carbon-pickle has no frame inspector (in Node: require('carbon-pickle/inspect'); or build the wasm with --inspect)");
     }
     const r = raw.inspectFrames(bytes);
     try {

@@ -2,6 +2,8 @@
 // Builds the npm package's generated parts into pkg/: the wasm module with wasm-bindgen's glue for Node
 // (CommonJS, pkg/node) and for ESM runtimes (pkg/web), shrunk with binaryen's wasm-opt from npm (Debian's
 // binaryen breaks wasm-bindgen output), and js/api.mjs rewritten as pkg/api.cjs for Node's `require`.
+// The frame inspector (cargo feature `inspect`, ~70 KB) gets its own Node module in pkg/inspect-node, which
+// only `carbon-pickle inspect` and `carbon-pickle/inspect` load, so the main module stays small.
 // Prints the .wasm sizes. Usage: node scripts/build.mjs [--dev] [--inspect]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,17 +36,17 @@ if (!existsSync(wasmOpt)) {
   process.exit(1);
 }
 
-const sizes = {};
-for (const target of ['nodejs', 'web']) {
-  const out = join(pkg, target === 'nodejs' ? 'node' : 'web');
+const profile = dev ? ['--dev'] : ['--profile', 'wasm-release'];
+
+// Builds one module with its glue into pkg/<dir>; returns its sizes.
+function build(target, dir, features) {
+  const out = join(pkg, dir);
   rmSync(out, { recursive: true, force: true });
-  const profile = dev ? ['--dev'] : ['--profile', 'wasm-release'];
   run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...profile, '--target', target, '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
   const wasm = join(out, 'carbon_pickle_bg.wasm');
   const rawSize = statSync(wasm).size;
   if (!dev) run(wasmOpt, ['-O3', '--strip-debug', '--strip-producers', ...FEATURES, wasm, '-o', wasm]);
   const bytes = readFileSync(wasm);
-  sizes[target] = { raw: rawSize, opt: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
   for (const f of ['.gitignore', 'README.md', 'package.json']) rmSync(join(out, f), { force: true });
   if (target === 'nodejs') {
     // The package reads and writes the module's memory through views; the Node glue keeps the instance's
@@ -55,7 +57,14 @@ for (const target of ['nodejs', 'web']) {
     writeFileSync(glue, `${text}\nexports.__wasm = wasm;\n`);
   }
   writeFileSync(join(out, 'package.json'), JSON.stringify({ type: target === 'nodejs' ? 'commonjs' : 'module' }) + '\n');
+  return { raw: rawSize, opt: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }
+
+const sizes = {
+  nodejs: build('nodejs', 'node', features),
+  web: build('web', 'web', features),
+  inspect: build('nodejs', 'inspect-node', ['--features', 'standalone,inspect']),
+};
 
 // js/api.mjs has no imports and only top-level `export function` / `export const`: the CommonJS copy
 // drops the keyword and exports the same names.
@@ -71,3 +80,4 @@ writeFileSync(
 writeFileSync(join(pkg, 'sizes.json'), JSON.stringify(sizes.web, null, 2) + '\n');
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.error(`build: carbon_pickle_bg.wasm ${kb(sizes.web.raw)} from wasm-bindgen, ${kb(sizes.web.opt)} after wasm-opt, ${kb(sizes.web.gzip)} gzipped`);
+console.error(`build: inspect-node/carbon_pickle_bg.wasm (with the frame inspector) ${kb(sizes.inspect.opt)} after wasm-opt`);

@@ -1,11 +1,12 @@
 // The CLI: plaintext lines in, datapoints in carbon (send) or frames on stdout (encode); bad lines are
-// reported with their line numbers and make the exit status non-zero.
+// reported with their line numbers and make the exit status non-zero. `inspect` explains frames CPython
+// made as pickletools.dis does, and refuses what carbon would refuse.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
-import { decodeFrames, startCarbon } from './support/carbon.mjs';
+import { PYTHON, decodeFrames, startCarbon } from './support/carbon.mjs';
 
 const CLI = fileURLToPath(new URL('../bin/carbon-pickle.cjs', import.meta.url));
 const T0 = Math.floor(Date.now() / 1000) - 900;
@@ -102,5 +103,115 @@ describe('carbon-pickle CLI', () => {
     const help = await cli(['--help'], '');
     assert.equal(help.code, 0);
     assert.match(help.stdout.toString(), /carbon-pickle send --to HOST:PORT/);
+  });
+});
+
+// Frames made by CPython: pickle.dumps(points, protocol=2) behind a struct header, with pickletools' view
+// of each payload and the datapoints as Python's repr shows them.
+function cpythonFrames(framesOfPoints) {
+  const script = `
+import io, json, os, pickle, pickletools, struct, sys
+out = {'hex': '', 'dis': [], 'points': []}
+for frame in json.loads(sys.argv[1]):
+    if frame == 'GLOBAL':
+        points = [('evil.path', (1700000000, os.system))]
+    else:
+        points = [(p, (t, v)) for p, t, v in frame]
+        out['points'] += ['  %r %r %r' % (p, float(t), float(v)) for p, (t, v) in points]
+    payload = pickle.dumps(points, protocol=2)
+    out['hex'] += (struct.pack('!L', len(payload)) + payload).hex()
+    dis = io.StringIO()
+    pickletools.dis(payload, dis)
+    out['dis'] += dis.getvalue().splitlines()
+print(json.dumps(out))
+`;
+  return JSON.parse(execFileSync(PYTHON, ['-c', script, JSON.stringify(framesOfPoints)], { encoding: 'utf8' }));
+}
+
+describe('carbon-pickle inspect', () => {
+  const POINTS = [
+    [
+      ['sensors.kitchen.temperature', 1700000000, 21.5],
+      ['sensors.cellar.température', 1700000060, -3.25],
+      ['sensors.kitchen.temperature', 1700000120, 22],
+    ],
+    [['servers.web01.load', 1700000180.5, 1e-7]],
+  ];
+
+  function assertExplains(r, py) {
+    const lines = r.stdout.toString().split('\n');
+    for (const l of py.dis) assert.ok(lines.includes(l), `pickletools line missing: ${JSON.stringify(l)}\n${lines.join('\n')}`);
+    for (const l of py.points) assert.ok(lines.includes(l), `datapoint line missing: ${JSON.stringify(l)}\n${lines.join('\n')}`);
+  }
+
+  it('binary frames on stdin: every pickletools.dis line and every datapoint, exit 0', async () => {
+    const py = cpythonFrames(POINTS);
+    // CPython memoizes with BINPUT and writes the paths as BINUNICODE: the listing has to show both.
+    assert.ok(py.dis.some((l) => / BINPUT /.test(l)) && py.dis.some((l) => / BINUNICODE /.test(l)));
+    const r = await cli(['inspect'], Buffer.from(py.hex, 'hex'));
+    assert.equal(r.code, 0, r.stderr);
+    assertExplains(r, py);
+    assert.match(r.stdout.toString(), /^frame 2 at byte \d+: \d+ payload bytes$/m);
+    assert.equal(r.stderr, 'carbon-pickle: 2 frames, 0 refused, 4 datapoints carbon would store\n');
+  });
+
+  it('--hex as pasted: spaced, 0x, \\x, unquoted; --hex - reads it from stdin', async () => {
+    const py = cpythonFrames(POINTS);
+    const pairs = py.hex.match(/../g);
+    const ways = [
+      { args: ['--hex', py.hex] },
+      { args: ['--hex', pairs.join(' ')] },
+      { args: ['--hex', pairs.map((b) => `0x${b.toUpperCase()}`).join(', ')] },
+      { args: ['--hex', pairs.map((b) => `\\x${b}`).join('')] },
+      { args: ['--hex', ...pairs] },
+      { args: ['--hex', '-'], input: `${pairs.join(':').replace(/(.{48})/g, '$1\n')}\n` },
+    ];
+    for (const { args, input } of ways) {
+      const r = await cli(['inspect', '--quiet', ...args], input ?? '');
+      assert.equal(r.code, 0, `${args.slice(0, 3).join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, '');
+      assertExplains(r, py);
+    }
+  });
+
+  it('a frame carbon would refuse (GLOBAL) exits 1 with the reason, the good frames still listed', async () => {
+    const py = cpythonFrames([POINTS[0], 'GLOBAL', POINTS[1]]);
+    assert.ok(py.dis.some((l) => / GLOBAL /.test(l)));
+    for (const args of [['inspect'], ['inspect', '--hex', py.hex]]) {
+      const r = await cli(args, args.length === 1 ? Buffer.from(py.hex, 'hex') : '');
+      assert.equal(r.code, 1, r.stderr);
+      const out = r.stdout.toString();
+      assert.match(out, /^refused: .*GLOBAL/m);
+      assert.deepEqual(out.match(/^refused: .*/gm).length, 1);
+      assert.match(r.stderr, /3 frames, 1 refused, 4 datapoints carbon would store/);
+      for (const l of py.points) assert.ok(out.split('\n').includes(l), `datapoint line missing: ${l}`);
+    }
+  });
+
+  it('bad hex, stray arguments and empty input', async () => {
+    for (const [args, why] of [
+      [['inspect', '--hex', '00 0g'], /--hex: not hex: "g"/],
+      [['inspect', '--hex', '000'], /--hex: an odd number of hex digits \(3\)/],
+      [['inspect', '00'], /unexpected argument 00/],
+      [['encode', '--hex', '00'], /--hex is an option of inspect/],
+    ]) {
+      const r = await cli(args, '');
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, why);
+    }
+    const empty = await cli(['inspect'], '');
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /no frames to inspect/);
+  });
+
+  it('carbon-pickle/inspect: the inspector for programs, in its own module', async () => {
+    const py = cpythonFrames([POINTS[1]]);
+    const { inspect, parseHex } = await import('carbon-pickle/inspect');
+    const r = inspect(parseHex(py.hex));
+    assert.deepEqual({ frames: r.frames, refused: r.refused, points: r.points, skipped: r.skipped }, { frames: 1, refused: 0, points: 1, skipped: 0 });
+    for (const l of [...py.dis, ...py.points]) assert.ok(r.text.split('\n').includes(l), l);
+    // The main module stays without it.
+    const main = await import('carbon-pickle');
+    assert.throws(() => main.inspect(parseHex(py.hex)), /no frame inspector .*carbon-pickle\/inspect/);
   });
 });

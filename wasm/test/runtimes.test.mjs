@@ -78,6 +78,10 @@ describe('the packed package in every runtime', () => {
     assert.ok(files.includes('pkg/web/carbon_pickle_bg.wasm'));
     assert.ok(files.includes('types/index.d.ts') && files.includes('types/node.d.ts'));
     assert.ok(files.includes('bin/carbon-pickle.cjs'));
+    // The frame inspector's own module, for `carbon-pickle inspect` and `carbon-pickle/inspect`.
+    for (const f of ['pkg/inspect-node/carbon_pickle.js', 'pkg/inspect-node/carbon_pickle_bg.wasm', 'js/inspect.cjs', 'js/inspect.mjs', 'types/inspect.d.ts']) {
+      assert.ok(files.includes(f), `${f} is not in the tarball`);
+    }
     assert.deepEqual(files.filter((f) => /^(src|test|bench|scripts|node_modules)\/|Cargo|\.rs$/.test(f)), []);
   });
 
@@ -151,7 +155,7 @@ export default { async test() { console.log('FRAMES ' + run(api)); } };`);
     for (const dir of ['js', 'pkg/web']) {
       for (const f of readdirSync(join(root, dir))) {
         const rel = `node_modules/carbon-pickle/${dir}/${f}`;
-        if (/\.(mjs|js)$/.test(f) && f !== 'node.mjs' && f !== 'client.mjs') modules.push(`(name = "${rel}", esModule = embed "${rel}")`);
+        if (/\.(mjs|js)$/.test(f) && !['node.mjs', 'client.mjs', 'inspect.mjs'].includes(f)) modules.push(`(name = "${rel}", esModule = embed "${rel}")`);
         if (f.endsWith('.wasm')) modules.push(`(name = "${rel}", wasm = embed "${rel}")`);
       }
     }
@@ -168,6 +172,10 @@ const w :Workerd.Worker = ( modules = [ ${modules.join(', ')} ], compatibilityDa
     p.child.stdin.end('a.b 1 1700000000\n');
     const { stdout } = await p;
     assert.deepEqual(await decodeFrames([stdout]), [[['K.a.b', 1700000000, 1]]]);
+    // inspect loads the inspector's module from the installed package.
+    const { stdout: listing } = await run(join(scratch, 'node_modules', '.bin', 'carbon-pickle'), ['inspect', '--quiet', '--hex', stdout.toString('hex')], { cwd: scratch });
+    assert.match(listing, /BINUNICODE 'K\.a\.b'/);
+    assert.match(listing, /^  'K\.a\.b' 1700000000\.0 1\.0$/m);
   });
 
   it('TypeScript: the declarations compile against a usage file', async () => {

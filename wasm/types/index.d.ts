@@ -125,7 +125,7 @@ export interface Inspection {
 
 /**
  * Explains frames opcode by opcode with the core's decoder (only in builds made with `--inspect`; the
- * npm package's default build throws).
+ * npm package's default build throws: in Node, `carbon-pickle/inspect` has it in a module of its own).
  */
 export function inspect(frames: Uint8Array | ArrayBuffer | ArrayBufferView | Uint8Array[]): Inspection;
 

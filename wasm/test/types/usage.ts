@@ -1,6 +1,7 @@
 // Compiled by `tsc --noEmit` in the tests: the declarations describe the API as it is used.
 import { encodeFrames, FrameEncoder, MetricSet, type Frame, type CarbonPickleError, CARBON_MAX_POINTS } from 'carbon-pickle';
 import { CarbonClient } from 'carbon-pickle/node';
+import { inspect, parseHex, type Inspection } from 'carbon-pickle/inspect';
 
 const frames: Frame[] = encodeFrames([{ path: 'a.b', value: 1, timestamp: 1700000000 }], { protocol: 0, prefix: 'KEY' });
 const count: number = frames[0].points + CARBON_MAX_POINTS;
@@ -20,3 +21,5 @@ client.on('drop', ({ points, total }) => console.log(points, total));
 client.send('a.b', 1);
 void client.flush({ timeout: 100 }).then(() => client.close());
 console.log(count, more.length);
+const seen: Inspection = inspect(parseHex('0000000e 80025d71005804000000'));
+console.log(seen.text, seen.refused > 0 ? 'refused' : `${seen.points} datapoints`);
