@@ -332,14 +332,7 @@ export function createApi(raw, memory) {
     chunk.length = 0;
     const v = batch.v;
     setNumbers(v.values, values, n, 'values');
-    let ts = timestamps;
-    if (ts === undefined) ts = nowSeconds();
-    else if (ts instanceof Date) ts = ts.getTime() / 1000;
-    let tsLen = n;
-    if (typeof ts === 'number') {
-      v.timestamps[0] = ts;
-      tsLen = 1;
-    } else setNumbers(v.timestamps, ts, n, 'timestamps');
+    const tsLen = setTimestamps(v.timestamps, timestamps, n);
     return {
       n,
       textLen: batch.textLen,
@@ -351,6 +344,20 @@ export function createApi(raw, memory) {
   }
 
   // Copies n numbers into a view (typed arrays natively, arrays with a type check each).
+  // Timestamps for n datapoints: one number, a Date or nothing (now) for all of them, or one per datapoint.
+  // Returns how many were written (1 or n).
+  function setTimestamps(view, timestamps, n) {
+    let ts = timestamps;
+    if (ts === undefined) ts = nowSeconds();
+    else if (ts instanceof Date) ts = ts.getTime() / 1000;
+    if (typeof ts === 'number') {
+      view[0] = ts;
+      return 1;
+    }
+    setNumbers(view, ts, n, 'timestamps');
+    return n;
+  }
+
   function setNumbers(view, src, n, name) {
     if (ArrayBuffer.isView(src) && !(src instanceof DataView) && typeof src[0] !== 'bigint') {
       if (src.length !== n) throw new RangeError(`${src.length} ${name} for ${n} paths`);
@@ -530,14 +537,7 @@ export function createApi(raw, memory) {
       raw.batchReserve(Math.max(n, 1), 0);
       const v = views(n);
       setNumbers(v.values, values, n, 'values');
-      let ts = timestamps;
-      if (ts === undefined) ts = nowSeconds();
-      else if (ts instanceof Date) ts = ts.getTime() / 1000;
-      let tsLen = n;
-      if (typeof ts === 'number') {
-        v.timestamps[0] = ts;
-        tsLen = 1;
-      } else setNumbers(v.timestamps, ts, n, 'timestamps');
+      const tsLen = setTimestamps(v.timestamps, timestamps, n);
       const indexed = indices !== undefined && indices !== null;
       if (indexed) {
         if (!(indices instanceof Uint32Array)) {

@@ -269,23 +269,22 @@ fn c_string(s: &[u8]) -> &[u8] {
     }
 }
 
-/// glibc `strtol(s, &end, 0)`, accepted only when it succeeds and stops at `\n` or NUL.
-fn strtol(line: &[u8]) -> Option<i64> {
+/// Skips C white space and one optional sign: where the digits start, and whether the sign was `-`.
+fn space_and_sign(s: &[u8]) -> (usize, bool) {
     let mut i = 0;
-    while line.get(i).copied().is_some_and(c_isspace) {
+    while s.get(i).copied().is_some_and(c_isspace) {
         i += 1;
     }
-    let neg = match line.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    match s.get(i) {
+        Some(b'-') => (i + 1, true),
+        Some(b'+') => (i + 1, false),
+        _ => (i, false),
+    }
+}
+
+/// glibc `strtol(s, &end, 0)`, accepted only when it succeeds and stops at `\n` or NUL.
+fn strtol(line: &[u8]) -> Option<i64> {
+    let (mut i, neg) = space_and_sign(line);
     let hex_digit = |j: usize| line.get(j).is_some_and(u8::is_ascii_hexdigit);
     let base: u32 = if line.get(i) == Some(&b'0')
         && matches!(line.get(i + 1), Some(b'x' | b'X'))
@@ -331,21 +330,7 @@ fn strtol(line: &[u8]) -> Option<i64> {
 
 /// CPython's `PyLong_FromString(s, NULL, base)` for base 0 or 10, on a NUL-free string.
 fn py_int(s: &[u8], base: u32) -> Result<Int, NumError> {
-    let mut i = 0;
-    while s.get(i).copied().is_some_and(c_isspace) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (mut i, neg) = space_and_sign(s);
     let mut base = base;
     let mut zeros_only = false;
     if base == 0 {
