@@ -3,11 +3,12 @@
 // carbon-pickle: carbon plaintext lines ("path value timestamp") in, pickle frames out; and frames
 // explained opcode by opcode.
 //
-//   carbon-pickle send --to host:port [--tls] [--ca FILE] [--prefix P] [options] < lines
+//   carbon-pickle send --to host:port [--tls] [--ca FILE] [--prefix P] [--timeout S] [options] < lines
 //   carbon-pickle encode [--prefix P] [options] < lines > frames
 //   carbon-pickle inspect [--hex HEX] < frames
 //
-// Bad lines are reported on stderr with their line numbers and skipped; the exit status is then 1.
+// Bad lines are reported on stderr with their line numbers and skipped; the exit status is then 1. send exits
+// 0 only when every datapoint was written to the receiver; otherwise it says how many were not (exit 4).
 // Progress goes to stderr every few seconds on long inputs, totals at the end.
 
 const fs = require('node:fs');
@@ -15,8 +16,11 @@ const readline = require('node:readline');
 const { FrameEncoder } = require('../js/node.cjs');
 const { CarbonClient, parseTarget } = require('../js/client.cjs');
 
+// Runs under Node, and under Bun (`bunx`) and Deno (`deno run --allow-net npm:carbon-pickle`) through their
+// Node compatibility.
+
 const USAGE = `usage:
-  carbon-pickle send --to HOST:PORT [--tls] [--ca FILE] [--servername NAME] [options] < lines
+  carbon-pickle send --to HOST:PORT [--tls] [--ca FILE] [--servername NAME] [--timeout S] [options] < lines
   carbon-pickle encode [options] < lines > frames
   carbon-pickle inspect < frames | --hex HEX | --hex -
 
@@ -24,6 +28,9 @@ Reads carbon plaintext lines ("path value [timestamp]"; no timestamp or -1 means
 send    ships them as pickle frames to a carbon pickle receiver (TCP, or TLS with --tls: certificates are
         verified, against --ca FILE if given; Hosted Graphite: --to carbon.hostedgraphite.com:20040 --tls
         --prefix YOUR-API-KEY).
+        It waits for a receiver that is down or slow, up to --timeout seconds without progress (default
+        30); it exits 0 only when every datapoint was written, otherwise 4 with "N of M datapoints not
+        delivered" on stderr.
 encode  writes the frames to stdout.
 inspect explains frames (binary on stdin; or hex, as an argument or with --hex - on stdin; spaces, 0x, \\x,
         commas and colons allowed) with the package's decoder: every opcode as Python's pickletools.dis
@@ -37,11 +44,12 @@ options:
   --max-bytes N       payload bytes per frame (default 1048576)
   --allow-spaces      allow spaces in paths
   --ascii-only        refuse non-ASCII paths
+  --timeout S         send: seconds to wait for the receiver without progress (default 30)
   --quiet             no progress or totals (bad lines are still reported)
   --help, --version`;
 
 const FLAGS = new Set(['tls', 'allow-spaces', 'ascii-only', 'quiet', 'help', 'version']);
-const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'protocol', 'max-points', 'max-bytes', 'hex']);
+const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'protocol', 'max-points', 'max-bytes', 'hex', 'timeout']);
 
 class UsageError extends Error {}
 
@@ -225,6 +233,9 @@ async function encode(args) {
 async function send(args) {
   if (args.to === undefined) throw new UsageError('send needs --to HOST:PORT');
   const target = parseTarget(args.to);
+  const seconds = args.timeout === undefined ? 30 : Number(args.timeout);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--timeout must be a number of seconds > 0, not ${args.timeout}`);
+  const timeout = seconds * 1000;
   let tls = false;
   if (args.tls || args.ca !== undefined || args.servername !== undefined) {
     tls = {};
@@ -233,8 +244,7 @@ async function send(args) {
   } else if (target.port === 20040) {
     report('port 20040 is Hosted Graphite\'s TLS port: add --tls');
   }
-  const maxQueuedPoints = 200000;
-  const client = new CarbonClient({ ...target, ...encoderOptions(args), tls, maxQueuedPoints });
+  const client = new CarbonClient({ ...target, ...encoderOptions(args), tls, maxQueuedPoints: 200000 });
   let lastError = null;
   client.on('disconnect', (err) => {
     if (err && (!lastError || err.message !== lastError.message)) report(`connection: ${err.message}`);
@@ -244,25 +254,47 @@ async function send(args) {
     lastError = null;
   });
   const reader = new LineReader(report);
-  let queued = 0;
+  let accepted = 0;
   const p = progress(args, () => {
     const s = client.stats;
     return `${reader.lineNo} lines, ${s.points} datapoints sent in ${s.frames} frames (${s.bytes} bytes), ${reader.bad} bad lines${s.dropped ? `, ${s.dropped} dropped` : ''}`;
   });
+  // Waits for the receiver, or gives up after `timeout` ms without progress.
+  const patiently = async (wait) => {
+    for (;;) {
+      const before = client.stats.points;
+      try {
+        return await wait();
+      } catch (err) {
+        if (err.code !== 'ETIMEDOUT' || client.stats.points === before) throw err;
+      }
+    }
+  };
   const flushChunk = async () => {
     reader.drain((batch) => {
-      queued += client.writeMany(batch);
+      accepted += client.writeMany(batch);
     });
-    // Back-pressure: keep the queue well below its bound instead of dropping.
-    if (client.queuedPoints > maxQueuedPoints / 2) await client.flush();
+    // Backpressure: wait for room instead of dropping.
+    if (client.writableNeedDrain) await patiently(() => client.ready({ timeout }));
     p.tick();
   };
-  for await (const line of readLines()) {
-    reader.add(line);
-    if (reader.size >= CHUNK) await flushChunk();
+  try {
+    for await (const line of readLines()) {
+      reader.add(line);
+      if (reader.size >= CHUNK) await flushChunk();
+    }
+    await flushChunk();
+    await patiently(() => client.flush({ timeout }));
+    await client.close({ timeout });
+  } catch (err) {
+    if (err.code !== 'ETIMEDOUT') throw err;
+    const notDelivered = accepted - client.stats.points;
+    client.destroy();
+    process.stdin.destroy(); // lines not read yet would hold the process open
+    p.done();
+    report(`${notDelivered} of ${accepted} datapoints not delivered: ${lastError ? `${lastError.message}, ` : ''}no progress for ${seconds} s`);
+    return 4;
   }
-  await flushChunk();
-  await client.close();
   p.done();
   if (client.stats.dropped > 0) return 3;
   return reader.bad > 0 ? 1 : 0;

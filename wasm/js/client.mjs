@@ -1,6 +1,6 @@
-// `import { CarbonClient } from 'carbon-pickle/node'`: the CommonJS sender re-exported (one wasm instance
-// for `import` and `require`).
+// `import { CarbonClient } from 'carbon-pickle/client'` in Node (and `carbon-pickle/node`): the CommonJS
+// client re-exported, so that `import` and `require` share one wasm instance.
 import client from './client.cjs';
 
-export const { CarbonClient, parseTarget } = client;
+export const { CarbonClient, send, parseTarget } = client;
 export default client;

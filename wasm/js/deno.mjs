@@ -1,9 +1,12 @@
-// Deno: the wasm is read from the package's own directory and compiled synchronously.
+// Deno: the wasm module's bytes come from a generated module (base64 text), not from a file read, so that
+// the package needs no --allow-read; the module is compiled synchronously.
 import { initSync } from '../pkg/web/carbon_pickle.js';
 import * as raw from '../pkg/web/carbon_pickle.js';
+import wasmBase64 from '../pkg/web/carbon_pickle_bg.wasm.mjs';
 import { createApi } from './api.mjs';
 
-const { memory } = initSync({ module: Deno.readFileSync(new URL('../pkg/web/carbon_pickle_bg.wasm', import.meta.url)) });
+const bytes = typeof Uint8Array.fromBase64 === 'function' ? Uint8Array.fromBase64(wasmBase64) : Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
+const { memory } = initSync({ module: bytes });
 const api = createApi(raw, memory);
 
 export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS, inspect } = api;

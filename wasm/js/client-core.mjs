@@ -1,0 +1,639 @@
+// CarbonClient for every runtime: the queue, the replay window, reconnects and backpressure, over a transport
+// that the runtime's entry point hands in (node:net/node:tls, Deno.connect, Bun, cloudflare:sockets).
+//
+// Datapoints go into a FrameEncoder (the wasm core) and come out as frames; frames wait in a bounded queue
+// and are written to one connection. There is no acknowledgement in the protocol: the only error signal is
+// the receiver closing the connection, and what the kernel had accepted by then may or may not have
+// reached the receiver. So the client keeps the frames it wrote recently (the replay window) and, after a
+// reconnect, sends them again before anything else, together with any frame whose write had not completed.
+// Delivery is at least once: a datapoint can arrive twice (carbon stores the same value again), never zero
+// times while the replay window covers what the receiver lost.
+//
+// Nothing is lost silently: a pending flush(), close() or ready() keeps the process alive (its reconnect
+// timer is referenced) until it succeeds or its timeout rejects it; with nothing pending the client's
+// timers do not hold the process open.
+//
+// A transport is `{ open(target, events) → connection }`:
+//   target      { host, port, tls, connectTimeout }
+//   events      { open(), drain(), close(error | null) }: close comes exactly once, after open or instead of it
+//   connection  write(bytes, done) → false when its buffer is full (then wait for drain); done(error | null)
+//               once the bytes were handed to the system; end() closes after pending writes; destroy(error).
+//
+// This file has no imports, so the same text serves every runtime (the build writes it out as
+// pkg/client-core.cjs for Node's `require`).
+
+export const CLIENT_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 2004,
+  tls: false,
+  flushInterval: 1000,
+  maxQueuedPoints: 100000,
+  replayBytes: 4 * 1024 * 1024,
+  replayMs: 30000,
+  reconnectInitialDelay: 100,
+  reconnectMaxDelay: 30000,
+  reconnectJitter: 0.5,
+  connectTimeout: 10000,
+});
+
+const ENCODER_OPTIONS = ['protocol', 'prefix', 'maxBytes', 'maxPoints', 'allowSpaces', 'asciiOnly'];
+
+/** "host:port" or "[v6]:port" → { host, port }. */
+export function parseTarget(to) {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(String(to));
+  if (!m) throw new TypeError(`target must be host:port, not ${JSON.stringify(to)}`);
+  return { host: m[1] ?? m[2], port: Number(m[3]) };
+}
+
+function positive(name, v, { integer = false, zero = false } = {}) {
+  if (typeof v !== 'number' || !(zero ? v >= 0 : v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new RangeError(`${name} must be a ${integer ? 'whole ' : ''}number ${zero ? '>= 0' : '> 0'}, not ${String(v)}`);
+  }
+  return v;
+}
+
+/** Number of datapoints in rows or columns, or undefined for neither. */
+function countPoints(points) {
+  if (Array.isArray(points)) return points.length;
+  const n = points?.paths?.length;
+  return typeof n === 'number' ? n : undefined;
+}
+
+function slicePoints(points, start, end) {
+  if (Array.isArray(points)) return points.slice(start, end);
+  const { paths, values, timestamps } = points;
+  const perPoint = typeof timestamps === 'object' && timestamps !== null && !(timestamps instanceof Date);
+  return { paths: paths.slice(start, end), values: values.slice(start, end), timestamps: perPoint ? timestamps.slice(start, end) : timestamps };
+}
+
+/** Holds the process open on a timer (true) or lets it exit (false): Node and Bun timers, Deno's ids. */
+function keepAlive(timer, on) {
+  if (timer === null || timer === undefined) return;
+  if (typeof timer === 'object') {
+    if (on) timer.ref?.();
+    else timer.unref?.();
+  } else if (typeof globalThis.Deno?.unrefTimer === 'function') {
+    if (on) globalThis.Deno.refTimer(timer);
+    else globalThis.Deno.unrefTimer(timer);
+  }
+}
+
+/** An EventEmitter's common methods, for runtimes without node:events (workerd without nodejs_compat). */
+export class Emitter {
+  #listeners = new Map();
+
+  on(event, listener) {
+    if (!this.#listeners.has(event)) this.#listeners.set(event, []);
+    this.#listeners.get(event).push(listener);
+    return this;
+  }
+
+  addListener(event, listener) {
+    return this.on(event, listener);
+  }
+
+  once(event, listener) {
+    const wrapped = (...args) => {
+      this.off(event, wrapped);
+      listener.apply(this, args);
+    };
+    wrapped.listener = listener;
+    return this.on(event, wrapped);
+  }
+
+  off(event, listener) {
+    const list = this.#listeners.get(event);
+    const i = list ? list.findIndex((l) => l === listener || l.listener === listener) : -1;
+    if (i >= 0) list.splice(i, 1);
+    return this;
+  }
+
+  removeListener(event, listener) {
+    return this.off(event, listener);
+  }
+
+  removeAllListeners(event) {
+    if (event === undefined) this.#listeners.clear();
+    else this.#listeners.delete(event);
+    return this;
+  }
+
+  listenerCount(event) {
+    return this.#listeners.get(event)?.length ?? 0;
+  }
+
+  emit(event, ...args) {
+    const list = this.#listeners.get(event);
+    if (!list || list.length === 0) return false;
+    for (const l of [...list]) l.apply(this, args);
+    return true;
+  }
+}
+
+/** A timeout error with the code Node uses. */
+function timeoutError(what, ms, waiting) {
+  const err = new Error(`${what} within ${ms} ms (${waiting} datapoints waiting)`);
+  err.code = 'ETIMEDOUT';
+  return err;
+}
+
+/**
+ * Makes the CarbonClient class for one runtime.
+ * @param {{ FrameEncoder: Function, transport: { open: Function }, EventBase?: Function }} runtime
+ */
+export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitter }) {
+  class CarbonClient extends EventBase {
+    #o;
+    #encoder;
+    #queue = []; // frames waiting to be written, oldest first: { bytes, points, seq, replay, written }
+    #queuedPoints = 0; // datapoints of the queue's new frames (replayed ones are bounded by replayBytes)
+    #inflight = []; // written to the current connection, not yet reported done
+    #replay = []; // written, kept for the replay window: { bytes, points, seq, at }
+    #replayBytes = 0;
+    #conn = null;
+    #connected = false;
+    #connecting = false;
+    #canWrite = false; // the connection's buffer has room
+    #closing = false;
+    #closed = false;
+    #attempt = 0;
+    #reconnectTimer = null;
+    #flushTimer = null;
+    #seq = 0; // sequence number of the last frame queued
+    #writtenSeq = 0; // every frame up to this one has been written at least once
+    #waiters = []; // flush(): { seq, resolve, reject, timer }
+    #readyWaiters = []; // ready(): { resolve, reject, timer }
+    #needDrain = false;
+    #connectedAt = 0;
+    #stats = { points: 0, frames: 0, bytes: 0, dropped: 0, replayedFrames: 0, replayedPoints: 0, connects: 0, disconnects: 0 };
+
+    /** @param {object} options see types/client.d.ts */
+    constructor(options = {}) {
+      super();
+      if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+      const o = { ...CLIENT_DEFAULTS, ...options };
+      if (options.to !== undefined) Object.assign(o, parseTarget(options.to));
+      if (typeof o.host !== 'string' || o.host === '') throw new TypeError('host must be a non-empty string');
+      positive('port', o.port, { integer: true });
+      if (o.port > 65535) throw new RangeError(`port must be at most 65535, not ${o.port}`);
+      positive('flushInterval', o.flushInterval, { zero: true });
+      positive('maxQueuedPoints', o.maxQueuedPoints, { integer: true });
+      positive('replayBytes', o.replayBytes, { integer: true, zero: true });
+      positive('replayMs', o.replayMs, { zero: true });
+      positive('reconnectInitialDelay', o.reconnectInitialDelay);
+      positive('reconnectMaxDelay', o.reconnectMaxDelay);
+      positive('connectTimeout', o.connectTimeout);
+      if (typeof o.reconnectJitter !== 'number' || o.reconnectJitter < 0 || o.reconnectJitter > 1) {
+        throw new RangeError('reconnectJitter must be a number from 0 to 1');
+      }
+      o.highWaterMark ??= Math.max(1, Math.floor(o.maxQueuedPoints / 2));
+      positive('highWaterMark', o.highWaterMark, { integer: true });
+      if (o.highWaterMark > o.maxQueuedPoints) throw new RangeError(`highWaterMark (${o.highWaterMark}) must be at most maxQueuedPoints (${o.maxQueuedPoints})`);
+      o.lowWaterMark ??= Math.floor(o.highWaterMark / 2);
+      positive('lowWaterMark', o.lowWaterMark, { integer: true, zero: true });
+      if (o.lowWaterMark >= o.highWaterMark) throw new RangeError(`lowWaterMark (${o.lowWaterMark}) must be below highWaterMark (${o.highWaterMark})`);
+      if (o.tls !== false && o.tls !== true && (o.tls === null || typeof o.tls !== 'object')) {
+        throw new TypeError('tls must be true, false or an object of TLS options');
+      }
+      transport.check?.(o);
+      const encoderOptions = {};
+      for (const k of ENCODER_OPTIONS) if (o[k] !== undefined) encoderOptions[k] = o[k];
+      this.#encoder = new FrameEncoder(encoderOptions);
+      this.#o = Object.freeze(o);
+      if (o.flushInterval > 0) {
+        this.#flushTimer = setInterval(() => this.#flushOpenFrame(), o.flushInterval);
+        keepAlive(this.#flushTimer, false);
+      }
+    }
+
+    /** Counters since the client was made. */
+    get stats() {
+      return {
+        ...this.#stats,
+        queuedPoints: this.queuedPoints,
+        queuedFrames: this.#queue.length,
+        replayFrames: this.#replay.length,
+        connected: this.#connected,
+      };
+    }
+
+    /** Datapoints waiting to be written (frames in the queue and the open frame). */
+    get queuedPoints() {
+      return this.#queuedPoints + this.#encoder.pendingPoints;
+    }
+
+    /** True while a connection is up. */
+    get connected() {
+      return this.#connected;
+    }
+
+    /** True from the moment the queue reaches highWaterMark until it falls to lowWaterMark ('drain'). */
+    get writableNeedDrain() {
+      return this.#needDrain;
+    }
+
+    /**
+     * Queues one datapoint. Returns false (and counts a drop, emitting 'drop') when the queue is full.
+     * Throws TypeError/RangeError for a datapoint the encoder refuses.
+     */
+    send(path, value, timestamp) {
+      return this.write({ path, value, timestamp });
+    }
+
+    /** Like send, with a `{ path, value, timestamp }` object. */
+    write(point) {
+      this.#open();
+      if (this.queuedPoints >= this.#o.maxQueuedPoints) {
+        this.#drop(1, 'queue full');
+        return false;
+      }
+      this.#enqueue(this.#encoder.push(point));
+      return true;
+    }
+
+    /**
+     * Queues datapoints in any form encodeFrames takes. Returns how many were queued; the rest (from the end
+     * of the batch) are dropped and counted when the queue is full. On a refused datapoint, the ones before
+     * it are queued and the error is thrown.
+     */
+    writeMany(points) {
+      this.#open();
+      const n = countPoints(points);
+      if (n === undefined) throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+      const room = Math.max(0, this.#o.maxQueuedPoints - this.queuedPoints);
+      let batch = points;
+      if (n > room) {
+        batch = slicePoints(points, 0, room);
+        this.#drop(n - room, 'queue full');
+      }
+      if (room > 0) {
+        try {
+          this.#enqueue(this.#encoder.pushMany(batch));
+        } catch (err) {
+          this.#enqueue(this.#encoder.pushMany([])); // frames finished before the refused datapoint
+          throw err;
+        }
+      }
+      return Math.min(n, room);
+    }
+
+    /**
+     * Resolves when the queue has room: at once below highWaterMark, otherwise once it has fallen to
+     * lowWaterMark ('drain'). Rejects after `timeout` ms if given, or when the client is closed.
+     */
+    ready({ timeout } = {}) {
+      if (this.#closed) return Promise.reject(new Error('the client is closed'));
+      if (!this.#needDrain) return Promise.resolve();
+      // The open frame goes out too, so that a partly filled frame cannot hold the queue above the mark.
+      this.#flushOpenFrame();
+      if (!this.#needDrain) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const w = { resolve, reject, timer: null };
+        if (timeout !== undefined) {
+          w.timer = setTimeout(() => {
+            this.#readyWaiters.splice(this.#readyWaiters.indexOf(w), 1);
+            this.#holdOpen();
+            reject(timeoutError('the queue had no room', timeout, this.queuedPoints));
+          }, timeout);
+        }
+        this.#readyWaiters.push(w);
+        this.#holdOpen();
+      });
+    }
+
+    /**
+     * Writes every datapoint of an iterable or async iterable (of datapoints, arrays of them, or columns),
+     * waiting for room instead of dropping. Resolves with the number written once all were flushed.
+     */
+    async pipeFrom(source, { timeout } = {}) {
+      const chunk = Math.max(1, this.#o.maxQueuedPoints - this.#o.highWaterMark);
+      let total = 0;
+      for await (const item of source) total += await this.#writeWaiting(item, chunk, timeout);
+      await this.flush({ timeout });
+      return total;
+    }
+
+    /**
+     * A WritableStream of datapoints (or arrays or columns of them) that waits for room instead of
+     * dropping; closing it flushes the client (it does not close the client).
+     */
+    writable({ timeout } = {}) {
+      if (typeof globalThis.WritableStream !== 'function') throw new TypeError('this runtime has no WritableStream');
+      const chunk = Math.max(1, this.#o.maxQueuedPoints - this.#o.highWaterMark);
+      return new globalThis.WritableStream(
+        {
+          write: (item) => this.#writeWaiting(item, chunk, timeout).then(() => undefined),
+          close: () => this.flush({ timeout }),
+        },
+        { highWaterMark: 1 },
+      );
+    }
+
+    /** Resolves when every datapoint queued before the call has been written to a connection. */
+    flush({ timeout } = {}) {
+      this.#flushOpenFrame();
+      return this.#waitWritten(this.#seq, timeout);
+    }
+
+    /**
+     * Flushes, then closes the connection. Resolves when everything was written and the connection closed;
+     * rejects after `timeout` ms if given (the datapoints not written stay counted in `stats.queuedPoints`).
+     */
+    async close({ timeout } = {}) {
+      if (this.#closed) return;
+      this.#closing = true;
+      try {
+        await this.flush({ timeout });
+      } finally {
+        this.#closed = true;
+        clearInterval(this.#flushTimer);
+        clearTimeout(this.#reconnectTimer);
+        this.#reconnectTimer = null;
+        this.#rejectReady(new Error('the client is closed'));
+        const conn = this.#conn;
+        if (conn) {
+          await new Promise((resolve) => {
+            this.#onClosed = resolve;
+            conn.end();
+          });
+        }
+        this.#encoder.free();
+      }
+    }
+
+    /** Drops everything and closes the connection now. */
+    destroy() {
+      this.#closing = this.#closed = true;
+      clearInterval(this.#flushTimer);
+      clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer = null;
+      this.#conn?.destroy();
+      const err = new Error('the client was destroyed');
+      for (const w of this.#waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(err);
+      }
+      this.#rejectReady(err);
+    }
+
+    // ---- queue ----
+
+    #open() {
+      if (this.#closing) throw new Error('the client is closed');
+    }
+
+    async #writeWaiting(item, chunk, timeout) {
+      const n = countPoints(item);
+      if (n === undefined) {
+        if (this.#needDrain) await this.ready({ timeout });
+        if (!this.write(item)) throw new Error('datapoint dropped');
+        return 1;
+      }
+      for (let start = 0; start < n; start += chunk) {
+        if (this.#needDrain) await this.ready({ timeout });
+        const part = start === 0 && n <= chunk ? item : slicePoints(item, start, Math.min(n, start + chunk));
+        const m = countPoints(part);
+        if (this.writeMany(part) !== m) throw new Error('datapoints dropped');
+      }
+      return n;
+    }
+
+    #drop(points, reason) {
+      this.#stats.dropped += points;
+      this.emit('drop', { points, reason, total: this.#stats.dropped });
+    }
+
+    #flushOpenFrame() {
+      if (this.#encoder.pendingPoints > 0) this.#enqueue(this.#encoder.flush());
+      else this.#pump();
+    }
+
+    #enqueue(frames) {
+      for (const bytes of frames) {
+        const points = bytes.points;
+        this.#queue.push({ bytes, points, seq: ++this.#seq, replay: false, written: false });
+        this.#queuedPoints += points;
+      }
+      if (!this.#needDrain && this.queuedPoints >= this.#o.highWaterMark) this.#needDrain = true;
+      this.#pump();
+    }
+
+    #checkDrain() {
+      if (!this.#needDrain) return;
+      if (this.#queuedPoints === 0 && this.#encoder.pendingPoints > this.#o.lowWaterMark) {
+        this.#enqueue(this.#encoder.flush());
+        return;
+      }
+      if (this.queuedPoints > this.#o.lowWaterMark) return;
+      this.#needDrain = false;
+      const ready = this.#readyWaiters.splice(0);
+      for (const w of ready) {
+        clearTimeout(w.timer);
+        w.resolve();
+      }
+      this.#holdOpen();
+      this.emit('drain');
+    }
+
+    #rejectReady(err) {
+      for (const w of this.#readyWaiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.reject(err);
+      }
+    }
+
+    #waitWritten(seq, timeout) {
+      if (this.#writtenSeq >= seq) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const w = { seq, resolve, reject, timer: null };
+        if (timeout !== undefined) {
+          w.timer = setTimeout(() => {
+            this.#waiters.splice(this.#waiters.indexOf(w), 1);
+            this.#holdOpen();
+            reject(timeoutError('not everything was written', timeout, this.queuedPoints));
+          }, timeout);
+        }
+        this.#waiters.push(w);
+        this.#holdOpen();
+      });
+    }
+
+    /** A pending flush, close or ready holds the process open while the client waits to reconnect. */
+    #holdOpen() {
+      keepAlive(this.#reconnectTimer, this.#waiters.length + this.#readyWaiters.length > 0);
+    }
+
+    #written(frame) {
+      if (frame.written) {
+        this.#stats.replayedFrames += 1;
+        this.#stats.replayedPoints += frame.points;
+      } else {
+        frame.written = true;
+        this.#stats.points += frame.points;
+        this.#stats.frames += 1;
+        this.#stats.bytes += frame.bytes.length;
+      }
+      if (frame.seq > this.#writtenSeq) this.#writtenSeq = frame.seq;
+      if (this.#o.replayBytes > 0 && this.#o.replayMs > 0) {
+        frame.at = Date.now();
+        this.#replay.push(frame);
+        this.#replayBytes += frame.bytes.length;
+        this.#trimReplay();
+      }
+      for (let i = 0; i < this.#waiters.length; ) {
+        const w = this.#waiters[i];
+        if (w.seq <= this.#writtenSeq) {
+          this.#waiters.splice(i, 1);
+          clearTimeout(w.timer);
+          w.resolve();
+        } else i++;
+      }
+    }
+
+    #trimReplay() {
+      const oldest = Date.now() - this.#o.replayMs;
+      while (this.#replay.length > 0 && (this.#replayBytes > this.#o.replayBytes || this.#replay[0].at < oldest)) {
+        this.#replayBytes -= this.#replay.shift().bytes.length;
+      }
+    }
+
+    // ---- connection ----
+
+    #onClosed = null; // close() waits for the connection to end
+
+    #pump() {
+      if (this.#closed && !this.#conn) return;
+      if (!this.#connected) {
+        if (this.#queue.length > 0 && !this.#closed) this.#connect();
+        return;
+      }
+      const conn = this.#conn;
+      while (this.#queue.length > 0 && this.#canWrite) {
+        const frame = this.#queue.shift();
+        if (!frame.replay) this.#queuedPoints -= frame.points;
+        this.#inflight.push(frame);
+        this.#canWrite = conn.write(frame.bytes, (err) => {
+          if (err || conn !== this.#conn) return; // the frame stays in flight and is sent again
+          const i = this.#inflight.indexOf(frame);
+          if (i >= 0) this.#inflight.splice(i, 1);
+          this.#written(frame);
+          this.#checkDrain();
+        });
+      }
+      this.#checkDrain();
+    }
+
+    #connect() {
+      if (this.#connecting || this.#connected || this.#reconnectTimer || this.#closed) return;
+      this.#connecting = true;
+      const o = this.#o;
+      let conn = null;
+      const events = {
+        open: () => {
+          if (conn === this.#conn) this.#onConnect();
+        },
+        drain: () => {
+          if (conn !== this.#conn) return;
+          this.#canWrite = true;
+          this.#pump();
+        },
+        close: (err) => {
+          if (conn === this.#conn) this.#onClose(err);
+        },
+      };
+      try {
+        conn = transport.open({ host: o.host, port: o.port, tls: o.tls, connectTimeout: o.connectTimeout }, events);
+      } catch (err) {
+        // A runtime that refuses the target outright (a permission, an address it will not reach):
+        // reported like a failed connection, and retried with back-off.
+        conn = { write: () => false, end() {}, destroy() {} };
+        this.#conn = conn;
+        queueMicrotask(() => events.close(err));
+        return;
+      }
+      this.#conn = conn;
+    }
+
+    #onConnect() {
+      this.#connecting = false;
+      this.#connected = true;
+      this.#canWrite = true;
+      this.#connectedAt = Date.now();
+      this.#stats.connects += 1;
+      this.emit('connect');
+      // What may not have reached the receiver goes first, in the order it was first sent. (The window was
+      // measured when the connection was lost: a long outage does not shrink it.)
+      const again = this.#replay.splice(0);
+      this.#replayBytes = 0;
+      for (const f of again) f.replay = true;
+      this.#queue.unshift(...again);
+      this.#pump();
+    }
+
+    #onClose(err) {
+      const wasConnected = this.#connected;
+      this.#conn = null;
+      this.#connected = false;
+      this.#connecting = false;
+      this.#canWrite = false;
+      if (wasConnected) this.#stats.disconnects += 1;
+      // A connection that lasted is followed by an immediate reconnect; failing to connect, or a receiver
+      // that closes at once, backs off.
+      const lasted = wasConnected && Date.now() - this.#connectedAt >= 1000;
+      this.#attempt = lasted ? 0 : this.#attempt + 1;
+      this.emit('disconnect', err ?? null);
+      // Frames whose write never completed go back to the queue at once; the replay window's frames (older)
+      // go in front of them when the connection is back.
+      if (this.#inflight.length > 0) {
+        const back = this.#inflight.splice(0);
+        for (const f of back) if (!f.replay) this.#queuedPoints += f.points;
+        this.#queue.unshift(...back);
+      }
+      if (this.#onClosed) {
+        const done = this.#onClosed;
+        this.#onClosed = null;
+        done();
+      }
+      if (this.#closed) return;
+      if (wasConnected) this.#trimReplay(); // the window ends when the connection was lost
+      if (this.#queue.length === 0 && this.#replay.length === 0) return; // idle: connect when there is data
+      const base = Math.min(this.#o.reconnectMaxDelay, this.#o.reconnectInitialDelay * 2 ** Math.min(this.#attempt, 30));
+      const delay = lasted ? 0 : base * (1 - this.#o.reconnectJitter * Math.random());
+      this.emit('reconnecting', { attempt: this.#attempt, delay });
+      this.#reconnectTimer = setTimeout(() => {
+        this.#reconnectTimer = null;
+        this.#connect();
+      }, delay);
+      this.#holdOpen();
+    }
+  }
+  return CarbonClient;
+}
+
+/**
+ * Makes the one-shot `send(points, options)` for a CarbonClient class: connects, writes every datapoint,
+ * closes, and resolves with what was written. For request-scoped runtimes (a Worker's request, a
+ * serverless function), where no connection outlives the call.
+ */
+export function createSend(CarbonClient) {
+  return async function send(points, options = {}) {
+    const total = countPoints(points);
+    if (total === undefined) throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+    const { timeout = 30000, ...clientOptions } = options ?? {};
+    const maxQueuedPoints = Math.max(total, clientOptions.maxQueuedPoints ?? CLIENT_DEFAULTS.maxQueuedPoints);
+    const client = new CarbonClient({ flushInterval: 0, ...clientOptions, maxQueuedPoints, highWaterMark: maxQueuedPoints, lowWaterMark: 0 });
+    try {
+      // Every datapoint is encoded before the connection opens: a refused one throws and nothing is sent.
+      client.writeMany(points);
+      await client.close({ timeout });
+    } catch (err) {
+      const written = client.stats.points;
+      client.destroy();
+      err.points = total;
+      err.notDelivered = total - written;
+      throw err;
+    }
+    const { points: written, frames, bytes, connects } = client.stats;
+    return { points: written, frames, bytes, connects };
+  };
+}

@@ -1,0 +1,49 @@
+'use strict';
+// The client's transport over node:net and node:tls (Node; Bun and Deno implement the same modules).
+// See js/client-core.mjs for the contract.
+
+const net = require('node:net');
+const tls = require('node:tls');
+
+function open({ host, port, tls: tlsOptions, connectTimeout }, events) {
+  let socket;
+  let opened = false;
+  let lastError = null;
+  const options = { host, port, timeout: connectTimeout };
+  const onOpen = () => {
+    opened = true;
+    socket.setTimeout(0);
+    socket.setKeepAlive(true, 30000);
+    events.open();
+  };
+  if (tlsOptions) {
+    const extra = typeof tlsOptions === 'object' ? tlsOptions : {};
+    socket = tls.connect({ servername: net.isIP(host) ? undefined : host, ...options, ...extra });
+    socket.once('secureConnect', onOpen);
+  } else {
+    socket = net.connect(options);
+    socket.once('connect', onOpen);
+  }
+  socket.setNoDelay(true);
+  socket.on('timeout', () => {
+    if (!opened) socket.destroy(new Error(`connection to ${host}:${port} timed out`));
+  });
+  socket.on('drain', () => events.drain());
+  socket.on('data', () => {}); // receivers send nothing; reading notices a close promptly
+  socket.on('end', () => socket.end());
+  socket.on('error', (err) => {
+    lastError = err;
+  });
+  socket.on('close', () => events.close(lastError));
+  return {
+    write: (bytes, done) => socket.write(bytes, done),
+    end() {
+      if (!opened) return void socket.destroy();
+      socket.end();
+      setTimeout(() => socket.destroy(), 5000).unref();
+    },
+    destroy: (err) => socket.destroy(err),
+  };
+}
+
+module.exports = { open };
