@@ -272,7 +272,12 @@ async function send(args) {
   };
   const flushChunk = async () => {
     reader.drain((batch) => {
-      accepted += client.writeMany(batch);
+      try {
+        accepted += client.writeMany(batch);
+      } catch (err) {
+        if (typeof err.index === 'number') accepted += err.index; // the datapoints before a refused one are queued
+        throw err;
+      }
     });
     // Backpressure: wait for room instead of dropping.
     if (client.writableNeedDrain) await patiently(() => client.ready({ timeout }));

@@ -3,6 +3,7 @@
 // made as pickletools.dis does, and refuses what carbon would refuse.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
@@ -69,6 +70,47 @@ describe('carbon-pickle CLI', () => {
     const stored = Object.entries(dump).filter(([k]) => k.startsWith('KEY.cli.')).flatMap(([k, pts]) => pts.map(([t, v]) => [k.slice(4), t, v]));
     const key = (a) => `${a[0]} ${a[1]}`;
     assert.deepEqual(stored.sort((a, b) => key(a).localeCompare(key(b))), [...good].sort((a, b) => key(a).localeCompare(key(b))));
+  });
+
+  it('send --timeout 3 to a dead port: exit 4 within 10 s, says how many were not delivered, bad lines still numbered', async () => {
+    const dead = await new Promise((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    const started = Date.now();
+    const r = await cli(['send', '--to', `127.0.0.1:${dead}`, '--timeout', '3'], `a.b 1 ${T0}\nbad line here too\na.c 2 ${T0}\na..d 3 ${T0}\na.e 4 ${T0}\n`);
+    const took = Date.now() - started;
+    assert.equal(r.code, 4, r.stderr);
+    assert.ok(took < 10000, `took ${took} ms`);
+    assert.ok(took >= 3000, `gave up after ${took} ms, before its timeout`);
+    assert.match(r.stderr, /^carbon-pickle: line 2: expected "path value \[timestamp\]", got 4 fields$/m);
+    assert.match(r.stderr, /^carbon-pickle: line 4: path "a\.\.d": invalid path/m);
+    assert.match(r.stderr, /ECONNREFUSED/);
+    assert.match(r.stderr, /^carbon-pickle: 3 of 3 datapoints not delivered: .*no progress for 3 s$/m);
+    const bad = await cli(['send', '--to', `127.0.0.1:${dead}`, '--timeout', 'soon'], '');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--timeout must be a number of seconds/);
+  });
+
+  it('send: 300,000 lines through the queue bound, none dropped (it waits for room)', async () => {
+    const lines = [];
+    for (let i = 0; i < 300000; i++) lines.push(`bulk.m${i % 500} ${i} ${T0 + Math.floor(i / 500)}`);
+    const r = await cli(['send', '--to', `127.0.0.1:${carbon.port}`], `${lines.join('\n')}\n`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /300000 datapoints sent in \d+ frames/);
+    assert.doesNotMatch(r.stderr, /dropped/);
+    await carbon.wait(310000, 120);
+    const dump = await carbon.dump();
+    let stored = 0;
+    for (let k = 0; k < 500; k++) {
+      const pts = dump[`bulk.m${k}`];
+      assert.equal(pts.length, 600, `bulk.m${k}`);
+      pts.forEach(([t, v], s) => assert.deepEqual([t, v], [T0 + s, s * 500 + k]));
+      stored += pts.length;
+    }
+    assert.equal(stored, 300000);
   });
 
   it('encode: frames on stdout that CPython decodes to the lines', async () => {

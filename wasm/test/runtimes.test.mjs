@@ -5,18 +5,15 @@
 // frames; CPython decodes them. The TypeScript declarations are compiled against a usage file.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 
 import { decodeFrames } from './support/carbon.mjs';
+import { bin, DENO_ENV, installPacked, pkgDir, workerdModules } from './support/package.mjs';
 
 const run = promisify(execFile);
-const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (name) => join(pkgDir, 'node_modules', '.bin', name);
 
 const T = 1_700_000_000;
 const POINTS = [
@@ -49,6 +46,7 @@ function run(api) {
 }
 `;
 
+let installed;
 let scratch;
 let tarball;
 
@@ -60,26 +58,24 @@ async function frames(hex) {
 
 describe('the packed package in every runtime', () => {
   before(async () => {
-    scratch = mkdtempSync(join(tmpdir(), 'carbon-pickle-scratch-'));
-    const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: pkgDir });
-    tarball = join(scratch, stdout.trim().split('\n').pop());
-    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0' }));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], { cwd: scratch });
+    installed = await installPacked('carbon-pickle-scratch-');
+    ({ scratch, tarball } = installed);
   });
 
   after(() => {
-    if (scratch && !process.env.KEEP_SCRATCH) rmSync(scratch, { recursive: true, force: true });
+    installed?.remove();
   });
 
   it('ships only what the files whitelist says', async () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
     const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
-    assert.ok(files.includes('pkg/node/carbon_pickle_bg.wasm'));
+    assert.ok(files.includes('pkg/node/carbon_pickle_bg.wasm.cjs'), 'the Node module as base64 (no file read: Deno needs no --allow-read)');
+    assert.ok(!files.includes('pkg/node/carbon_pickle_bg.wasm'), 'the Node build ships its module once');
     assert.ok(files.includes('pkg/web/carbon_pickle_bg.wasm'));
     assert.ok(files.includes('types/index.d.ts') && files.includes('types/node.d.ts'));
     assert.ok(files.includes('bin/carbon-pickle.cjs'));
     // The frame inspector's own module, for `carbon-pickle inspect` and `carbon-pickle/inspect`.
-    for (const f of ['pkg/inspect-node/carbon_pickle.js', 'pkg/inspect-node/carbon_pickle_bg.wasm', 'js/inspect.cjs', 'js/inspect.mjs', 'types/inspect.d.ts']) {
+    for (const f of ['pkg/inspect-node/carbon_pickle.js', 'pkg/inspect-node/carbon_pickle_bg.wasm.cjs', 'js/inspect.cjs', 'js/inspect.mjs', 'types/inspect.d.ts']) {
       assert.ok(files.includes(f), `${f} is not in the tarball`);
     }
     assert.deepEqual(files.filter((f) => /^(src|test|bench|scripts|node_modules)\/|Cargo|\.rs$/.test(f)), []);
@@ -113,15 +109,15 @@ console.log('FRAMES ' + run(api));`);
     assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
   });
 
-  it('Deno (the deno export, reading the module with --allow-read)', async () => {
+  it('Deno (the deno export, with no permission at all)', async () => {
     writeFileSync(join(scratch, 'deno.mjs'), `${BODY}
 import * as api from 'carbon-pickle';
 const entry = import.meta.resolve('carbon-pickle');
 if (!entry.endsWith('/js/deno.mjs')) throw new Error('resolved ' + entry);
 console.log('FRAMES ' + run(api));`);
-    const { stdout } = await run(bin('deno'), ['run', '--quiet', '--no-config', '--node-modules-dir=manual', '--allow-read', 'deno.mjs'], {
+    const { stdout } = await run(bin('deno'), ['run', '--quiet', '--no-config', '--node-modules-dir=manual', '--no-prompt', 'deno.mjs'], {
       cwd: scratch,
-      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+      env: DENO_ENV,
     });
     assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
   });
@@ -136,7 +132,7 @@ import * as api from './${entry}';
 console.log('FRAMES ' + run(api));`);
     const { stdout, stderr } = await run(bin('deno'), ['run', '--quiet', '--no-config', '--node-modules-dir=manual', '--allow-read', 'browser.mjs'], {
       cwd: scratch,
-      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+      env: DENO_ENV,
     });
     assert.equal(stderr, '', 'no warning about the way the module was fetched');
     assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
@@ -150,15 +146,7 @@ console.log('FRAMES ' + run(api));`);
     writeFileSync(join(scratch, 'worker.mjs'), `${BODY}
 import * as api from './${entry}';
 export default { async test() { console.log('FRAMES ' + run(api)); } };`);
-    const root = join(scratch, 'node_modules', 'carbon-pickle');
-    const modules = [`(name = "worker.mjs", esModule = embed "worker.mjs")`];
-    for (const dir of ['js', 'pkg/web']) {
-      for (const f of readdirSync(join(root, dir))) {
-        const rel = `node_modules/carbon-pickle/${dir}/${f}`;
-        if (/\.(mjs|js)$/.test(f) && !['node.mjs', 'client.mjs', 'inspect.mjs'].includes(f)) modules.push(`(name = "${rel}", esModule = embed "${rel}")`);
-        if (f.endsWith('.wasm')) modules.push(`(name = "${rel}", wasm = embed "${rel}")`);
-      }
-    }
+    const modules = [`(name = "worker.mjs", esModule = embed "worker.mjs")`, ...workerdModules(scratch)];
     writeFileSync(join(scratch, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = ( services = [ (name = "main", worker = .w) ] );
 const w :Workerd.Worker = ( modules = [ ${modules.join(', ')} ], compatibilityDate = "2024-09-23" );
