@@ -17,6 +17,7 @@ export function streamConnection(opening, { host, port, connectTimeout }, events
   let state = 'opening'; // 'open', 'ending', 'closed'
   let buffered = 0;
   let full = false;
+  let closing = null; // end()'s timer
   const timer = setTimeout(() => finish(new Error(`connection to ${host}:${port} timed out`)), connectTimeout);
 
   opening.then(
@@ -44,8 +45,10 @@ export function streamConnection(opening, { host, port, connectTimeout }, events
 
   function finish(err) {
     if (state === 'closed') return;
+    if (state === 'ending') err = null; // the end of a connection we closed ourselves
     state = 'closed';
     clearTimeout(timer);
+    clearTimeout(closing);
     if (socket) closeSocket(socket);
     queueMicrotask(() => events.close(err ?? null));
   }
@@ -73,16 +76,18 @@ export function streamConnection(opening, { host, port, connectTimeout }, events
     end() {
       if (state !== 'open') return finish(null);
       state = 'ending';
+      // The write side is closed after the pending writes; the connection is closed once the receiver has
+      // closed its side too (it does on our end of stream), so nothing still buffered (TLS records included)
+      // is cut off. A receiver that never does is closed after 5 s, as Node's transport does.
+      const timer = setTimeout(() => finish(null), 5000);
       writer.close().then(
-        () => {
-          state = 'open';
-          finish(null);
-        },
+        () => {},
         (err) => {
-          state = 'open';
+          clearTimeout(timer);
           finish(err);
         },
       );
+      closing = timer;
     },
     destroy(err) {
       finish(err ?? null);

@@ -6,7 +6,7 @@
 //                   I/O open until it is done, within its limits)
 //
 // Settings (wrangler.toml [vars] and secrets): HOSTEDGRAPHITE_API_KEY (the prefix), CARBON_TO (default
-// carbon.hostedgraphite.com:20040), CARBON_TLS ("off" for a plain receiver). A Worker cannot keep a
+// carbon.hostedgraphite.com:20040), CARBON_TLS ("off" for a plain receiver), CARBON_TIMEOUT_MS (default 20000). A Worker cannot keep a
 // connection between requests, so each request connects, writes and closes: the one-shot send().
 import { send, CarbonClient } from 'carbon-pickle/client';
 
@@ -33,7 +33,8 @@ function options(env) {
     to: env.CARBON_TO ?? HOSTED_GRAPHITE,
     tls: env.CARBON_TLS !== 'off',
     prefix: env.HOSTEDGRAPHITE_API_KEY,
-    timeout: 20000, // within the time a Worker may keep working after its response
+    // Within the time a Worker may keep working after its response.
+    timeout: Number(env.CARBON_TIMEOUT_MS ?? 20000),
   };
 }
 
@@ -58,7 +59,7 @@ export default {
         client.destroy();
         return json({ error: err.message }, 400);
       }
-      ctx.waitUntil(client.close({ timeout: 20000 }).catch((err) => console.error(`carbon: ${err.message}`)));
+      ctx.waitUntil(client.close({ timeout: Number(env.CARBON_TIMEOUT_MS ?? 20000) }).catch((err) => console.error(`carbon: ${err.message}`)));
       return json({ accepted: points.length }, 202);
     }
     try {
