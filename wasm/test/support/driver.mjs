@@ -46,6 +46,7 @@ if (mode === 'write' || mode === 'drain') {
       else await new Promise((resolve) => client.once('drain', resolve));
     }
     client.writeMany(rows(i, Math.min(count, i + batch)));
+    progress();
     if (pauseMs > 0) await sleep(pauseMs);
   }
 } else if (mode === 'pipe') {

@@ -23,3 +23,22 @@ void client.flush({ timeout: 100 }).then(() => client.close());
 console.log(count, more.length);
 const seen: Inspection = inspect(parseHex('0000000e 80025d71005804000000'));
 console.log(seen.text, seen.refused > 0 ? 'refused' : `${seen.points} datapoints`);
+// carbon-pickle/client: the same class in every runtime, backpressure and the one-shot send().
+import { CarbonClient as Client, send, type SendError, type SendResult } from 'carbon-pickle/client';
+const c2 = new Client({ to: '127.0.0.1:2004', tls: { caCerts: ['-----BEGIN CERTIFICATE-----'] }, highWaterMark: 1000, lowWaterMark: 10 });
+c2.on('drain', () => console.log(c2.writableNeedDrain));
+async function backfill(source: AsyncIterable<{ path: string; value: number; timestamp: number }[]>): Promise<number> {
+  for await (const batch of source) {
+    if (c2.writableNeedDrain) await c2.ready({ timeout: 1000 });
+    c2.writeMany(batch);
+  }
+  const piped: number = await c2.pipeFrom([{ path: 'a', value: 1 }, { paths: ['b'], values: [2], timestamps: 1700000000 }]);
+  const sink: WritableStream = c2.writable();
+  void sink;
+  return piped;
+}
+void backfill;
+void send([{ path: 'a.b', value: 1 }], { to: 'carbon.hostedgraphite.com:20040', tls: true, prefix: 'KEY', timeout: 5000 }).then(
+  (r: SendResult) => console.log(r.points, r.frames),
+  (e: SendError) => console.log(e.notDelivered, e.points),
+);
