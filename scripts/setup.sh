@@ -80,6 +80,13 @@ setup_wasm() {
     }
   fi
   apt_install openssl   # the TLS test makes its CA with the openssl CLI
+  # The crates' declared rust-version, which scripts/test-package.sh builds the packaged crates with.
+  local msrv
+  msrv="$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml")"
+  if ! rustup toolchain list | grep -q "^$msrv-"; then
+    log "rustup toolchain install $msrv (the crates' rust-version)"
+    rustup toolchain install "$msrv" --profile minimal >/dev/null
+  fi
   # The package's dev tools from npm: binaryen's wasm-opt (Debian's binaryen 108 breaks wasm-bindgen output),
   # deno, bun and workerd for the runtime tests, typescript and @types/node for the declarations.
   local want

@@ -287,18 +287,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       // The open frame goes out too, so that a partly filled frame cannot hold the queue above the mark.
       this.#flushOpenFrame();
       if (!this.#needDrain) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const w = { resolve, reject, timer: null };
-        if (timeout !== undefined) {
-          w.timer = setTimeout(() => {
-            this.#readyWaiters.splice(this.#readyWaiters.indexOf(w), 1);
-            this.#holdOpen();
-            reject(timeoutError('the queue had no room', timeout, this.queuedPoints));
-          }, timeout);
-        }
-        this.#readyWaiters.push(w);
-        this.#holdOpen();
-      });
+      return this.#wait(this.#readyWaiters, {}, timeout, 'the queue had no room');
     }
 
     /**
@@ -444,16 +433,21 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 
     #waitWritten(seq, timeout) {
       if (this.#writtenSeq >= seq) return Promise.resolve();
+      return this.#wait(this.#waiters, { seq }, timeout, 'not everything was written');
+    }
+
+    /** A promise in `list` (settled by whoever empties it) that rejects after `timeout` ms if given. */
+    #wait(list, entry, timeout, what) {
       return new Promise((resolve, reject) => {
-        const w = { seq, resolve, reject, timer: null };
+        const w = { ...entry, resolve, reject, timer: null };
         if (timeout !== undefined) {
           w.timer = setTimeout(() => {
-            this.#waiters.splice(this.#waiters.indexOf(w), 1);
+            list.splice(list.indexOf(w), 1);
             this.#holdOpen();
-            reject(timeoutError('not everything was written', timeout, this.queuedPoints));
+            reject(timeoutError(what, timeout, this.queuedPoints));
           }, timeout);
         }
-        this.#waiters.push(w);
+        list.push(w);
         this.#holdOpen();
       });
     }
