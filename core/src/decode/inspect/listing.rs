@@ -1,0 +1,172 @@
+//! The opcode listing, line for line as `pickletools.dis` prints it: offset, opcode byte, one indentation
+//! step per open mark, name, argument, `(MARK at n)` / `(as n)`.
+
+use core::fmt::{self, Write};
+
+use super::super::number::{self, Int};
+use super::super::ops::{opcode_name, opcode_protocol, Arg, Op, Ops};
+use super::super::text::Text;
+use super::super::DecodeError;
+use super::repr::{big_int, py_bytes, py_char, py_str, PyFloat};
+
+/// Prints the opcode listing; returns the offset just after `STOP` (or the payload's length).
+pub(super) fn dis(p: &[u8], out: &mut impl Write) -> Result<usize, fmt::Error> {
+    let mut marks = [0usize; 64];
+    let mut nmarks = 0usize;
+    let mut memo_len = 0usize;
+    let mut maxproto = 0u8;
+    let mut ops = Ops::new(p);
+    let mut end = p.len();
+    for r in ops.by_ref() {
+        let op = match r {
+            Ok(op) => op,
+            Err(e) => {
+                dis_error(out, &e)?;
+                return Ok(end);
+            }
+        };
+        maxproto = maxproto.max(opcode_protocol(op.code));
+        write!(out, "{:5}: ", op.offset)?;
+        if (0x20..0x7f).contains(&op.code) {
+            write!(out, "{:<4} ", op.code as char)?;
+        } else {
+            write!(out, "\\x{:02x} ", op.code)?;
+        }
+        for _ in 0..nmarks.min(marks.len()) {
+            out.write_str("    ")?;
+        }
+        let name = opcode_name(op.code);
+        out.write_str(name)?;
+        let takes_mark = matches!(
+            op.code,
+            b'e' | b'l' | b't' | b'd' | b'u' | b'1' | b'i' | b'o' | 0x90 | 0x91
+        );
+        let mut markmsg: Option<MarkMsg> = None;
+        if takes_mark {
+            markmsg = Some(if nmarks > 0 {
+                nmarks -= 1;
+                MarkMsg::At(marks[nmarks.min(marks.len() - 1)])
+            } else {
+                MarkMsg::Missing
+            });
+        }
+        if op.code == 0x94 {
+            markmsg = Some(MarkMsg::As(memo_len));
+            memo_len += 1;
+        }
+        if !matches!(op.arg, Arg::None) || markmsg.is_some() {
+            for _ in name.len()..10 {
+                out.write_char(' ')?;
+            }
+            if !matches!(op.arg, Arg::None) {
+                out.write_char(' ')?;
+                arg(out, &op)?;
+            }
+            match markmsg {
+                Some(MarkMsg::At(n)) => write!(out, " (MARK at {n})")?,
+                Some(MarkMsg::As(n)) => write!(out, " (as {n})")?,
+                Some(MarkMsg::Missing) => out.write_str(" (no MARK exists on stack)")?,
+                None => {}
+            }
+        }
+        out.write_char('\n')?;
+        if op.code == b'(' {
+            if nmarks < marks.len() {
+                marks[nmarks] = op.offset;
+            }
+            nmarks += 1;
+        }
+        if op.code == b'.' {
+            end = op.offset + 1;
+            break;
+        }
+    }
+    writeln!(out, "highest protocol among opcodes = {maxproto}")?;
+    Ok(end)
+}
+
+enum MarkMsg {
+    At(usize),
+    As(usize),
+    Missing,
+}
+
+fn dis_error(out: &mut impl Write, e: &DecodeError) -> fmt::Result {
+    writeln!(out, "{:5}: error: {e}", e.offset)
+}
+
+fn arg(out: &mut impl Write, op: &Op<'_>) -> fmt::Result {
+    let line_body = |l: &'_ [u8]| -> usize { l.len().saturating_sub(1) };
+    match (op.code, op.arg) {
+        (_, Arg::U8(v)) => write!(out, "{v}"),
+        (_, Arg::U16(v)) => write!(out, "{v}"),
+        (_, Arg::I32(v)) => write!(out, "{v}"),
+        (_, Arg::U32(v)) => write!(out, "{v}"),
+        (_, Arg::U64(v)) => write!(out, "{v}"),
+        (_, Arg::F64(v)) => write!(out, "{}", PyFloat(v)),
+        (b'F', Arg::Line(l)) => match number::float_line(&l[..line_body(l)]) {
+            Ok(f) => write!(out, "{}", PyFloat(f)),
+            Err(_) => py_bytes(out, &l[..line_body(l)]),
+        },
+        (b'I', Arg::Line(l)) if l == b"00\n" => out.write_str("False"),
+        (b'I', Arg::Line(l)) if l == b"01\n" => out.write_str("True"),
+        (b'I' | b'L' | b'p' | b'g', Arg::Line(l)) => {
+            let parsed = match op.code {
+                b'I' => number::int_line(l),
+                b'L' => number::long_line(l),
+                _ => number::index_line(l),
+            };
+            match parsed {
+                Ok(Int::Small(v)) => write!(out, "{v}"),
+                _ => {
+                    let body = &l[..line_body(l)];
+                    let body = body.strip_suffix(b"L").unwrap_or(body);
+                    match core::str::from_utf8(body) {
+                        Ok(s) => out.write_str(s.trim()),
+                        Err(_) => py_bytes(out, body),
+                    }
+                }
+            }
+        }
+        (b'S', Arg::Line(l)) => {
+            let body = &l[..line_body(l)];
+            let n = body.len();
+            if n >= 2 && body[0] == body[n - 1] && matches!(body[0], b'\'' | b'"') {
+                match Text::escaped(&body[1..n - 1]) {
+                    Ok(t) => py_str(out, &t),
+                    Err(_) => py_bytes(out, body),
+                }
+            } else {
+                py_bytes(out, body)
+            }
+        }
+        (b'V', Arg::Line(l)) => match Text::raw_unicode(&l[..line_body(l)]) {
+            Ok(t) => py_str(out, &t),
+            Err(_) => py_bytes(out, &l[..line_body(l)]),
+        },
+        (b'P', Arg::Line(l)) => match Text::utf8(&l[..line_body(l)]) {
+            Ok(t) => py_str(out, &t),
+            Err(_) => py_bytes(out, &l[..line_body(l)]),
+        },
+        (_, Arg::Lines(a, b)) => {
+            out.write_char('\'')?;
+            for part in [&a[..line_body(a)], &b[..line_body(b)]].iter().enumerate() {
+                if part.0 == 1 {
+                    out.write_char(' ')?;
+                }
+                for &c in *part.1 {
+                    py_char(out, char::from(c), '\'')?;
+                }
+            }
+            out.write_char('\'')
+        }
+        (0x8a | 0x8b, Arg::Data(d)) => big_int(out, d),
+        (b'T' | b'U' | b'X' | 0x8c | 0x8d, Arg::Data(d)) => match Text::utf8(d) {
+            Ok(t) => py_str(out, &t),
+            Err(_) => py_bytes(out, d),
+        },
+        (_, Arg::Data(d)) => py_bytes(out, d),
+        (_, Arg::Line(l)) => py_bytes(out, l),
+        (_, Arg::None) => Ok(()),
+    }
+}
