@@ -16,4 +16,4 @@ echo "--- wasm-bindgen-test on Node" >&2
 wasm-pack test --node
 
 echo "--- node:test suite" >&2
-node --expose-gc --test --test-reporter=spec test/
+node --expose-gc --test --test-reporter=spec test/*.test.mjs

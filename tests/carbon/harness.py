@@ -12,8 +12,9 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
       stops carbon and exits 0. Killing carbon's pid also ends the harness, and carbon gets SIGTERM if the
       harness dies. In the foreground carbon logs to stdout: everything (console, creates, listener, errors
       such as "File name too long") is in <workdir>/carbon.out.
-  harness.py dump <workdir>
-      Prints JSON {"metric.path": [[ts, value], ...], ...}: every point stored in every whisper file, from the
+  harness.py dump <workdir> [metric_prefix]
+      Prints JSON {"metric.path": [[ts, value], ...], ...}: every point stored in every whisper file (of the
+      metrics whose path starts with metric_prefix, if given: a 1 s/1 d file is 1 MiB to read), from the
       finest archive (1 s), sorted by time. ts is the integer whisper stored; a non-finite value is written as
       the string "inf", "-inf" or "nan" (JSON has no such numbers).
   harness.py wait <workdir> <expected_count> [timeout_s]
@@ -300,9 +301,10 @@ def json_value(v):
     return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
 
 
-def dump(workdir):
+def dump(workdir, prefix=""):
     root = paths(workdir)["whisper"]
-    out = {metric: [[ts, json_value(v)] for ts, v in read_points(f)] for metric, f in sorted(whisper_files(root))}
+    files = sorted((m, f) for m, f in whisper_files(root) if m.startswith(prefix))
+    out = {metric: [[ts, json_value(v)] for ts, v in read_points(f)] for metric, f in files}
     json.dump(out, sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
     return 0
@@ -358,14 +360,15 @@ def table(workdir):
 
 
 def main(argv):
-    usage = "usage: harness.py serve|dump|table <workdir> | wait <workdir> <expected_count> [timeout_s]"
+    usage = ("usage: harness.py serve|table <workdir> | dump <workdir> [metric_prefix]"
+             " | wait <workdir> <expected_count> [timeout_s]")
     if len(argv) < 3:
         die(usage)
     cmd, workdir = argv[1], argv[2]
     if cmd == "serve" and len(argv) == 3:
         return serve(workdir)
-    if cmd == "dump" and len(argv) == 3:
-        return dump(workdir)
+    if cmd == "dump" and len(argv) in (3, 4):
+        return dump(workdir, argv[3] if len(argv) == 4 else "")
     if cmd == "table" and len(argv) == 3:
         return table(workdir)
     if cmd == "wait" and len(argv) in (4, 5):

@@ -118,8 +118,8 @@ function expected({ prefix, count, metrics, t0 }, keyPrefix = '') {
 async function assertStored(carbon, run, keyPrefix = '') {
   const want = expected(run, keyPrefix);
   await carbon.wait(carbon.expected, 180);
-  const dump = await carbon.dump();
   const prefix = `${keyPrefix}${run.prefix}.`;
+  const dump = await carbon.dump(prefix);
   const got = Object.keys(dump).filter((k) => k.startsWith(prefix));
   assert.equal(got.length, want.size, `metrics under ${prefix}`);
   let n = 0;
@@ -258,7 +258,7 @@ const dead :Workerd.Worker = ${worker(`127.0.0.1:${dead}`, 'off')};
         assert.equal(body.points, 10000);
         assert.equal(body.frames, 20);
         await assertStored(carbon, r, 'APIKEY.');
-        const r2 = run(`rt.workerd.${tls ? 'tls' : 'tcp'}.later`, 10000, 100);
+        const r2 = run(`rt.workerd.${tls ? 'tls' : 'tcp'}-later`, 10000, 100);
         const res2 = await fetch(`http://127.0.0.1:${port}/?async=1`, { method: 'POST', body: lines(r2) });
         assert.equal(res2.status, 202);
         assert.deepEqual(await res2.json(), { accepted: 10000 });
