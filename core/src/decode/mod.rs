@@ -62,7 +62,9 @@ mod text;
 
 pub use error::{DecodeError, ErrorKind, Refusal, SkipReason, Skipped, Unsupported};
 pub use frames::{split_frame, FrameReader, HEADER_LEN};
-pub use inspect::{inspect, inspect_with, Summary};
+pub use inspect::{
+    inspect, inspect_with, listing_limit, Summary, MAX_LISTING_PER_INPUT_BYTE, MIN_LISTING_LIMIT,
+};
 pub use machine::{Slot, MAX_MARKS};
 pub use ops::{opcode_name, opcode_protocol, Arg, Op, Ops};
 pub use text::{Chars, Text};

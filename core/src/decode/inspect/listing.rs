@@ -6,21 +6,35 @@ use core::fmt::{self, Write};
 use super::super::number::{self, Int};
 use super::super::ops::{opcode_name, opcode_protocol, Arg, Op, Ops};
 use super::super::text::Text;
-use super::super::DecodeError;
+use super::super::{DecodeError, MAX_MARKS};
 use super::repr::{big_int, py_bytes, py_char, py_str, PyFloat};
 
-/// Prints the opcode listing; returns the offset just after `STOP` (or the payload's length).
-pub(super) fn dis(p: &[u8], out: &mut impl Write) -> Result<usize, fmt::Error> {
-    let mut marks = [0usize; 64];
-    let mut nmarks = 0usize;
+/// Prints the opcode listing of `p` up to `STOP`, or up to the opcode the decoder refused (`refusal`),
+/// whichever comes first; returns the offset just after `STOP` (or the payload's length).
+///
+/// Why stop at the refusal: carbon and the decoder never run the opcodes after it, so their lines would
+/// explain nothing, and they can be made to cost far more than their bytes (every `MARK` after the 64th
+/// would be one more indentation step on every line). One line says how many bytes were left unlisted.
+pub(super) fn dis(
+    p: &[u8],
+    refusal: Option<&DecodeError>,
+    out: &mut impl Write,
+) -> Result<usize, fmt::Error> {
+    let mut marks = Marks::new();
     let mut memo_len = 0usize;
     let mut maxproto = 0u8;
     let mut ops = Ops::new(p);
     let mut end = p.len();
-    for r in ops.by_ref() {
-        let op = match r {
-            Ok(op) => op,
-            Err(e) => {
+    loop {
+        let at = ops.position();
+        if refusal.is_some_and(|e| past_refusal(e, at)) && at < p.len() {
+            writeln!(out, "{} byte(s) after the refusal not listed", p.len() - at)?;
+            return Ok(end);
+        }
+        let op = match ops.next() {
+            None => break,
+            Some(Ok(op)) => op,
+            Some(Err(e)) => {
                 dis_error(out, &e)?;
                 return Ok(end);
             }
@@ -32,7 +46,7 @@ pub(super) fn dis(p: &[u8], out: &mut impl Write) -> Result<usize, fmt::Error> {
         } else {
             write!(out, "\\x{:02x} ", op.code)?;
         }
-        for _ in 0..nmarks.min(marks.len()) {
+        for _ in 0..marks.indent() {
             out.write_str("    ")?;
         }
         let name = opcode_name(op.code);
@@ -43,11 +57,9 @@ pub(super) fn dis(p: &[u8], out: &mut impl Write) -> Result<usize, fmt::Error> {
         );
         let mut markmsg: Option<MarkMsg> = None;
         if takes_mark {
-            markmsg = Some(if nmarks > 0 {
-                nmarks -= 1;
-                MarkMsg::At(marks[nmarks.min(marks.len() - 1)])
-            } else {
-                MarkMsg::Missing
+            markmsg = Some(match marks.pop() {
+                Some(at) => MarkMsg::At(at),
+                None => MarkMsg::Missing,
             });
         }
         if op.code == 0x94 {
@@ -71,10 +83,7 @@ pub(super) fn dis(p: &[u8], out: &mut impl Write) -> Result<usize, fmt::Error> {
         }
         out.write_char('\n')?;
         if op.code == b'(' {
-            if nmarks < marks.len() {
-                marks[nmarks] = op.offset;
-            }
-            nmarks += 1;
+            marks.push(op.offset);
         }
         if op.code == b'.' {
             end = op.offset + 1;
@@ -83,6 +92,49 @@ pub(super) fn dis(p: &[u8], out: &mut impl Write) -> Result<usize, fmt::Error> {
     }
     writeln!(out, "highest protocol among opcodes = {maxproto}")?;
     Ok(end)
+}
+
+/// Whether the opcode at `at` comes after the refused one (or is where a refusal that names no opcode,
+/// such as a payload over the cap, stops everything).
+fn past_refusal(e: &DecodeError, at: usize) -> bool {
+    at > e.offset || (at == e.offset && e.opcode.is_none())
+}
+
+/// The marks `pickletools.dis` counts for indentation and `(MARK at n)`.
+///
+/// Its count can outgrow the decoder's (`POP` right after a `MARK` drops the mark when run, but not in
+/// `pickletools`' count), so only the innermost [`MAX_MARKS`] offsets are kept and the indentation stops
+/// there: past that depth the decoder refuses a frame anyway, and no line is indented by more than 256
+/// columns.
+struct Marks {
+    at: [usize; MAX_MARKS],
+    open: usize,
+}
+
+impl Marks {
+    fn new() -> Self {
+        Marks {
+            at: [0; MAX_MARKS],
+            open: 0,
+        }
+    }
+
+    fn push(&mut self, offset: usize) {
+        if self.open < MAX_MARKS {
+            self.at[self.open] = offset;
+        }
+        self.open += 1;
+    }
+
+    fn pop(&mut self) -> Option<usize> {
+        self.open = self.open.checked_sub(1)?;
+        Some(self.at[self.open.min(MAX_MARKS - 1)])
+    }
+
+    /// Indentation steps for the next line.
+    fn indent(&self) -> usize {
+        self.open.min(MAX_MARKS)
+    }
 }
 
 enum MarkMsg {
