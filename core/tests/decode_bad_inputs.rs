@@ -4,8 +4,8 @@
 //! table and, for the unpickling part, checked on a large corpus by decode_differential.rs.
 
 use carbon_pickle::decode::{
-    decode, split_frame, DecodeError, Decoder, ErrorKind, FrameReader, Refusal, SkipReason, Slot,
-    Unsupported, DEFAULT_SLOTS, MAX_MARKS,
+    decode, inspect, split_frame, DecodeError, Decoder, ErrorKind, FrameReader, Refusal,
+    SkipReason, Slot, Summary, Unsupported, DEFAULT_SLOTS, MAX_LISTING_PER_INPUT_BYTE, MAX_MARKS,
 };
 use carbon_pickle::{to_slice, Datapoint, Error, Options, PathError, Protocol, CARBON_MAX_PAYLOAD};
 
@@ -784,4 +784,137 @@ fn memo_amplification() {
         n += 1;
     }
     assert_eq!(n, 250_001);
+    // The inspector would print the path on every datapoint line (64 GB): its text is cut at 50 bytes per
+    // input byte, and its counts still cover every datapoint.
+    let (text, summary) = inspected(&framed(&payload));
+    assert_eq!(summary.points, 250_001);
+    assert!(text.ends_with(" bytes (50 per input byte)\n"));
+}
+
+// ---- The inspector on floods: the listing stays proportionate to the frame ----
+
+/// The inspector's text for `frame` and its counts, checked against the bound every listing keeps:
+/// at most 50 bytes of text per byte of frame.
+fn inspected(frame: &[u8]) -> (String, Summary) {
+    let mut text = String::new();
+    let summary = inspect(frame, &mut text).unwrap();
+    assert_eq!(MAX_LISTING_PER_INPUT_BYTE, 50);
+    assert!(
+        text.len() <= 50 * frame.len(),
+        "{} bytes of listing for a {}-byte frame",
+        text.len(),
+        frame.len()
+    );
+    (text, summary)
+}
+
+#[test]
+fn inspector_mark_flood() {
+    // 1 MiB of MARK in a valid header: the decoder refuses the 65th; the listing stops there, with one
+    // line for the 1,048,511 bytes after it (listing them took 287 MB, every line indented 256 columns).
+    let payload = vec![b'('; CARBON_MAX_PAYLOAD];
+    assert_eq!(
+        refusal(&payload),
+        (ErrorKind::TooDeep { max: MAX_MARKS }, MAX_MARKS, Some(b'('))
+    );
+    let frame = framed(&payload);
+    let (text, summary) = inspected(&frame);
+    assert_eq!((summary.frames, summary.refused), (1, 1));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 65 + 2, "{text}");
+    assert_eq!(lines[65], format!("   64: (    {}MARK", " ".repeat(256)));
+    assert_eq!(lines[66], "1048511 byte(s) after the refusal not listed");
+    assert_eq!(
+        lines[67],
+        "refused: more than 64 nested marks at byte 64 (opcode 0x28 MARK)"
+    );
+    assert!(text.len() < 10_000, "{} bytes", text.len());
+    // The same flood cut short, and bare: the listing stops at the same opcode.
+    let (cut, _) = inspected(&frame[..frame.len() / 2]);
+    assert!(cut.contains("truncated: header declares 1048576 payload bytes, 524286 present\n"));
+    assert!(cut.contains("\n524221 byte(s) after the refusal not listed\nrefused: more than 64"));
+    let (bare, _) = inspected(&payload);
+    assert!(bare.ends_with("1048511 byte(s) after the refusal not listed\nrefused: more than 64 nested marks at byte 64 (opcode 0x28 MARK)\n"));
+    // A MARK that POP takes back right away: the decoder accepts it, pickletools counts it as still open.
+    // Indentation stops at 64 steps, and the text is cut at 50 bytes per input byte with a note.
+    let mut popped = b"]".to_vec();
+    while popped.len() < CARBON_MAX_PAYLOAD - 2 {
+        popped.extend_from_slice(b"(0");
+    }
+    popped.push(b'.');
+    assert_eq!(dec(&popped).unwrap(), []);
+    let frame = framed(&popped);
+    let (text, summary) = inspected(&frame);
+    assert_eq!((summary.refused, summary.points), (0, 0));
+    assert!(
+        text.lines().all(|l| l.len() < 12 + 256 + 30),
+        "indentation capped"
+    );
+    let note = format!(
+        "\nlisting cut: the rest would pass {} bytes (50 per input byte)\n",
+        50 * frame.len()
+    );
+    assert!(text.ends_with(&note), "{}", &text[text.len() - 200..]);
+}
+
+#[test]
+fn inspector_memo_flood() {
+    // EMPTY_LIST memoized a million times: the memo outgrows the 2,560-slot workspace; the listing stops
+    // at the MEMOIZE refused.
+    let mut payload = b"\x80\x04]".to_vec();
+    payload.resize(CARBON_MAX_PAYLOAD - 1, 0x94);
+    payload.push(b'.');
+    let full = ErrorKind::WorkspaceFull {
+        memo: DEFAULT_SLOTS,
+        stack: 1,
+        slots: DEFAULT_SLOTS,
+    };
+    assert_eq!(refusal(&payload), (full, 3 + DEFAULT_SLOTS - 1, Some(0x94)));
+    let frame = framed(&payload);
+    let (text, summary) = inspected(&frame);
+    assert_eq!((summary.frames, summary.refused), (1, 1));
+    assert!(text.contains(" 2562: \\x94 MEMOIZE    (as 2559)\n1046013 byte(s) after the refusal not listed\nrefused: frame needs more than the 2560 workspace slots given (2560 memo + 1 stack) at byte 2562 (opcode 0x94 MEMOIZE)\n"), "{}", &text[text.len() - 300..]);
+    assert!(text.len() < 100_000, "{} bytes", text.len());
+    // PUT of distinct indices, 0, 1, 2... (protocol 0, up to 9 bytes each): refused at the first index
+    // past the workspace.
+    let mut payload = b"(l".to_vec();
+    for i in 0.. {
+        let put = format!("p{i}\n");
+        if payload.len() + put.len() >= CARBON_MAX_PAYLOAD {
+            break;
+        }
+        payload.extend_from_slice(put.as_bytes());
+    }
+    payload.push(b'.');
+    let refused_at = 2 + 10 * 3 + 90 * 4 + 900 * 5 + 1559 * 6;
+    let full = ErrorKind::WorkspaceFull {
+        memo: DEFAULT_SLOTS,
+        stack: 1,
+        slots: DEFAULT_SLOTS,
+    };
+    assert_eq!(refusal(&payload), (full, refused_at, Some(b'p')));
+    let (text, _) = inspected(&framed(&payload));
+    let tail = format!(
+        "{refused_at}: p    PUT        2559\n{} byte(s) after the refusal not listed\nrefused: frame needs more than the 2560 workspace slots given (2560 memo + 1 stack) at byte {refused_at} (opcode 0x70 PUT)\n",
+        payload.len() - refused_at - 6
+    );
+    assert!(text.ends_with(&tail), "{}", &text[text.len() - 300..]);
+}
+
+#[test]
+fn inspector_deep_tuples() {
+    // A datapoint inside 100,000 nested 1-tuples: carbon skips the element; every opcode is listed (as
+    // pickletools does, about 23 bytes a line) and the listing holds nothing else to cut.
+    let mut payload = b"\x80\x02](X\x03\x00\x00\x00a.bK\x01K\x02\x86\x86".to_vec();
+    payload.extend(std::iter::repeat_n(0x85, 100_000));
+    payload.extend_from_slice(b"e.");
+    assert_eq!(skips(&payload), [SkipReason::NotADatapoint]);
+    let frame = framed(&payload);
+    let (text, summary) = inspected(&frame);
+    assert_eq!(
+        (summary.refused, summary.points, summary.skipped),
+        (0, 0, 1)
+    );
+    assert_eq!(text.matches(" TUPLE1\n").count(), 100_000);
+    assert!(text.ends_with("100019: .    STOP\nhighest protocol among opcodes = 2\ndatapoints: 0, skipped: 1\n  element 0 skipped: not a (path, (timestamp, value)) tuple (appended at byte 100018)\n"), "{}", &text[text.len() - 300..]);
 }
