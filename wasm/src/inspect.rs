@@ -26,8 +26,9 @@ pub struct Inspection {
 
 #[wasm_bindgen]
 impl Inspection {
-    /// The listing: per frame, its offset and size, every opcode (`pickletools.dis` layout), then the
-    /// datapoints or the reason carbon would refuse it.
+    /// The listing: per frame, its offset and size, every opcode (`pickletools.dis` layout) up to `STOP` or
+    /// up to the one the decoder refuses, then the datapoints or the reason carbon would refuse it. At most
+    /// 50 bytes per input byte (then a last line starting `listing cut:`): a page or a CLI can always hold it.
     #[wasm_bindgen(getter)]
     pub fn text(&self) -> String {
         self.text.clone()
@@ -96,6 +97,21 @@ mod tests {
             r.text
         );
         assert!(r.text.contains("  'a.b' 1700000000.0 1.5\n"), "{}", r.text);
+    }
+
+    #[test]
+    fn lists_a_mark_flood_up_to_its_refusal() {
+        let mut frame = vec![0x00, 0x10, 0x00, 0x00];
+        frame.resize(4 + CARBON_MAX_PAYLOAD, b'(');
+        let r = inspect_frames(&frame);
+        assert_eq!((r.frames, r.refused), (1, 1));
+        assert!(r.text.len() < 10_000, "{} bytes", r.text.len());
+        assert!(
+            r.text
+                .ends_with("1048511 byte(s) after the refusal not listed\nrefused: more than 64 nested marks at byte 64 (opcode 0x28 MARK)\n"),
+            "{}",
+            r.text
+        );
     }
 
     #[test]

@@ -230,6 +230,60 @@ describe('carbon-pickle inspect', () => {
     }
   });
 
+  // Frames made to blow the listing up: before, 1 MiB of MARK printed 287 MB (every line indented once
+  // more) and took 1.4 GB. Now the listing stops at the opcode the decoder refuses, and no listing passes
+  // 50 bytes per input byte.
+  it('floods: MARK × 1 MiB, MEMOIZE × 1 MiB, 100,000 nested tuples; output under 50 bytes per frame byte', async () => {
+    const MiB = 1 << 20;
+    const framed = (...parts) => {
+      const payload = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(payload.length);
+      return Buffer.concat([header, payload]);
+    };
+    const floods = [
+      {
+        name: 'MARK flood',
+        frame: framed(Buffer.alloc(MiB, '(')),
+        code: 1,
+        ends: '   64: (    ' + ' '.repeat(256) + 'MARK\n1048511 byte(s) after the refusal not listed\nrefused: more than 64 nested marks at byte 64 (opcode 0x28 MARK)\n',
+        summary: '1 frame, 1 refused, 0 datapoints carbon would store',
+        under: 10_000,
+      },
+      {
+        name: 'memo flood',
+        frame: framed('\x80\x04]', Buffer.alloc(MiB - 4, 0x94), '.'),
+        code: 1,
+        ends: ' 2562: \\x94 MEMOIZE    (as 2559)\n1046013 byte(s) after the refusal not listed\nrefused: frame needs more than the 2560 workspace slots given (2560 memo + 1 stack) at byte 2562 (opcode 0x94 MEMOIZE)\n',
+        summary: '1 frame, 1 refused, 0 datapoints carbon would store',
+        under: 100_000,
+      },
+      {
+        name: '100,000 nested tuples',
+        frame: framed('\x80\x02](X\x03\x00\x00\x00a.bK\x01K\x02\x86\x86', Buffer.alloc(100_000, 0x85), 'e.'),
+        code: 0,
+        ends: '100019: .    STOP\nhighest protocol among opcodes = 2\ndatapoints: 0, skipped: 1\n  element 0 skipped: not a (path, (timestamp, value)) tuple (appended at byte 100018)\n',
+        summary: '1 frame, 0 refused, 0 datapoints carbon would store, 1 elements carbon would skip',
+        under: 50 * 100_024,
+      },
+    ];
+    for (const { name, frame, code, ends, summary, under } of floods) {
+      const started = Date.now();
+      const r = await cli(['inspect'], frame);
+      assert.equal(r.code, code, `${name}: ${r.stderr}`);
+      assert.ok(r.stdout.length <= 50 * frame.length, `${name}: ${r.stdout.length} bytes of listing for ${frame.length}`);
+      assert.ok(r.stdout.length <= under, `${name}: ${r.stdout.length} bytes of listing`);
+      const out = r.stdout.toString();
+      assert.ok(out.endsWith(ends), `${name}: ends with\n${out.slice(-400)}`);
+      assert.equal(r.stderr, `carbon-pickle: ${summary}\n`, name);
+      assert.ok(Date.now() - started < 20_000, `${name}: ${Date.now() - started} ms`);
+    }
+    // Pasted as hex, the MARK flood reads the same.
+    const hex = await cli(['inspect', '--quiet', '--hex', '-'], floods[0].frame.toString('hex'));
+    assert.equal(hex.code, 1, hex.stderr);
+    assert.ok(hex.stdout.toString().endsWith(floods[0].ends));
+  });
+
   it('bad hex, stray arguments and empty input', async () => {
     for (const [args, why] of [
       [['inspect', '--hex', '00 0g'], /--hex: not hex: "g"/],
