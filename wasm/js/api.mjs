@@ -101,14 +101,22 @@ export function createApi(raw, memory) {
     return { code: raw.lastFailureCode(), index: raw.lastFailureIndex(), d };
   }
 
+  // How an error names a datapoint: by its index in a batch (pushMany, encodeFrames, MetricSet.encode), and
+  // by its path alone for push, whose datapoint is the call's only one (an index 0 there reads like a
+  // leftover from a batch).
+  function pointName(what, index, path) {
+    return `${what}${index === undefined ? '' : ` ${index}`}${path === undefined ? '' : ` (path ${JSON.stringify(path)})`}`;
+  }
+
   // Builds the error for a recorded failure (by default, the last wasm call's).
-  // ctx: { options, pathAt(i), timestampAt(i), valueAt(i), frames, what }
+  // ctx: { options, pathAt(i), timestampAt(i), valueAt(i), frames, what, single }; `single`: the call's only
+  // datapoint (push), named without an index and with no `index` property.
   function failure(ctx, recorded = lastFailure()) {
     const { code, index, d } = recorded;
     const has = index >= 0;
     const path = has && ctx.pathAt ? ctx.pathAt(index) : undefined;
     const what = ctx.what ?? 'datapoint';
-    const where = has ? `${what} ${index}${path !== undefined ? ` (path ${JSON.stringify(path)})` : ''}: ` : '';
+    const where = has ? `${pointName(what, ctx.single ? undefined : index, path)}: ` : '';
     let err;
     switch (code) {
       case FAILURE.InvalidPath:
@@ -145,7 +153,7 @@ export function createApi(raw, memory) {
         err.code = 'ERR_CARBON';
     }
     if (has) {
-      err.index = index;
+      if (!ctx.single) err.index = index;
       if (path !== undefined) err.path = path;
     }
     if (ctx.frames) err.frames = ctx.frames;
@@ -201,20 +209,21 @@ export function createApi(raw, memory) {
     return { paths: paths.slice(0, n), values: values.slice(0, n), timestamps };
   }
 
-  function toTimestamp(t, i, now) {
+  // `i`: the datapoint's index in a batch; undefined for push, which names it by `path`.
+  function toTimestamp(t, i, now, path) {
     if (t === undefined) return now();
     if (typeof t === 'number') return t;
     if (t instanceof Date) return t.getTime() / 1000;
-    throw new TypeError(`datapoint ${i}: timestamp must be a number of seconds, a Date or undefined`);
+    throw new TypeError(`${pointName('datapoint', i, path)}: timestamp must be a number of seconds, a Date or undefined`);
   }
 
+  // push's check (a batch checks each path as it lays them out): the datapoint is named by its path alone.
   function checkWellFormed(joined, paths) {
     if (!hasWellFormed || joined.isWellFormed()) return;
     const i = paths.findIndex((p) => !p.isWellFormed());
     if (i >= 0) {
-      const err = new TypeError(`datapoint ${i}: invalid path: it holds a lone UTF-16 surrogate`);
+      const err = new TypeError(`${pointName('datapoint', undefined, paths[i])}: invalid path: it holds a lone UTF-16 surrogate`);
       err.code = 'ERR_CARBON_INVALID_PATH';
-      err.index = i;
       err.path = paths[i];
       throw err;
     }
@@ -449,12 +458,10 @@ export function createApi(raw, memory) {
       if (typeof path !== 'string') throw new TypeError('datapoint: path must be a string');
       if (typeof value !== 'number') throw new TypeError(`datapoint (path ${JSON.stringify(path)}): value must be a number`);
       const t = point.timestamp;
-      const ts = typeof t === 'number' ? t : toTimestamp(t, 0, nowSeconds);
+      const ts = typeof t === 'number' ? t : toTimestamp(t, undefined, nowSeconds, path);
       if (hasWellFormed && !path.isWellFormed()) checkWellFormed(path, [path]);
       if (!this.#live().push(path, ts, value)) {
-        const err = failure({ pathAt: () => path, valueAt: () => value, timestampAt: () => ts, options: this.#options });
-        delete err.index;
-        throw err;
+        throw failure({ single: true, pathAt: () => path, valueAt: () => value, timestampAt: () => ts, options: this.#options });
       }
       return this.#ready();
     }

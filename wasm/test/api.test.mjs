@@ -227,6 +227,43 @@ describe('FrameEncoder', () => {
     assert.deepEqual(frames.map((f) => f.points), [3, 2]);
   });
 
+  it('push names its datapoint by its path alone (no index); batch calls keep the index', () => {
+    const enc = new FrameEncoder();
+    const pushCases = [
+      [{ path: 'a..b', value: 1, timestamp: T0 }, 'ERR_CARBON_INVALID_PATH', 'datapoint (path "a..b"): invalid path: empty path component at byte 2'],
+      [{ path: 'a.b', value: NaN, timestamp: T0 }, 'ERR_CARBON_VALUE', 'datapoint (path "a.b"): value NaN is not a finite number'],
+      [{ path: 'a.b', value: 1, timestamp: -1 }, 'ERR_CARBON_TIMESTAMP', 'datapoint (path "a.b"): timestamp -1 is not a time in 0..2^32 seconds'],
+      [{ path: 'a.\ud800', value: 1, timestamp: T0 }, 'ERR_CARBON_INVALID_PATH', /^datapoint \(path "a\.\\ud800"\): invalid path: .*lone UTF-16 surrogate/],
+      [{ path: 'a.b', value: 1, timestamp: 'soon' }, undefined, 'datapoint (path "a.b"): timestamp must be a number of seconds, a Date or undefined'],
+      [{ path: 'x'.repeat(300), value: 1, timestamp: T0 }, 'ERR_CARBON_INVALID_PATH', /^datapoint \(path "x+"\): invalid path: path component at byte 0 is 300 bytes long/],
+    ];
+    for (const [point, code, message] of pushCases) {
+      const err = thrown(() => enc.push(point), Error);
+      if (typeof message === 'string') assert.equal(err.message, message);
+      else assert.match(err.message, message);
+      assert.doesNotMatch(err.message, /datapoint \d/);
+      assert.equal(err.code, code);
+      assert.ok(!('index' in err), `push's error has no index: ${err.message}`);
+      if (code) assert.equal(err.path, point.path);
+    }
+    assert.equal(enc.pendingPoints, 0);
+    // The same datapoint in a batch: named by its index, which the error carries.
+    const bad = { path: 'a.b', value: NaN, timestamp: T0 };
+    const ok = { path: 'ok', value: 1, timestamp: T0 };
+    const batchCalls = [
+      ['pushMany', () => new FrameEncoder().pushMany([ok, ok, bad])],
+      ['encodeFrames', () => encodeFrames([ok, ok, bad])],
+      ['MetricSet.encode', () => new MetricSet(['ok', 'a.b']).encode([1, 1, NaN], T0, [0, 0, 1])],
+    ];
+    for (const [name, call] of batchCalls) {
+      const err = thrown(call, RangeError);
+      assert.equal(err.index, 2, name);
+      assert.equal(err.message, 'datapoint 2 (path "a.b"): value NaN is not a finite number', name);
+    }
+    const ts = thrown(() => encodeFrames([ok, { path: 'a.b', value: 1, timestamp: 'soon' }]), TypeError);
+    assert.equal(ts.message, 'datapoint 1: timestamp must be a number of seconds, a Date or undefined');
+  });
+
   it('reports its options and cannot be used after free()', () => {
     const enc = new FrameEncoder({ protocol: 0 });
     assert.deepEqual(enc.options, { protocol: 0, prefix: undefined, maxBytes: 1048576, maxPoints: 500, allowSpaces: false, asciiOnly: false });

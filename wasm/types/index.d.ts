@@ -60,7 +60,9 @@ export interface CarbonPickleError extends Error {
   /** ERR_CARBON_INVALID_PATH, ERR_CARBON_INVALID_PREFIX, ERR_CARBON_VALUE, ERR_CARBON_TIMESTAMP,
    *  ERR_CARBON_TOO_LARGE, ERR_CARBON_OPTIONS, ERR_CARBON_INPUT or ERR_INVALID_ARG_TYPE. */
   code: string;
-  /** Index of the refused datapoint in the batch. */
+  /** Index of the refused datapoint in the batch (`pushMany`, `encodeFrames`, `MetricSet.encode`; of the
+   *  refused path for the `MetricSet` constructor); the message names it too: `datapoint 700 (path "a..b"): ...`.
+   *  Absent for `FrameEncoder.push`, whose one datapoint is named by its path alone: `datapoint (path "a..b"): ...`. */
   index?: number;
   /** Its path. */
   path?: string;
@@ -90,7 +92,8 @@ export class FrameEncoder {
   readonly pendingPoints: number;
   /** Bytes of frames not yet returned, the open one included. */
   readonly pendingBytes: number;
-  /** Adds a datapoint; returns the frames it finished (usually none). A refused one changes nothing. */
+  /** Adds a datapoint; returns the frames it finished (usually none). A refused one changes nothing; the
+   *  error names it by its path (`datapoint (path "a..b"): invalid path: ...`) and has no `index`. */
   push(point: Datapoint): Frame[];
   /** Adds datapoints; on a refused one, those before it are kept and the error says its index. */
   pushMany(points: Datapoints): Frame[];
@@ -116,10 +119,17 @@ export class MetricSet {
 
 /** What {@link inspect} found. */
 export interface Inspection {
+  /** Per frame: its offset and size, every opcode (`pickletools.dis` layout) up to `STOP` or up to the one
+   *  the decoder refuses (then a line counting the bytes left unlisted), then the datapoints or the refusal.
+   *  At most 50 bytes per input byte (4 KiB at least); a longer listing ends with a line `listing cut: ...`. */
   text: string;
+  /** Frames looked at (a truncated or refused one included). */
   frames: number;
+  /** Frames carbon would refuse (or that are cut short). */
   refused: number;
+  /** Datapoints in the frames carbon would accept (counted even past a cut listing). */
   points: number;
+  /** Elements of accepted frames that carbon would skip. */
   skipped: number;
 }
 
