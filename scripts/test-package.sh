@@ -37,14 +37,14 @@ rm -f "$CORE/Cargo.lock"
   cargo "+$MSRV" build -q --all-features && CARGO_TARGET_DIR="$TMP/target-msrv" cargo "+$MSRV" build -q --no-default-features)
 
 say "carbon-sender: packaged, built against the packaged core (stable and $MSRV)"
-(cd firmware && cargo package -q -p carbon-sender --no-verify --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true)
+(cd firmware && cargo package -q -p carbon-sender --no-verify --exclude-lockfile --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true)
 SENDER_CRATE="firmware/target/package/carbon-sender-$VERSION.crate"
 tar tzf "$SENDER_CRATE" | sed 's/^/    /' >&2
 tar xzf "$SENDER_CRATE" -C "$TMP"
 SENDER="$TMP/carbon-sender-$VERSION"
 rm -f "$SENDER/Cargo.lock"
 printf '\n[patch.crates-io]\ncarbon-pickle = { path = "%s" }\n' "$CORE" >>"$SENDER/Cargo.toml"
-(cd "$SENDER" && CARGO_TARGET_DIR="$TMP/target-sender" cargo build -q --all-features \
+(cd "$SENDER" && CARGO_TARGET_DIR="$TMP/target-sender" cargo build -q --all-features && rm Cargo.lock \
   && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-sender-msrv" cargo "+$MSRV" build -q)
 
 say "npm: pack from a clean clone (prepack builds pkg/), install, use"
