@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The Node part of README command 1 (scripts/run.sh): a greenhouse's sensors, one reading per 10 s over the
-// last 30 minutes, sent with the package's CarbonClient (the wasm core encodes every frame).
+// last 30 minutes, sent with the package's CarbonClient (carbon-pickle/client) (the wasm core encodes every frame).
 //
 // Usage: node examples/send-sensors.mjs --to HOST:PORT [--prefix KEY] [--protocol 0|2] [--tls] [--count-file F]
 import { writeFileSync } from 'node:fs';
-import { CarbonClient } from 'carbon-pickle/node';
+import { CarbonClient } from 'carbon-pickle/client';
 
 const args = process.argv.slice(2);
 const opt = (name) => {
