@@ -51,6 +51,7 @@ const form = $('options');
 let last = null; // the last encoding: { result, options, bytes, listing }
 let pending = null; // the scheduled render of the input
 let capturedTimer = null; // the scheduled render of the captured frames
+let capturedStats = null; // the last captured frames drawn: { bytes, listing (characters), ms }, for the tests
 
 // The controls as the package's options (an empty limit means carbon's; anything else is the package's to judge).
 function options() {
@@ -206,6 +207,7 @@ function renderFrames(result, listing, opts) {
 // ---- captured frames ----
 
 function renderCaptured() {
+  const started = performance.now();
   capturedTimer = null;
   const text = $('captured').value;
   const summary = $('capturedSummary');
@@ -249,6 +251,7 @@ function renderCaptured() {
       </article>`;
     })
     .join('') + (more > 0 ? `<p class="muted">${plural(more, 'more frame')} not drawn.</p>` : '');
+  capturedStats = { bytes: bytes.length, listing: r.text.length, ms: performance.now() - started };
 }
 
 // ---- live sensors ----
@@ -364,5 +367,9 @@ window.carbonDemo = {
   stopLive,
   get live() {
     return live !== null;
+  },
+  /** The last captured frames drawn: input bytes, characters of listing, milliseconds it took. */
+  get captured() {
+    return capturedStats;
   },
 };

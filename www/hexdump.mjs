@@ -86,18 +86,30 @@ export function dumpHtml(bytes, frame, key) {
 /** Listing lines drawn per frame (a frame of 500 datapoints has about 3,500; the copy buttons give all). */
 export const MAX_LISTING_LINES = 300;
 
+// The inspector's own notes on what it left out: the bytes after a refused opcode, a listing cut at its size bound.
+const UNLISTED_OR_CUT = /after the refusal not listed$|^listing cut:/;
+
+/** A refused frame's last lines (what was left unlisted, the refusal) are drawn even when those before are not. */
+const REFUSAL_LINES = 3;
+
 /** HTML of a frame's listing, each opcode line tagged with its data-op id. */
 export function listingHtml(frame, key) {
   const opLines = new Map(frame.ops.map((op) => [op.line, op]));
-  const shown = frame.lines.length > MAX_LISTING_LINES ? frame.lines.slice(0, MAX_LISTING_LINES) : frame.lines;
-  const html = shown.map((line, n) => {
+  const lineHtml = (n) => {
+    const line = frame.lines[n];
     const op = opLines.get(n);
     if (op) return `<div class="ln" data-op="${key}-${op.offset}">${esc(line)}</div>`;
-    const cls = n === 0 ? 'ln head' : /^(refused|.*error:)/.test(line.trim()) || /truncated|refused/.test(line) ? 'ln bad' : /^datapoints:/.test(line) ? 'ln ok' : 'ln';
+    const cls = n === 0 ? 'ln head' : /^(refused|.*error:)/.test(line.trim()) || /truncated|refused/.test(line) ? 'ln bad' : /^datapoints:/.test(line) ? 'ln ok' : UNLISTED_OR_CUT.test(line) ? 'ln more' : 'ln';
     return `<div class="${cls}">${esc(line)}</div>`;
-  });
-  if (shown.length < frame.lines.length) {
-    html.push(`<div class="ln more">… ${(frame.lines.length - shown.length).toLocaleString('en')} more lines not drawn</div>`);
+  };
+  const all = frame.lines.length;
+  const tail = all > MAX_LISTING_LINES && frame.refused ? Math.min(REFUSAL_LINES, all - MAX_LISTING_LINES) : 0;
+  const head = Math.min(all - tail, MAX_LISTING_LINES);
+  const html = [];
+  for (let n = 0; n < head; n++) html.push(lineHtml(n));
+  if (head + tail < all) {
+    html.push(`<div class="ln more">… ${(all - head - tail).toLocaleString('en')} more lines not drawn</div>`);
   }
+  for (let n = all - tail; n < all; n++) html.push(lineHtml(n));
   return html.join('');
 }

@@ -9,13 +9,16 @@ const OP = /^ *(\d+): (.{4}) ( *)([A-Z][A-Z0-9_]*)(?: +(.*))?$/;
 const ERROR = /^ *(\d+): error: (.*)$/;
 const FRAME = /^frame (\d+) at byte (\d+): (.*)$/;
 const BARE = /^no length header: one bare pickle payload of (\d+) bytes$/;
+// The inspector lists nothing after the opcode the decoder refuses; this line counts what it left.
+const UNLISTED = /^(\d+) byte\(s\) after the refusal not listed$/;
 
 /**
  * @param {string} text the inspector's output
  * @returns {Array<{ at: number, header: boolean, head: string, payloadLen?: number, ops: Array<{offset,
- *   name, arg, depth}>, lines: string[], verdict: string[], refused: boolean, error?: {offset, text} }>}
+ *   name, arg, depth}>, lines: string[], verdict: string[], refused: boolean, error?: {offset, text},
+ *   unlisted?: number }>}
  *   `at`: the frame's first byte in the input; `lines`: the frame's whole listing; `verdict`: what follows
- *   the opcodes.
+ *   the opcodes; `unlisted`: the payload bytes after a refused opcode, which the listing leaves out.
  */
 export function parseListing(text) {
   const frames = [];
@@ -46,7 +49,10 @@ export function parseListing(text) {
     }
     if (!cur) continue;
     cur.lines.push(line);
-    if ((m = ERROR.exec(line))) {
+    if ((m = UNLISTED.exec(line))) {
+      cur.unlisted = Number(m[1]);
+      cur.verdict.push(line);
+    } else if ((m = ERROR.exec(line))) {
       cur.error = { offset: Number(m[1]), text: m[2] };
       cur.verdict.push(`error at byte ${m[1]}: ${m[2]}`);
     } else if (cur.verdict.length === 0 && (m = OP.exec(line))) {
@@ -61,14 +67,16 @@ export function parseListing(text) {
 
 /**
  * Byte spans of a frame's opcodes: [{ start, end, op }] with payload offsets (end exclusive); the last
- * opcode runs to the end of what the listing covered (STOP is one byte; a broken opcode to the end).
+ * opcode runs to the end of what the listing covered (STOP is one byte; a broken opcode to the end; a
+ * refused one up to the bytes left unlisted).
  */
 export function opSpans(frame) {
   const spans = [];
   const len = frame.payloadLen ?? 0;
+  const listed = len - (frame.unlisted ?? 0);
   frame.ops.forEach((op, k) => {
     const next = frame.ops[k + 1];
-    const end = next ? next.offset : op.name === 'STOP' ? op.offset + 1 : frame.error ? frame.error.offset : len;
+    const end = next ? next.offset : op.name === 'STOP' ? op.offset + 1 : frame.error ? frame.error.offset : listed;
     spans.push({ start: op.offset, end: Math.min(Math.max(end, op.offset + 1), len), op });
   });
   return spans;

@@ -357,6 +357,55 @@ describe('the demo page', () => {
     assert.match(await page.textContent('#capturedSummary'), /not hex/);
   });
 
+  // Frames made to blow the inspector's listing up: before, 1 MiB of MARK gave 287 MB of text (each line
+  // indented once more) and froze the page. Now the listing stops at the opcode the decoder refuses, and no
+  // listing passes 50 bytes per input byte.
+  test('floods keep the page responsive: the listing stops at the refusal, under 50 bytes per frame byte', async (t) => {
+    const MiB = 1 << 20;
+    const framed = (payloadHex) => (payloadHex.length / 2).toString(16).padStart(8, '0') + payloadHex;
+    const floods = [
+      {
+        name: 'MARK flood',
+        hex: framed('28'.repeat(MiB)),
+        summary: /1 frame refused/,
+        lines: ['1048511 byte(s) after the refusal not listed', 'refused: more than 64 nested marks at byte 64 (opcode 0x28 MARK)'],
+      },
+      {
+        name: 'memo flood',
+        hex: framed(`80045d${'94'.repeat(MiB - 4)}2e`),
+        summary: /1 frame refused/,
+        lines: ['1046013 byte(s) after the refusal not listed', 'refused: frame needs more than the 2560 workspace slots given (2560 memo + 1 stack) at byte 2562 (opcode 0x94 MEMOIZE)'],
+      },
+      {
+        // Accepted (the element is skipped) and listed in full, as pickletools does: 100,020 lines, 300 drawn.
+        name: '100,000 nested tuples',
+        hex: framed(`80025d285803000000612e624b014b028686${'85'.repeat(100_000)}652e`),
+        summary: /1 element it would skip/,
+        lines: ['   18: \\x85     TUPLE1', '   19: \\x85     TUPLE1'],
+      },
+    ];
+    for (const f of floods) {
+      await page.fill('#captured', f.hex);
+      await settled();
+      const stats = await page.evaluate(() => window.carbonDemo.captured);
+      assert.equal(stats.bytes, f.hex.length / 2, f.name);
+      assert.ok(stats.listing <= 50 * stats.bytes, `${f.name}: ${stats.listing} characters of listing for ${stats.bytes} bytes`);
+      assert.ok(stats.ms < 5000, `${f.name}: the page took ${Math.round(stats.ms)} ms to draw it`);
+      t.diagnostic(`${f.name}: ${stats.bytes} bytes, ${stats.listing} characters of listing, drawn in ${Math.round(stats.ms)} ms`);
+      // And it answers right after: a timer set now fires at once.
+      const lag = await page.evaluate(() => new Promise((ok) => { const t = performance.now(); setTimeout(() => ok(performance.now() - t), 0); }));
+      assert.ok(lag < 250, `${f.name}: ${Math.round(lag)} ms for a timer`);
+      assert.match(await page.textContent('#capturedSummary'), f.summary, f.name);
+      const lines = await listingLines('#inspected');
+      assert.ok(lines.length <= 300 + 1 + 3, `${f.name}: ${lines.length} lines drawn`);
+      for (const l of f.lines) assert.ok(lines.includes(l), `${f.name}: missing ${JSON.stringify(l)}\n${lines.slice(-4).join('\n')}`);
+    }
+    // The MARK flood's dump colours the 65 opcodes listed, and no byte after them.
+    await page.fill('#captured', floods[0].hex);
+    await settled();
+    assert.equal(await page.locator('#inspected .dump [data-op]').count(), 65);
+  });
+
   test('the live sensor stream runs, stops, and encodes like the core', async () => {
     await setOptions({ protocol: 2, maxPoints: 10 });
     await page.click('#live');
