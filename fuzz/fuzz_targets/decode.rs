@@ -2,7 +2,9 @@
 //! invariants between them hold.
 #![no_main]
 
-use carbon_pickle::decode::{decode, inspect_with, split_frame, Decoder, FrameReader, Slot};
+use carbon_pickle::decode::{
+    decode, inspect_with, listing_limit, split_frame, Decoder, FrameReader, Slot,
+};
 use libfuzzer_sys::fuzz_target;
 
 /// Counts what the inspector writes without storing it.
@@ -78,7 +80,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
+    // The inspector's text stays within its bound (50 bytes per input byte, 4 KiB at least), whatever the bytes.
     let mut out = Sink(0);
     let mut slots = [Slot::EMPTY; 64];
     let _ = inspect_with(data, &mut out, &mut slots, 1 << 20);
+    assert!(
+        out.0 <= listing_limit(data.len()),
+        "{} bytes of listing for {} bytes of input",
+        out.0,
+        data.len()
+    );
 });
