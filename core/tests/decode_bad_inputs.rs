@@ -788,7 +788,7 @@ fn memo_amplification() {
     // input byte, and its counts still cover every datapoint.
     let (text, summary) = inspected(&framed(&payload));
     assert_eq!(summary.points, 250_001);
-    assert!(text.ends_with(" bytes (50 per input byte)\n"));
+    assert!(text.ends_with(" bytes (50 per input byte, 4096 at least)\n"));
 }
 
 // ---- The inspector on floods: the listing stays proportionate to the frame ----
@@ -851,7 +851,7 @@ fn inspector_mark_flood() {
         "indentation capped"
     );
     let note = format!(
-        "\nlisting cut: the rest would pass {} bytes (50 per input byte)\n",
+        "\nlisting cut: the rest would pass {} bytes (50 per input byte, 4096 at least)\n",
         50 * frame.len()
     );
     assert!(text.ends_with(&note), "{}", &text[text.len() - 200..]);

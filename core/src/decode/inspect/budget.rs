@@ -63,7 +63,7 @@ impl<'o, W: Write> Budget<'o, W> {
         }
         writeln!(
             self.out,
-            "listing cut: the rest would pass {} bytes ({MAX_LISTING_PER_INPUT_BYTE} per input byte)",
+            "listing cut: the rest would pass {} bytes ({MAX_LISTING_PER_INPUT_BYTE} per input byte, {MIN_LISTING_LIMIT} at least)",
             self.limit
         )
     }
@@ -103,7 +103,9 @@ mod tests {
         b.finish().unwrap();
         assert!(s.len() <= 200, "{} bytes", s.len());
         assert!(
-            s.ends_with("\nlisting cut: the rest would pass 200 bytes (50 per input byte)\n"),
+            s.ends_with(
+                "\nlisting cut: the rest would pass 200 bytes (50 per input byte, 4096 at least)\n"
+            ),
             "{s}"
         );
     }
