@@ -185,6 +185,15 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
         Ok(())
     }
 
+    /// True if a datapoint of `len` encoded bytes, already checked, fits this frame now: the same room and
+    /// datapoint-count checks as `push`, without writing.
+    #[cfg(feature = "route")]
+    pub(crate) fn has_room(&self, len: usize) -> bool {
+        let trailer = wire::trailer(self.opts.protocol()).len();
+        self.points < self.opts.max_points()
+            && self.sink.len() - self.start + len + trailer <= self.capacity
+    }
+
     /// Datapoints in the frame.
     pub fn points(&self) -> usize {
         self.points

@@ -33,6 +33,8 @@
 //! - `std`: `alloc`, plus `std::io` error support in `embedded-io`.
 //! - `embedded-io`: [`write_frame`], streaming a frame to an `embedded_io::Write`.
 //! - `defmt`: `defmt::Format` for every public type.
+//! - `route`: [`route`], placing metrics on a carbon cluster's destinations as carbon-relay does
+//!   (carbon_ch, fnv1a_ch, carbon-c-relay's jump_fnv1a_ch, replication), without allocation.
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)]
@@ -51,6 +53,9 @@ mod measure;
 pub mod opcode;
 mod options;
 mod path;
+#[cfg(feature = "route")]
+#[cfg_attr(docsrs, doc(cfg(feature = "route")))]
+pub mod route;
 mod sink;
 mod split;
 #[cfg(feature = "embedded-io")]
