@@ -65,6 +65,13 @@ cargo_tool() { # cargo_tool <binary> <version> <crate> [extra cargo install args
   cargo +stable install -q "$crate" --version "$ver" "$@"
 }
 
+# ---- core: the reference relay for the router's jump_fnv1a_ch (core/tests/route_c_relay.rs) ----
+setup_core() {
+  # Debian's carbon-c-relay 3.7: the test runs `carbon-c-relay -t`, which prints placements and sends
+  # nothing. (Its service is not started in this image: policy-rc.d denies it.)
+  apt_install carbon-c-relay
+}
+
 # ---- wasm / npm package (issue: npm package) ----
 setup_wasm() {
   # wasm-pack uses the wasm-bindgen on PATH only when its version equals the crate's exact pin
@@ -157,6 +164,7 @@ esac
 want() { [ "$step" = all ] || [ "$step" = "$1" ]; }
 debian_rust
 python_env
+want core && setup_core
 want wasm && setup_wasm
 want firmware && setup_firmware
 want fuzz && setup_fuzz
