@@ -194,6 +194,12 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             && self.sink.len() - self.start + len + trailer <= self.capacity
     }
 
+    /// True if a datapoint of `len` encoded bytes fits this frame once emptied.
+    #[cfg(feature = "route")]
+    pub(crate) fn fits_empty(&self, len: usize) -> bool {
+        len <= self.capacity - wire::empty_frame_len(self.opts.protocol())
+    }
+
     /// Datapoints in the frame.
     pub fn points(&self) -> usize {
         self.points

@@ -12,7 +12,7 @@ use core::borrow::Borrow;
 use heapless::Vec;
 
 use super::Router;
-use crate::{Datapoint, Error, FrameEncoder, Options, SplitStats, Storage};
+use crate::{Datapoint, Error, FrameEncoder, Options, SplitStats, Storage, MAX_PATH_LEN};
 
 /// Why a datapoint could not be routed into frames.
 ///
@@ -73,6 +73,9 @@ impl<E: core::fmt::Display> core::fmt::Display for RoutedSplitError<E> {
 impl<E: core::fmt::Debug + core::fmt::Display> core::error::Error for RoutedSplitError<E> {}
 
 /// Per-destination frame builders over caller sinks, fed one datapoint at a time.
+///
+/// A datapoint refused for a reason that holds on every frame (invalid, too long a path, too large for a
+/// destination's empty frame) is refused before any frame is handed out.
 ///
 /// The metric name routed is the one the receiver sees, prefix included (see [`Options::with_prefix`]).
 ///
@@ -153,27 +156,28 @@ impl<'r, 'a, 'p, S: Storage, const N: usize> RoutedSplitter<'r, 'a, 'p, S, N> {
         let opts = *first.options();
         let len = dp.encoded_len(&opts).map_err(point)?;
         let route = self.router.route_prefixed(opts.prefix(), dp.path);
-        // First make room on every destination, so that the datapoint then goes in everywhere.
+        let full_path = opts.prefix().map_or(0, |p| p.len() + 1) + dp.path.len();
+        // First whatever would refuse it anywhere (the push then says why, changing nothing)...
         for dest in route.clone() {
             let enc = &mut self.frames[dest];
-            if enc.has_room(len) {
-                continue;
+            if full_path > MAX_PATH_LEN || !enc.fits_empty(len) {
+                return Err(point(
+                    enc.push(dp)
+                        .err()
+                        .unwrap_or(Error::DatapointTooLarge { len, max: 0 }),
+                ));
             }
-            if !enc.is_empty() {
+        }
+        // ... then room on every destination, so that the datapoint goes in everywhere or nowhere.
+        for dest in route.clone() {
+            let enc = &mut self.frames[dest];
+            if !enc.has_room(len) && !enc.is_empty() {
                 Self::hand_out(enc, &mut self.stats[dest], |f| on_frame(dest, f)).map_err(
                     |error| RoutedSplitError::Sink {
                         destination: dest,
                         error,
                     },
                 )?;
-            }
-            if !enc.has_room(len) {
-                // Too large even for an empty frame: the push refuses it and says why.
-                return Err(point(
-                    enc.push(dp)
-                        .err()
-                        .unwrap_or(Error::DatapointTooLarge { len, max: 0 }),
-                ));
             }
         }
         for dest in route {
