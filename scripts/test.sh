@@ -24,6 +24,7 @@ for part in "${parts[@]}"; do
       cargo build -q -p carbon-pickle --no-default-features --target thumbv7em-none-eabihf
       cargo build -q -p carbon-pickle --no-default-features --target wasm32-unknown-unknown
       cargo build -q -p carbon-pickle --no-default-features --features defmt,embedded-io --target thumbv7em-none-eabihf
+      cargo build -q -p carbon-pickle --no-default-features --features route --target thumbv7em-none-eabihf
       cargo test -q -p carbon-pickle --all-features
       ;;
     e2e)
