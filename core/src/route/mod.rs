@@ -30,7 +30,8 @@
 //!   points share a position, both keep it and the first in their sort order (host, then instance) owns
 //!   it. Carbon 1.0 and later, and this router, move the later point to the next free position. Rings
 //!   without collisions agree; collisions are likely past a few destinations (300 points collide with
-//!   odds of about one in two, 2,000 points about 30 times), and each moves the metrics of one position.
+//!   odds of about one in two, 2,000 points about 30 times), and each changes where the metrics of one or
+//!   two of the 65,536 positions go (and so their replicas).
 //! - carbon-c-relay builds carbon_ch's key as `('%s', '%s')` with no Python quoting: hosts or instances
 //!   with a quote, a backslash or a non-printable character hash differently there.
 //! - carbon-c-relay's `fnv1a_ch` hashes `i-host:port` for a member without an instance (carbon: `i-None`),
