@@ -618,11 +618,121 @@ export function createApi(raw, memory) {
     }
   }
 
+  // ---- clusters ----
+
+  const HASHES = ['carbon_ch', 'fnv1a_ch', 'jump_fnv1a_ch'];
+  const ROUTE = raw.RouteFault;
+
+  function destinationError(destinations, recorded = lastFailure()) {
+    const { index, d } = recorded;
+    const name = `destination ${index} (${JSON.stringify(destinations[index])})`;
+    const [fault, a] = d;
+    const texts = {
+      [ROUTE.Empty]: [TypeError, `${name} is empty`],
+      [ROUTE.MissingPort]: [TypeError, `${name}: no port (expected HOST:PORT[:INSTANCE])`],
+      [ROUTE.EmptyHost]: [TypeError, `${name}: empty host`],
+      [ROUTE.UnclosedBracket]: [TypeError, `${name}: '[' without ']:' (IPv6 is written [::1]:2004)`],
+      [ROUTE.BadPort]: [RangeError, `${name}: the port must be a number from 1 to 65535`],
+      [ROUTE.Duplicate]: [TypeError, `${name} repeats destination ${a} (${JSON.stringify(destinations[a])}): the same server and instance, which carbon refuses`],
+      [ROUTE.TooMany]: [RangeError, `more than ${a} destinations`],
+      [ROUTE.BadReplication]: [RangeError, 'replicationFactor must be at least 1'],
+    };
+    const [Kind, message] = texts[fault] ?? [Error, `${name} refused`];
+    const err = new Kind(message);
+    err.code = 'ERR_CARBON_DESTINATION';
+    if (fault !== ROUTE.TooMany && fault !== ROUTE.BadReplication) err.index = index;
+    return err;
+  }
+
+  /**
+   * Where carbon-relay puts each metric among `destinations` (`HOST:PORT[:INSTANCE]`): carbon's carbon_ch
+   * and fnv1a_ch rings (carbon 1.0 and later), carbon-c-relay's jump_fnv1a_ch, with replication and diverse
+   * replicas. The name hashed is the whole metric name, `prefix.path` when a prefix is given.
+   */
+  class CarbonRouter {
+    #raw;
+    #destinations;
+    #hash;
+    #prefix;
+
+    constructor(destinations, { hash = 'carbon_ch', replicationFactor = 1, diverseReplicas = true, prefix } = {}) {
+      if (!Array.isArray(destinations) || destinations.some((x) => typeof x !== 'string' || x.includes('\n'))) {
+        throw new TypeError('destinations must be an array of "HOST:PORT[:INSTANCE]" strings');
+      }
+      const h = HASHES.indexOf(hash);
+      if (h < 0) throw new RangeError(`hash must be carbon_ch, fnv1a_ch or jump_fnv1a_ch, not ${JSON.stringify(hash)}`);
+      if (!Number.isInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > 255) {
+        throw new RangeError(`replicationFactor must be a whole number from 1 to 255, not ${String(replicationFactor)}`);
+      }
+      if (typeof diverseReplicas !== 'boolean') throw new TypeError('diverseReplicas must be a boolean');
+      if (prefix !== undefined && prefix !== null && typeof prefix !== 'string') throw new TypeError('prefix must be a string');
+      if (raw.ClusterRouter === undefined) throw new TypeError("this module has no cluster placement: use CarbonRouter from 'carbon-pickle/cluster'");
+      const r = raw.ClusterRouter.create(destinations.join('\n'), h, replicationFactor, diverseReplicas);
+      if (r === undefined) throw destinationError(destinations);
+      this.#raw = r;
+      this.#destinations = Object.freeze(destinations.slice());
+      this.#hash = hash;
+      this.#prefix = prefix ?? undefined;
+    }
+
+    /** The destinations, in configuration order (indices refer to them). */
+    get destinations() {
+      return this.#destinations;
+    }
+
+    get hash() {
+      return this.#hash;
+    }
+
+    /** Destinations per metric. */
+    get replicationFactor() {
+      return this.#raw.replication;
+    }
+
+    /**
+     * With fnv1a_ch, two destinations whose ring points coincide (fnv1a_ch hashes the instance name only:
+     * destinations need distinct instances), as `[first, second]`; otherwise null.
+     */
+    get fnv1aClash() {
+      const c = this.#raw.fnv1aClash();
+      return c === 0 ? null : [Math.floor(c / 256) - 1, (c % 256) - 1];
+    }
+
+    /** The destination indices of one metric path: where carbon-relay sends it first, then its replicas. */
+    route(path) {
+      const all = this.routeMany([path]);
+      const out = [];
+      for (const i of all) if (i !== 255) out.push(i);
+      return out;
+    }
+
+    /**
+     * The destinations of many paths at once: `replicationFactor` indices per path, back to back (255 where
+     * a path has fewer destinations).
+     * @returns {Uint8Array}
+     */
+    routeMany(paths) {
+      if (!Array.isArray(paths)) throw new TypeError('paths must be an array of strings');
+      const batch = writePaths(paths);
+      chunk.length = 0;
+      const ptr = this.#raw.route(batch.n, batch.textLen, this.#prefix);
+      if (ptr === 0) throw failure({ pathAt: (i) => paths[i], what: 'path' });
+      return new Uint8Array(memory.buffer, ptr, batch.n * this.#raw.replication).slice();
+    }
+
+    /** Frees the ring's wasm memory now (otherwise the garbage collector does). */
+    free() {
+      this.#raw?.free();
+      this.#raw = undefined;
+    }
+  }
+
   return Object.freeze({
     encodeFrames,
     splitFrames,
     FrameEncoder,
     MetricSet,
+    CarbonRouter, // only in the module built with cluster placement (js/route.cjs)
     CARBON_MAX_PAYLOAD,
     CARBON_MAX_POINTS,
     inspect,

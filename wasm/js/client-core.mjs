@@ -141,8 +141,9 @@ function timeoutError(what, ms, waiting) {
  * Makes the CarbonClient class for one runtime.
  * @param {{ FrameEncoder: Function, transport: { open: Function }, EventBase?: Function }} runtime
  */
-export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitter }) {
+export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitter, loadRouter }) {
   class CarbonClient extends EventBase {
+    #cluster = null; // with `destinations`: the per-destination clients (see Cluster below)
     #o;
     #encoder;
     #queue = []; // frames waiting to be written, oldest first: { bytes, points, seq, replay, written }
@@ -171,6 +172,12 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     constructor(options = {}) {
       super();
       if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+      if (options.destinations !== undefined) {
+        if (typeof loadRouter !== 'function') throw new TypeError('cluster destinations are not supported in this runtime yet (Node and Bun have them)');
+        this.#cluster = new Cluster(this, options, CarbonClient, loadRouter(), FrameEncoder);
+        this.#o = this.#cluster.options;
+        return;
+      }
       const o = { ...CLIENT_DEFAULTS, ...options };
       if (options.to !== undefined) Object.assign(o, parseTarget(options.to));
       if (typeof o.host !== 'string' || o.host === '') throw new TypeError('host must be a non-empty string');
@@ -208,6 +215,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 
     /** Counters since the client was made. */
     get stats() {
+      if (this.#cluster) return this.#cluster.stats;
       return {
         ...this.#stats,
         queuedPoints: this.queuedPoints,
@@ -219,16 +227,19 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 
     /** Datapoints waiting to be written (frames in the queue and the open frame). */
     get queuedPoints() {
+      if (this.#cluster) return this.#cluster.sum((l) => l.queuedPoints);
       return this.#queuedPoints + this.#encoder.pendingPoints;
     }
 
     /** True while a connection is up. */
     get connected() {
+      if (this.#cluster) return this.#cluster.lanes.every((l) => l.connected);
       return this.#connected;
     }
 
     /** True from the moment the queue reaches highWaterMark until it falls to lowWaterMark ('drain'). */
     get writableNeedDrain() {
+      if (this.#cluster) return this.#cluster.lanes.some((l) => l.writableNeedDrain);
       return this.#needDrain;
     }
 
@@ -242,6 +253,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 
     /** Like send, with a `{ path, value, timestamp }` object. */
     write(point) {
+      if (this.#cluster) return this.#cluster.writeMany([point]) === 1;
       this.#open();
       if (this.queuedPoints >= this.#o.maxQueuedPoints) {
         this.#drop(1, 'queue full');
@@ -257,6 +269,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * it are queued and the error is thrown.
      */
     writeMany(points) {
+      if (this.#cluster) return this.#cluster.writeMany(points);
       this.#open();
       const n = countPoints(points);
       if (n === undefined) throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
@@ -282,6 +295,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * lowWaterMark ('drain'). Rejects after `timeout` ms if given, or when the client is closed.
      */
     ready({ timeout } = {}) {
+      if (this.#cluster) return Promise.all(this.#cluster.lanes.map((l) => l.ready({ timeout }))).then(() => undefined);
       if (this.#closed) return Promise.reject(new Error('the client is closed'));
       if (!this.#needDrain) return Promise.resolve();
       // The open frame goes out too, so that a partly filled frame cannot hold the queue above the mark.
@@ -320,6 +334,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 
     /** Resolves when every datapoint queued before the call has been written to a connection. */
     flush({ timeout } = {}) {
+      if (this.#cluster) return this.#cluster.all((l) => l.flush({ timeout }));
       this.#flushOpenFrame();
       return this.#waitWritten(this.#seq, timeout);
     }
@@ -329,6 +344,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * rejects after `timeout` ms if given (the datapoints not written stay counted in `stats.queuedPoints`).
      */
     async close({ timeout } = {}) {
+      if (this.#cluster) return this.#cluster.all((l) => l.close({ timeout }));
       if (this.#closed) return;
       this.#closing = true;
       try {
@@ -352,6 +368,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 
     /** Drops everything and closes the connection now. */
     destroy() {
+      if (this.#cluster) return void this.#cluster.lanes.forEach((l) => l.destroy());
       this.#closing = this.#closed = true;
       clearInterval(this.#flushTimer);
       clearTimeout(this.#reconnectTimer);
@@ -374,12 +391,12 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     async #writeWaiting(item, chunk, timeout) {
       const n = countPoints(item);
       if (n === undefined) {
-        if (this.#needDrain) await this.ready({ timeout });
+        if (this.writableNeedDrain) await this.ready({ timeout });
         if (!this.write(item)) throw new Error('datapoint dropped');
         return 1;
       }
       for (let start = 0; start < n; start += chunk) {
-        if (this.#needDrain) await this.ready({ timeout });
+        if (this.writableNeedDrain) await this.ready({ timeout });
         const part = start === 0 && n <= chunk ? item : slicePoints(item, start, Math.min(n, start + chunk));
         const m = countPoints(part);
         if (this.writeMany(part) !== m) throw new Error('datapoints dropped');
@@ -602,6 +619,137 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     }
   }
   return CarbonClient;
+}
+
+/** `HOST:PORT[:INSTANCE]` (IPv6 as `[::1]:2004:a`) → { host, port, instance }. */
+export function parseDestination(text) {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)(?::(.*))?$/.exec(String(text).trim());
+  if (!m) throw new TypeError(`destination must be HOST:PORT[:INSTANCE], not ${JSON.stringify(text)}`);
+  return { host: m[1] ?? m[2], port: Number(m[3]), instance: m[4] };
+}
+
+const CLUSTER_OPTIONS = ['destinations', 'hash', 'replicationFactor', 'diverseReplicas'];
+
+/**
+ * A CarbonClient with `destinations`: one single-destination client per carbon-cache (its own connection,
+ * bounded queue and replay window, so a destination that is down never delays the others), and every
+ * datapoint routed to the caches carbon-relay would pick (CarbonRouter: carbon_ch, fnv1a_ch or
+ * jump_fnv1a_ch, with replication). Events carry `{ destination, index }`; drops and stats are per
+ * destination. A batch is checked whole before any of it is routed, so a refused datapoint leaves the
+ * ones before it queued everywhere and nothing after it.
+ */
+class Cluster {
+  constructor(owner, options, CarbonClient, CarbonRouter, FrameEncoder) {
+    const { destinations, hash = 'carbon_ch', replicationFactor = 1, diverseReplicas = true } = options;
+    for (const k of ['to', 'host', 'port']) {
+      if (options[k] !== undefined) throw new TypeError(`give either destinations or ${k}, not both`);
+    }
+    if (!Array.isArray(destinations) || destinations.length === 0) throw new TypeError('destinations must be a non-empty array of "HOST:PORT[:INSTANCE]"');
+    const laneOptions = { ...options };
+    for (const k of CLUSTER_OPTIONS) delete laneOptions[k];
+    const targets = destinations.map(parseDestination);
+    this.router = new CarbonRouter(destinations, { hash, replicationFactor, diverseReplicas, prefix: options.prefix });
+    this.destinations = this.router.destinations;
+    this.lanes = targets.map(({ host, port }) => new CarbonClient({ ...laneOptions, host, port }));
+    // Checks a whole batch before routing any of it (the lanes' encoders would refuse it part-way).
+    const encoderOptions = {};
+    for (const k of ENCODER_OPTIONS) if (options[k] !== undefined) encoderOptions[k] = options[k];
+    this.checker = new FrameEncoder({ ...encoderOptions, maxPoints: CLIENT_DEFAULTS.maxQueuedPoints });
+    const maxQueuedPoints = options.maxQueuedPoints ?? CLIENT_DEFAULTS.maxQueuedPoints;
+    const highWaterMark = options.highWaterMark ?? Math.max(1, Math.floor(maxQueuedPoints / 2));
+    this.options = Object.freeze({ ...CLIENT_DEFAULTS, ...laneOptions, maxQueuedPoints, highWaterMark, hash, replicationFactor, diverseReplicas });
+    this.dropped = 0;
+    this.lanes.forEach((lane, index) => {
+      const destination = this.destinations[index];
+      const info = { destination, index };
+      lane.on('connect', () => owner.emit('connect', info));
+      lane.on('disconnect', (err) => owner.emit('disconnect', err, info));
+      lane.on('reconnecting', (r) => owner.emit('reconnecting', { ...r, ...info }));
+      lane.on('drop', ({ points, reason }) => {
+        this.dropped += points;
+        owner.emit('drop', { points, reason, total: this.dropped, ...info });
+      });
+      lane.on('drain', () => {
+        if (!this.lanes.some((l) => l.writableNeedDrain)) owner.emit('drain');
+      });
+    });
+    const clash = hash === 'fnv1a_ch' ? this.router.fnv1aClash : null;
+    if (clash) {
+      // fnv1a_ch hashes the instance name alone: two destinations with the same (or no) instance share
+      // their ring points, and one of them gets nothing. Carbon does the same; say so once.
+      queueMicrotask(() => owner.emit('warning', new Error(`fnv1a_ch: destinations ${clash[0]} and ${clash[1]} have the same instance name (or none), so one of them gets no metrics`)));
+    }
+  }
+
+  sum(f) {
+    return this.lanes.reduce((n, l) => n + f(l), 0);
+  }
+
+  /** Runs `f` on every lane; resolves when all did, or rejects with the first failure once all settled. */
+  async all(f) {
+    const results = await Promise.allSettled(this.lanes.map(f));
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      const err = results[failed].reason;
+      err.destination = this.destinations[failed];
+      throw err;
+    }
+  }
+
+  get stats() {
+    const per = this.lanes.map((l, index) => ({ destination: this.destinations[index], ...l.stats }));
+    const total = {};
+    for (const k of ['points', 'frames', 'bytes', 'dropped', 'replayedFrames', 'replayedPoints', 'connects', 'disconnects', 'queuedPoints', 'queuedFrames', 'replayFrames']) {
+      total[k] = per.reduce((n, s) => n + s[k], 0);
+    }
+    return { ...total, connected: per.every((s) => s.connected), destinations: per };
+  }
+
+  /** Routes and queues datapoints (rows or columns); returns how many were queued at every destination. */
+  writeMany(points) {
+    const n = countPoints(points);
+    if (n === undefined) throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+    const rows = Array.isArray(points);
+    let refused = null;
+    let take = n;
+    try {
+      this.checker.pushMany(points);
+    } catch (err) {
+      if (typeof err.index !== 'number') throw err;
+      refused = err;
+      take = err.index;
+    } finally {
+      this.checker.flush();
+    }
+    const paths = rows ? points.slice(0, take).map((p) => p.path) : points.paths.slice(0, take);
+    const placed = this.router.routeMany(paths);
+    const per = this.router.replicationFactor;
+    const lists = this.lanes.map(() => []);
+    for (let i = 0; i < take; i++) {
+      for (let r = 0; r < per; r++) {
+        const d = placed[i * per + r];
+        if (d !== 255) lists[d].push(i);
+      }
+    }
+    const lost = new Set();
+    lists.forEach((idx, d) => {
+      if (idx.length === 0) return;
+      const part = rows ? idx.map((i) => points[i]) : pickColumns(points, idx);
+      const accepted = this.lanes[d].writeMany(part);
+      for (let k = accepted; k < idx.length; k++) lost.add(idx[k]);
+    });
+    if (refused) throw refused;
+    return take - lost.size;
+  }
+}
+
+function pickColumns({ paths, values, timestamps }, idx) {
+  const perPoint = typeof timestamps === 'object' && timestamps !== null && !(timestamps instanceof Date);
+  return {
+    paths: idx.map((i) => paths[i]),
+    values: idx.map((i) => values[i]),
+    timestamps: perPoint ? idx.map((i) => timestamps[i]) : timestamps,
+  };
 }
 
 /**

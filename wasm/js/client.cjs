@@ -5,10 +5,12 @@
 
 const { EventEmitter } = require('node:events');
 const { FrameEncoder } = require('./node.cjs');
-const { createCarbonClient, createSend, parseTarget } = require('../pkg/client-core.cjs');
+const { createCarbonClient, createSend, parseDestination, parseTarget } = require('../pkg/client-core.cjs');
 const transport = require('./transport-node.cjs');
 
-const CarbonClient = createCarbonClient({ FrameEncoder, transport, EventBase: EventEmitter });
+// Cluster placement lives in a wasm module of its own, loaded only by a client given `destinations`.
+const loadRouter = () => require('./route.cjs').CarbonRouter;
+const CarbonClient = createCarbonClient({ FrameEncoder, transport, EventBase: EventEmitter, loadRouter });
 const send = createSend(CarbonClient);
 
-module.exports = { CarbonClient, send, parseTarget };
+module.exports = { CarbonClient, send, parseTarget, parseDestination };

@@ -2,5 +2,5 @@
 // client re-exported, so that `import` and `require` share one wasm instance.
 import client from './client.cjs';
 
-export const { CarbonClient, send, parseTarget } = client;
+export const { CarbonClient, send, parseTarget, parseDestination } = client;
 export default client;

@@ -71,6 +71,7 @@ const sizes = {
   nodejs: build('nodejs', 'node', features),
   web: build('web', 'web', features),
   inspect: build('nodejs', 'inspect-node', ['--features', 'standalone,inspect']),
+  route: build('nodejs', 'route-node', ['--features', 'standalone,route']),
 };
 
 // Deno reads no file of the package: its entry imports the module's bytes as base64 text, so that encoding
@@ -97,3 +98,4 @@ writeFileSync(join(pkg, 'sizes.json'), JSON.stringify(sizes.web, null, 2) + '\n'
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.error(`build: carbon_pickle_bg.wasm ${kb(sizes.web.raw)} from wasm-bindgen, ${kb(sizes.web.opt)} after wasm-opt, ${kb(sizes.web.gzip)} gzipped`);
 console.error(`build: inspect-node/carbon_pickle_bg.wasm (with the frame inspector) ${kb(sizes.inspect.opt)} after wasm-opt`);
+console.error(`build: route-node/carbon_pickle_bg.wasm (with cluster placement) ${kb(sizes.route.opt)} after wasm-opt`);

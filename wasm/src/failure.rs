@@ -33,6 +33,33 @@ pub enum FailureCode {
     BadInput = 8,
     /// A refusal this version does not know how to describe.
     Other = 9,
+    /// A cluster destination or router setting is refused (index: the destination). Detail:
+    /// `[RouteFault, a, b]`.
+    InvalidDestination = 10,
+}
+
+/// Why a cluster destination or router setting was refused (first detail number of `InvalidDestination`).
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteFault {
+    /// Empty destination.
+    Empty = 0,
+    /// No `:PORT`.
+    MissingPort = 1,
+    /// Nothing before the port.
+    EmptyHost = 2,
+    /// `[` without `]:`.
+    UnclosedBracket = 3,
+    /// The port is not in `1..=65535`.
+    BadPort = 4,
+    /// `[_, first]`: the same server and instance as destination `first`.
+    Duplicate = 5,
+    /// `[_, max]`: more destinations than a ring holds.
+    TooMany = 6,
+    /// A replication factor of 0.
+    BadReplication = 7,
+    /// Not carbon_ch, fnv1a_ch or jump_fnv1a_ch.
+    UnknownHash = 8,
 }
 
 /// Which path rule was broken (first detail number of `InvalidPath` and `InvalidPrefix`).

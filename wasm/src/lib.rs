@@ -32,6 +32,8 @@ mod inspect;
 mod metric_set;
 mod options;
 mod output;
+#[cfg(feature = "route")]
+mod router;
 #[cfg(test)]
 mod tests;
 
@@ -41,11 +43,14 @@ pub use batch::{
 pub use encoder::Encoder;
 pub use failure::{
     last_failure_code, last_failure_detail, last_failure_index, FailureCode, InputFault, PathFault,
+    RouteFault,
 };
 #[cfg(feature = "inspect")]
 pub use inspect::{inspect_frames, Inspection};
 pub use metric_set::MetricSet;
 pub use output::{counts_len, counts_ptr, out_ptr};
+#[cfg(feature = "route")]
+pub use router::ClusterRouter;
 
 /// The allocator: talc is smaller and faster than the default dlmalloc in wasm.
 #[cfg(all(target_arch = "wasm32", feature = "standalone"))]

@@ -1,0 +1,144 @@
+// Cluster placement from the npm package (CarbonRouter, through its wasm module) against carbon 1.1.10's own
+// ConsistentHashingRouter: core/tests/route_reference.py asks, this answers. Then CarbonClient({ destinations })
+// against three real carbon-caches: every datapoint lands where the router says, and only there.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+import { PYTHON, startCarbon } from './support/carbon.mjs';
+
+const require = createRequire(import.meta.url);
+const { CarbonRouter } = require('../js/route.cjs');
+const { CarbonClient } = require('../js/client.cjs');
+const REFERENCE = fileURLToPath(new URL('../../core/tests/route_reference.py', import.meta.url));
+
+const unhex = (h) => Buffer.from(h, 'hex').toString('utf8');
+
+/** Answers route_reference.py's C, M and P requests with CarbonRouter; resolves with its summary. */
+function answerReference(names, seed) {
+  return new Promise((resolve, reject) => {
+    const py = spawn(PYTHON, [REFERENCE, String(names), String(seed), 'placement'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    py.stderr.on('data', (d) => (stderr += d));
+    let config = null; // { dests, hash, replicationFactor, diverseReplicas }
+    const routers = new Map(); // prefix -> CarbonRouter
+    let pending = []; // [kind, a, b]
+    const answer = () => {
+      const out = [];
+      // Route the whole request batch at once, one routeMany per prefix.
+      const groups = new Map();
+      pending.forEach(([kind, a, b], i) => {
+        const prefix = kind === 'P' ? a : '';
+        if (!groups.has(prefix)) groups.set(prefix, []);
+        groups.get(prefix).push([i, kind === 'P' ? b : a]);
+      });
+      for (const [prefix, items] of groups) {
+        let router = routers.get(prefix);
+        if (!router) {
+          router = new CarbonRouter(config.dests, { ...config, prefix: prefix || undefined });
+          routers.set(prefix, router);
+        }
+        const placed = router.routeMany(items.map(([, name]) => name));
+        const per = router.replicationFactor;
+        items.forEach(([i], k) => {
+          const got = [];
+          for (let r = 0; r < per; r++) if (placed[k * per + r] !== 255) got.push(placed[k * per + r]);
+          out[i] = got.join(',');
+        });
+      }
+      pending = [];
+      py.stdin.write(out.map((l) => `${l}\n`).join(''));
+    };
+    createInterface({ input: py.stdout }).on('line', (line) => {
+      const [kind, ...f] = line.split('\t');
+      if (kind === 'C') {
+        for (const r of routers.values()) r.free();
+        routers.clear();
+        const [hash, replication, diverse, ...dests] = f;
+        config = { dests: dests.map(unhex), hash, replicationFactor: Number(replication), diverseReplicas: diverse === '1' };
+        try {
+          routers.set('', new CarbonRouter(config.dests, config));
+          py.stdin.write('ok\n');
+        } catch (err) {
+          py.stdin.write(`err ${err.message.replace(/\n/g, ' ')}\n`);
+        }
+      } else if (kind === 'M') pending.push(['M', unhex(f[0])]);
+      else if (kind === 'P') pending.push(['P', unhex(f[0]), unhex(f[1])]);
+      else if (kind === 'F') answer();
+      else if (kind === 'Q') py.stdin.end();
+    });
+    py.on('close', (code) => (code === 0 ? resolve(stderr.trim().split('\n').pop()) : reject(new Error(`route_reference.py exited ${code}:\n${stderr}`))));
+  });
+}
+
+describe('CarbonRouter (carbon-pickle/cluster) against carbon 1.1.10', () => {
+  it('places 300,000 names exactly as ConsistentHashingRouter (carbon_ch, fnv1a_ch, replication 1-3, diverse on/off, IPv6, no instance, prefixes, non-ASCII)', async (t) => {
+    const summary = await answerReference(300000, 11);
+    t.diagnostic(summary);
+    assert.match(summary, /^names 300000 differences 0 configs 60; duplicates 0\/4 differ$/);
+  });
+
+  it('refuses bad destinations with typed errors', () => {
+    assert.throws(() => new CarbonRouter(['10.0.0.1:2004:a', '10.0.0.1:2104:a']), { name: 'TypeError', code: 'ERR_CARBON_DESTINATION', index: 1, message: /repeats destination 0/ });
+    assert.throws(() => new CarbonRouter(['h:99999']), { name: 'RangeError', index: 0, message: /port must be a number from 1 to 65535/ });
+    assert.throws(() => new CarbonRouter(['[::1:2004']), { name: 'TypeError', message: /IPv6 is written/ });
+    assert.throws(() => new CarbonRouter(['a:1'], { hash: 'md5' }), RangeError);
+    assert.throws(() => new CarbonRouter(Array.from({ length: 33 }, (_, i) => `h${i}:2004`)), { name: 'RangeError', message: /more than 32 destinations/ });
+    const r = new CarbonRouter(['a:1', 'b:1'], { hash: 'fnv1a_ch' });
+    assert.deepEqual(r.fnv1aClash, [0, 1], 'no instances: fnv1a_ch puts both destinations on the same ring points');
+    assert.equal(new CarbonRouter(['a:1:x', 'b:1:y'], { hash: 'fnv1a_ch' }).fnv1aClash, null);
+  });
+});
+
+describe('CarbonClient({ destinations }) against three carbon-caches', () => {
+  const caches = [];
+  before(async () => {
+    for (let i = 0; i < 3; i++) caches.push(await startCarbon());
+  });
+  after(async () => {
+    for (const c of caches) await c.stop();
+  });
+
+  it('every datapoint lands on the caches the router picks (replication 2), and only there', async () => {
+    const destinations = caches.map((c, i) => `127.0.0.1:${c.port}:${'abc'[i]}`);
+    const options = { hash: 'carbon_ch', replicationFactor: 2, diverseReplicas: false, prefix: 'KEY' };
+    const client = new CarbonClient({ destinations, ...options });
+    const T0 = Math.floor(Date.now() / 1000) - 3600;
+    const paths = Array.from({ length: 300 }, (_, k) => `cluster.m${k}`);
+    const points = [];
+    for (let s = 0; s < 20; s++) for (const path of paths) points.push({ path, value: s, timestamp: T0 + s });
+    assert.equal(client.writeMany(points), points.length);
+    await client.close({ timeout: 30000 });
+    const stats = client.stats;
+    assert.equal(stats.points, points.length * 2, 'each datapoint written twice (replication 2)');
+    assert.equal(stats.destinations.length, 3);
+    const router = new CarbonRouter(destinations, options);
+    const want = caches.map(() => new Set());
+    paths.forEach((p, k) => {
+      for (const d of router.route(p)) want[d].add(`KEY.${p}`);
+    });
+    for (let d = 0; d < 3; d++) {
+      await caches[d].wait(want[d].size * 20, 60);
+      const dump = await caches[d].dump('KEY.cluster.');
+      assert.deepEqual(new Set(Object.keys(dump)), want[d], `metrics on cache ${d}`);
+      for (const m of want[d]) assert.equal(dump[m].length, 20, `${m} on cache ${d}`);
+    }
+  });
+
+  it('a destination that is down never delays the others', async () => {
+    const destinations = [`127.0.0.1:${caches[0].port}:a`, '127.0.0.1:1:b'];
+    const client = new CarbonClient({ destinations, flushInterval: 0 });
+    const T0 = Math.floor(Date.now() / 1000) - 1800;
+    const paths = Array.from({ length: 200 }, (_, k) => `down.m${k}`);
+    client.writeMany(paths.map((path) => ({ path, value: 1, timestamp: T0 })));
+    await assert.rejects(client.close({ timeout: 2000 }), { code: 'ETIMEDOUT', destination: '127.0.0.1:1:b' });
+    const s = client.stats;
+    assert.ok(s.destinations[0].points > 0 && s.destinations[0].queuedPoints === 0, 'the live destination got all of its share');
+    assert.ok(s.destinations[1].queuedPoints > 0 && s.destinations[1].points === 0, 'the dead one keeps its share queued');
+    assert.equal(s.destinations[0].points + s.destinations[1].queuedPoints, 200);
+    client.destroy();
+  });
+});
