@@ -14,13 +14,14 @@
 const fs = require('node:fs');
 const readline = require('node:readline');
 const { FrameEncoder } = require('../js/node.cjs');
-const { CarbonClient, parseTarget } = require('../js/client.cjs');
+const { CarbonClient, parseDestination, parseTarget } = require('../js/client.cjs');
 
 // Runs under Node, and under Bun (`bunx`) and Deno (`deno run --allow-net npm:carbon-pickle`) through their
 // Node compatibility.
 
 const USAGE = `usage:
   carbon-pickle send --to HOST:PORT [--tls] [--ca FILE] [--servername NAME] [--timeout S] [options] < lines
+  carbon-pickle send --to HOST:PORT:INSTANCE --to ... [--hash H] [--replication N] [--no-diverse-replicas] < lines
   carbon-pickle encode [options] < lines > frames
   carbon-pickle inspect < frames | --hex HEX | --hex -
 
@@ -28,6 +29,9 @@ Reads carbon plaintext lines ("path value [timestamp]"; no timestamp or -1 means
 send    ships them as pickle frames to a carbon pickle receiver (TCP, or TLS with --tls: certificates are
         verified, against --ca FILE if given; Hosted Graphite: --to carbon.hostedgraphite.com:20040 --tls
         --prefix YOUR-API-KEY).
+        With several --to (HOST:PORT[:INSTANCE], IPv6 as [::1]:2004:a) it sends each datapoint to the
+        carbon-caches carbon-relay would pick (--hash carbon_ch, the default, fnv1a_ch or jump_fnv1a_ch;
+        --replication N copies, on distinct servers unless --no-diverse-replicas), one connection each.
         It waits for a receiver that is down or slow, up to --timeout seconds without progress (default
         30); it exits 0 only when every datapoint was written, otherwise 4 with "N of M datapoints not
         delivered" on stderr.
@@ -48,8 +52,9 @@ options:
   --quiet             no progress or totals (bad lines are still reported)
   --help, --version`;
 
-const FLAGS = new Set(['tls', 'allow-spaces', 'ascii-only', 'quiet', 'help', 'version']);
-const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'protocol', 'max-points', 'max-bytes', 'hex', 'timeout']);
+const FLAGS = new Set(['tls', 'allow-spaces', 'ascii-only', 'quiet', 'help', 'version', 'no-diverse-replicas']);
+const REPEATABLE = new Set(['to']);
+const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'protocol', 'max-points', 'max-bytes', 'hex', 'timeout', 'hash', 'replication']);
 
 class UsageError extends Error {}
 
@@ -68,7 +73,8 @@ function parseArgs(argv) {
     } else if (VALUES.has(name)) {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new UsageError(`--${name} needs a value`);
-      args[name] = v;
+      if (REPEATABLE.has(name)) (args[name] ??= []).push(v);
+      else args[name] = v;
     } else {
       throw new UsageError(`unknown option --${name}`);
     }
@@ -232,7 +238,21 @@ async function encode(args) {
 
 async function send(args) {
   if (args.to === undefined) throw new UsageError('send needs --to HOST:PORT');
-  const target = parseTarget(args.to);
+  const targets = args.to;
+  let where;
+  const clustered = targets.length > 1 || args.hash !== undefined || args.replication !== undefined || args['no-diverse-replicas'];
+  if (clustered || parseDestination(targets[0]).instance !== undefined) {
+    // A carbon cluster: the caches carbon-relay would pick, one connection each.
+    where = {
+      destinations: targets,
+      hash: args.hash ?? 'carbon_ch',
+      replicationFactor: args.replication === undefined ? 1 : integer('replication', args.replication),
+      diverseReplicas: !args['no-diverse-replicas'],
+    };
+  } else {
+    where = parseTarget(targets[0]);
+  }
+  const firstPort = parseDestination(targets[0]).port;
   const seconds = args.timeout === undefined ? 30 : Number(args.timeout);
   if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--timeout must be a number of seconds > 0, not ${args.timeout}`);
   const timeout = seconds * 1000;
@@ -241,20 +261,24 @@ async function send(args) {
     tls = {};
     if (args.ca !== undefined) tls.ca = fs.readFileSync(args.ca);
     if (args.servername !== undefined) tls.servername = args.servername;
-  } else if (target.port === 20040) {
+  } else if (firstPort === 20040) {
     report('port 20040 is Hosted Graphite\'s TLS port: add --tls');
   }
-  const client = new CarbonClient({ ...target, ...encoderOptions(args), tls, maxQueuedPoints: 200000 });
+  const client = new CarbonClient({ ...where, ...encoderOptions(args), tls, maxQueuedPoints: 200000 });
+  client.on('warning', (err) => report(`warning: ${err.message}`));
   let lastError = null;
-  client.on('disconnect', (err) => {
-    if (err && (!lastError || err.message !== lastError.message)) report(`connection: ${err.message}`);
+  const reported = new Map(); // destination -> the last error reported for it (each reported once)
+  client.on('disconnect', (err, info) => {
+    const to = info ? ` to ${info.destination}` : '';
+    if (err && reported.get(to) !== err.message) report(`connection${to}: ${err.message}`);
+    reported.set(to, err?.message);
     lastError = err;
   });
-  client.on('connect', () => {
+  client.on('connect', (info) => {
     lastError = null;
+    reported.delete(info ? ` to ${info.destination}` : '');
   });
   const reader = new LineReader(report);
-  let accepted = 0;
   const p = progress(args, () => {
     const s = client.stats;
     return `${reader.lineNo} lines, ${s.points} datapoints sent in ${s.frames} frames (${s.bytes} bytes), ${reader.bad} bad lines${s.dropped ? `, ${s.dropped} dropped` : ''}`;
@@ -272,12 +296,7 @@ async function send(args) {
   };
   const flushChunk = async () => {
     reader.drain((batch) => {
-      try {
-        accepted += client.writeMany(batch);
-      } catch (err) {
-        if (typeof err.index === 'number') accepted += err.index; // the datapoints before a refused one are queued
-        throw err;
-      }
+      client.writeMany(batch);
     });
     // Backpressure: wait for room instead of dropping.
     if (client.writableNeedDrain) await patiently(() => client.ready({ timeout }));
@@ -293,11 +312,13 @@ async function send(args) {
     await client.close({ timeout });
   } catch (err) {
     if (err.code !== 'ETIMEDOUT') throw err;
-    const notDelivered = accepted - client.stats.points;
+    // With replication a datapoint is sent once per destination: copies are counted then.
+    const { points, queuedPoints } = client.stats;
     client.destroy();
     process.stdin.destroy(); // lines not read yet would hold the process open
     p.done();
-    report(`${notDelivered} of ${accepted} datapoints not delivered: ${lastError ? `${lastError.message}, ` : ''}no progress for ${seconds} s`);
+    const what = where.destinations && where.replicationFactor > 1 ? 'datapoint copies' : 'datapoints';
+    report(`${queuedPoints} of ${points + queuedPoints} ${what} not delivered: ${lastError ? `${lastError.message}, ` : ''}no progress for ${seconds} s`);
     return 4;
   }
   p.done();

@@ -14,6 +14,7 @@ const require = createRequire(import.meta.url);
 const { CarbonRouter } = require('../js/route.cjs');
 const { CarbonClient } = require('../js/client.cjs');
 const REFERENCE = fileURLToPath(new URL('../../core/tests/route_reference.py', import.meta.url));
+const CLI = fileURLToPath(new URL('../bin/carbon-pickle.cjs', import.meta.url));
 
 const unhex = (h) => Buffer.from(h, 'hex').toString('utf8');
 
@@ -125,6 +126,30 @@ describe('CarbonClient({ destinations }) against three carbon-caches', () => {
       const dump = await caches[d].dump('KEY.cluster.');
       assert.deepEqual(new Set(Object.keys(dump)), want[d], `metrics on cache ${d}`);
       for (const m of want[d]) assert.equal(dump[m].length, 20, `${m} on cache ${d}`);
+    }
+  });
+
+  it('the CLI: several --to, --hash, --replication, --no-diverse-replicas put every line where the router says', async () => {
+    const destinations = caches.map((c, i) => `127.0.0.1:${c.port}:${'abc'[i]}`);
+    const T0 = Math.floor(Date.now() / 1000) - 2400;
+    const paths = Array.from({ length: 200 }, (_, k) => `clicluster.${k % 2 ? 'küche' : 'hall'}.m${k}`);
+    const lines = [];
+    for (let s = 0; s < 5; s++) for (const p of paths) lines.push(`${p} ${s} ${T0 + s}`);
+    const args = [CLI, 'send', ...destinations.flatMap((d) => ['--to', d]), '--hash', 'fnv1a_ch', '--replication', '2', '--no-diverse-replicas', '--prefix', 'CLI'];
+    const code = await new Promise((resolve) => {
+      const p = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'inherit'] });
+      p.on('close', resolve);
+      p.stdin.end(`${lines.join('\n')}\n`);
+    });
+    assert.equal(code, 0);
+    const router = new CarbonRouter(destinations, { hash: 'fnv1a_ch', replicationFactor: 2, diverseReplicas: false, prefix: 'CLI' });
+    const want = caches.map(() => new Set());
+    for (const p of paths) for (const d of router.route(p)) want[d].add(`CLI.${p}`);
+    assert.equal(want.reduce((n, w) => n + w.size, 0), 400, 'two copies of each metric');
+    for (let d = 0; d < 3; d++) {
+      await caches[d].wait(want[d].size * 5, 60);
+      const dump = await caches[d].dump('CLI.clicluster.');
+      assert.deepEqual(new Set(Object.keys(dump)), want[d], `metrics on cache ${d}`);
     }
   });
 
