@@ -1,6 +1,7 @@
 // Types for `carbon-pickle/client` (and its alias `carbon-pickle/node`): CarbonClient and the one-shot send(),
 // in Node, Deno, Bun and Cloudflare workerd. No Node types are needed: the event methods are declared here.
 import type { Datapoint, Datapoints, Options } from './index.js';
+import type { HashType } from './cluster.js';
 
 /**
  * TLS with certificate verification. Node and Bun: any `tls.connect` option (`ca`, `servername`, client
@@ -45,6 +46,17 @@ export interface CarbonClientOptions extends Options {
   reconnectJitter?: number;
   /** Milliseconds to wait for a connection (default 10,000). */
   connectTimeout?: number;
+  /**
+   * A carbon cluster instead of one receiver (Node and Bun): `HOST:PORT[:INSTANCE]` each, every datapoint
+   * sent to the caches carbon-relay would pick; one connection, queue and replay window per destination.
+   */
+  destinations?: string[];
+  /** With destinations: carbon_ch (default), fnv1a_ch or jump_fnv1a_ch. */
+  hash?: HashType;
+  /** With destinations: REPLICATION_FACTOR (default 1). */
+  replicationFactor?: number;
+  /** With destinations: DIVERSE_REPLICAS (default true). */
+  diverseReplicas?: boolean;
 }
 
 export interface CarbonClientStats {
@@ -63,6 +75,8 @@ export interface CarbonClientStats {
   queuedFrames: number;
   replayFrames: number;
   connected: boolean;
+  /** With destinations: each destination's own counters. */
+  destinations?: Array<Omit<CarbonClientStats, 'destinations'> & { destination: string }>;
 }
 
 /** An item of pipeFrom() or writable(): one datapoint, or a batch as rows or columns. */
@@ -103,6 +117,8 @@ export declare class CarbonClient {
   on(event: 'reconnecting', listener: (info: { attempt: number; delay: number }) => void): this;
   on(event: 'drop', listener: (info: { points: number; reason: string; total: number }) => void): this;
   on(event: 'drain', listener: () => void): this;
+  /** With destinations, connect/disconnect/reconnecting/drop also get `{ destination, index }`. */
+  on(event: 'warning', listener: (warning: Error) => void): this;
   on(event: string, listener: (...args: any[]) => void): this;
   once(event: string, listener: (...args: any[]) => void): this;
   off(event: string, listener: (...args: any[]) => void): this;

@@ -42,3 +42,11 @@ void send([{ path: 'a.b', value: 1 }], { to: 'carbon.hostedgraphite.com:20040', 
   (r: SendResult) => console.log(r.points, r.frames),
   (e: SendError) => console.log(e.notDelivered, e.points),
 );
+// carbon-pickle/cluster and a clustered client.
+import { CarbonRouter } from 'carbon-pickle/cluster';
+const ring = new CarbonRouter(['10.0.0.1:2004:a', '[::1]:2004:b'], { hash: 'carbon_ch', replicationFactor: 2, prefix: 'KEY' });
+const where: number[] = ring.route('servers.web01.cpu');
+const many: Uint8Array = ring.routeMany(['a', 'b']);
+console.log(where, many, ring.fnv1aClash?.[0]);
+const cluster = new Client({ destinations: ring.destinations.slice(), hash: 'jump_fnv1a_ch', replicationFactor: 1 });
+console.log(cluster.stats.destinations?.[0].destination);
