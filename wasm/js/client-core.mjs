@@ -173,7 +173,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       super();
       if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
       if (options.destinations !== undefined) {
-        if (typeof loadRouter !== 'function') throw new TypeError('cluster destinations are not supported in this runtime yet (Node and Bun have them)');
+        if (typeof loadRouter !== 'function') throw new TypeError('cluster destinations are not supported in this runtime');
         this.#cluster = new Cluster(this, options, CarbonClient, loadRouter(), FrameEncoder);
         this.#o = this.#cluster.options;
         return;

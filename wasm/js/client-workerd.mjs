@@ -2,10 +2,11 @@
 // cannot keep a connection between requests: make a client per request and `ctx.waitUntil(client.close())`,
 // or use the one-shot `send(points, options)`.
 import { FrameEncoder } from './workerd.mjs';
-import { createCarbonClient, createSend, parseTarget } from './client-core.mjs';
+import { createCarbonClient, createSend, parseDestination, parseTarget } from './client-core.mjs';
+import { loadRouter } from './route-workerd.mjs';
 import * as transport from './transport-workerd.mjs';
 
-export const CarbonClient = createCarbonClient({ FrameEncoder, transport });
+export const CarbonClient = createCarbonClient({ FrameEncoder, transport, loadRouter });
 export const send = createSend(CarbonClient);
-export { parseTarget };
-export default { CarbonClient, send, parseTarget };
+export { parseDestination, parseTarget };
+export default { CarbonClient, send, parseDestination, parseTarget };

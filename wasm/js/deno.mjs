@@ -4,9 +4,9 @@ import { initSync } from '../pkg/web/carbon_pickle.js';
 import * as raw from '../pkg/web/carbon_pickle.js';
 import wasmBase64 from '../pkg/web/carbon_pickle_bg.wasm.mjs';
 import { createApi } from './api.mjs';
+import { fromBase64 } from './base64.mjs';
 
-const bytes = typeof Uint8Array.fromBase64 === 'function' ? Uint8Array.fromBase64(wasmBase64) : Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
-const { memory } = initSync({ module: bytes });
+const { memory } = initSync({ module: fromBase64(wasmBase64) });
 const api = createApi(raw, memory);
 
 export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS, inspect } = api;

@@ -193,6 +193,21 @@ describe('carbon-pickle/client in every runtime, against carbon', () => {
     });
   });
 
+  describe('cluster destinations (the route module) in Deno and Bun', () => {
+    for (const runtime of ['deno', 'bun']) {
+      it(`${runtime}: 10,000 datapoints routed over two destinations, every one stored once`, async (t) => {
+        const destinations = [`127.0.0.1:${carbon.port}:a`, `127.0.0.1:${carbon.port}:b`];
+        const r = run(`rt.${runtime}.cluster`, 10000, 200, { mode: 'write', options: { destinations, hash: 'carbon_ch' } });
+        const done = await finished(drive(runtime, { ...r, port: carbon.port }));
+        assert.equal(done.stats.points, 10000);
+        assert.deepEqual(done.stats.destinations.map((d) => d.destination), destinations);
+        assert.ok(done.stats.destinations.every((d) => d.points > 0), 'both destinations got a share');
+        await assertStored(carbon, r);
+        t.diagnostic(`${runtime}: ${done.stats.destinations.map((d) => `${d.destination} ${d.points}`).join(', ')}`);
+      });
+    }
+  });
+
   describe('workerd: the example Worker (examples/worker) under `workerd serve`, asked over HTTP', () => {
     let workerd;
     let httpPort;

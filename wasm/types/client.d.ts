@@ -47,7 +47,7 @@ export interface CarbonClientOptions extends Options {
   /** Milliseconds to wait for a connection (default 10,000). */
   connectTimeout?: number;
   /**
-   * A carbon cluster instead of one receiver (Node and Bun): `HOST:PORT[:INSTANCE]` each, every datapoint
+   * A carbon cluster instead of one receiver: `HOST:PORT[:INSTANCE]` each, every datapoint
    * sent to the caches carbon-relay would pick; one connection, queue and replay window per destination.
    */
   destinations?: string[];

@@ -1,4 +1,4 @@
-// Types for `carbon-pickle/cluster`: CarbonRouter, carbon-relay's placement (Node and Bun).
+// Types for `carbon-pickle/cluster`: CarbonRouter, carbon-relay's placement (Node, Bun, Deno, workerd).
 
 export type HashType = 'carbon_ch' | 'fnv1a_ch' | 'jump_fnv1a_ch';
 

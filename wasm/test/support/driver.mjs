@@ -24,7 +24,8 @@ function rows(start, end) {
   return out;
 }
 
-const client = new CarbonClient({ port, tls: cfg.tls ?? false, ...cfg.options });
+// A cluster (options.destinations) names its receivers itself.
+const client = new CarbonClient(cfg.options?.destinations ? cfg.options : { port, tls: cfg.tls ?? false, ...cfg.options });
 const events = { connect: 0, disconnect: 0, drain: 0, drop: 0, waits: 0 };
 for (const e of ['connect', 'disconnect', 'drain']) client.on(e, () => events[e]++);
 client.on('drop', ({ points }) => (events.drop += points));
