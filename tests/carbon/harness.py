@@ -3,7 +3,7 @@
 
 Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
 
-  harness.py serve <workdir>
+  harness.py serve <workdir> [interface]
       Writes <workdir>/conf/carbon.conf and storage-schemas.conf (every directory inside <workdir>), picks free
       127.0.0.1 ports for the line, pickle and cache-query receivers (UDP off), starts
       `carbon-cache.py --nodaemon start` as a child, and once the pickle and line ports accept connections writes
@@ -12,6 +12,9 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
       stops carbon and exits 0. Killing carbon's pid also ends the harness, and carbon gets SIGTERM if the
       harness dies. In the foreground carbon logs to stdout: everything (console, creates, listener, errors
       such as "File name too long") is in <workdir>/carbon.out.
+      With `interface` (another loopback address such as 127.0.0.2), carbon listens there instead of on
+      127.0.0.1 and ports.json also holds {"interface": ...}: tests of carbon clusters use it to give caches
+      distinct server strings (carbon's DIVERSE_REPLICAS compares them).
   harness.py dump <workdir> [metric_prefix]
       Prints JSON {"metric.path": [[ts, value], ...], ...}: every point stored in every whisper file (of the
       metrics whose path starts with metric_prefix, if given: a 1 s/1 d file is 1 MiB to read), from the
@@ -72,12 +75,12 @@ CACHE_WRITE_STRATEGY = sorted
 WHISPER_AUTOFLUSH = True
 WHISPER_SPARSE_CREATE = True
 WHISPER_LOCK_WRITES = False
-LINE_RECEIVER_INTERFACE = 127.0.0.1
+LINE_RECEIVER_INTERFACE = {iface}
 LINE_RECEIVER_PORT = {line}
 ENABLE_UDP_LISTENER = False
-PICKLE_RECEIVER_INTERFACE = 127.0.0.1
+PICKLE_RECEIVER_INTERFACE = {iface}
 PICKLE_RECEIVER_PORT = {pickle}
-CACHE_QUERY_INTERFACE = 127.0.0.1
+CACHE_QUERY_INTERFACE = {iface}
 CACHE_QUERY_PORT = {query}
 USE_INSECURE_UNPICKLER = False
 USE_FLOW_CONTROL = True
@@ -124,13 +127,13 @@ def paths(workdir):
     }
 
 
-def free_ports(n):
-    """n distinct ports that were free on 127.0.0.1 a moment ago (all bound at once, so they differ)."""
+def free_ports(n, iface="127.0.0.1"):
+    """n distinct ports that were free on iface a moment ago (all bound at once, so they differ)."""
     socks = []
     try:
         for _ in range(n):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
+            s.bind((iface, 0))
             socks.append(s)
         return [s.getsockname()[1] for s in socks]
     finally:
@@ -138,9 +141,9 @@ def free_ports(n):
             s.close()
 
 
-def accepts(port):
+def accepts(port, iface="127.0.0.1"):
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with socket.create_connection((iface, port), timeout=0.5):
             return True
     except OSError:
         return False
@@ -181,14 +184,15 @@ def log_tail(p):
     return "--- %s\n%s" % (p["out"], tail(p["out"]))
 
 
-def start_carbon(p):
+def start_carbon(p, iface="127.0.0.1"):
     """Configures and starts carbon; returns (process, ports) once both TCP receivers accept connections."""
     carbon_cache = os.path.join(os.path.dirname(sys.executable), "carbon-cache.py")
     for attempt in range(ATTEMPTS):
-        line, pickle, query = free_ports(3)
+        line, pickle, query = free_ports(3, iface)
         write_atomic(
             os.path.join(p["conf"], "carbon.conf"),
-            CARBON_CONF.format(storage=p["storage"], conf=p["conf"], line=line, pickle=pickle, query=query),
+            CARBON_CONF.format(storage=p["storage"], conf=p["conf"], line=line, pickle=pickle, query=query,
+                               iface=iface),
         )
         pidfile = os.path.join(p["storage"], "carbon-cache-a.pid")
         if os.path.exists(pidfile):
@@ -219,12 +223,12 @@ def start_carbon(p):
             if exited:
                 break
             if all(re.search(r"starting on %d\b" % port, log) for port in (pickle, line, query)) \
-                    and accepts(pickle) and accepts(line):
+                    and accepts(pickle, iface) and accepts(line, iface):
                 return proc, {"pickle": pickle, "line": line, "query": query}
             time.sleep(0.05)
         if not taken and proc.poll() is None:
             stop(proc)
-            die("carbon did not listen on 127.0.0.1:%d within %ds\n%s" % (pickle, START_TIMEOUT, log_tail(p)))
+            die("carbon did not listen on %s:%d within %ds\n%s" % (iface, pickle, START_TIMEOUT, log_tail(p)))
         if not taken:
             die("carbon exited with status %s\n%s" % (proc.returncode, log_tail(p)))
         stop(proc)
@@ -244,7 +248,7 @@ def stop(proc):
             proc.wait()
 
 
-def serve(workdir):
+def serve(workdir, iface="127.0.0.1"):
     p = paths(workdir)
     for d in (p["conf"], p["whisper"], p["log"], os.path.join(p["storage"], "lists")):
         os.makedirs(d, exist_ok=True)
@@ -258,8 +262,10 @@ def serve(workdir):
     signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
     parent = os.getppid()
 
-    proc, ports = start_carbon(p)
+    proc, ports = start_carbon(p, iface)
     ports.update(pid=proc.pid, harness_pid=os.getpid())
+    if iface != "127.0.0.1":
+        ports.update(interface=iface)
     write_atomic(p["ports"], json.dumps(ports) + "\n")
     try:
         while not stopping and proc.poll() is None and os.getppid() == parent:
@@ -360,13 +366,13 @@ def table(workdir):
 
 
 def main(argv):
-    usage = ("usage: harness.py serve|table <workdir> | dump <workdir> [metric_prefix]"
+    usage = ("usage: harness.py serve <workdir> [interface] | table <workdir> | dump <workdir> [metric_prefix]"
              " | wait <workdir> <expected_count> [timeout_s]")
     if len(argv) < 3:
         die(usage)
     cmd, workdir = argv[1], argv[2]
-    if cmd == "serve" and len(argv) == 3:
-        return serve(workdir)
+    if cmd == "serve" and len(argv) in (3, 4):
+        return serve(workdir, argv[3] if len(argv) == 4 else "127.0.0.1")
     if cmd == "dump" and len(argv) in (3, 4):
         return dump(workdir, argv[3] if len(argv) == 4 else "")
     if cmd == "table" and len(argv) == 3:
