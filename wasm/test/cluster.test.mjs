@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
-import { PYTHON, startCarbon } from './support/carbon.mjs';
+import { PYTHON, sleep, startCarbon, until } from './support/carbon.mjs';
 
 const require = createRequire(import.meta.url);
 const { CarbonRouter } = require('../js/route.cjs');
@@ -151,6 +151,76 @@ describe('CarbonClient({ destinations }) against three carbon-caches', () => {
       const dump = await caches[d].dump('CLI.clicluster.');
       assert.deepEqual(new Set(Object.keys(dump)), want[d], `metrics on cache ${d}`);
     }
+  });
+
+  it('one of three caches killed and restarted 3 times mid-stream: nothing missing anywhere, the others keep up', async (t) => {
+    const destinations = caches.map((c, i) => `127.0.0.1:${c.port}:${'abc'[i]}`);
+    const client = new CarbonClient({ destinations, flushInterval: 20, reconnectInitialDelay: 50, reconnectMaxDelay: 400 });
+    const router = new CarbonRouter(destinations);
+    const T0 = Math.floor(Date.now() / 1000) - 5000;
+    const paths = Array.from({ length: 150 }, (_, k) => `fault.m${k}`);
+    const share = [0, 0, 0];
+    for (const p of paths) share[router.route(p)[0]]++;
+    let maxLag = 0; // ms from writing a batch until the live destinations have written all of it
+    const seconds = 400;
+    const down = { from: 30, to: 70 }; // cache 0 dies at second 30, 130, 230 of the data and is back 40 s of data later
+    for (let s = 0; s < seconds; s++) {
+      const deadNow = s % 100 >= down.from && s % 100 < down.to;
+      if (s % 100 === down.from) await caches[0].kill();
+      if (s % 100 === down.to) await caches[0].restart();
+      client.writeMany(paths.map((path, k) => ({ path, value: k * 1000 + s, timestamp: T0 + s })));
+      if (deadNow) {
+        const started = Date.now();
+        await until(() => client.stats.destinations.slice(1).every((d) => d.queuedPoints === 0), 5000, 'the live caches to be written');
+        maxLag = Math.max(maxLag, Date.now() - started);
+      }
+      await sleep(5);
+    }
+    await client.close({ timeout: 60000 });
+    const stats = client.stats;
+    t.diagnostic(`live caches written within ${maxLag} ms of each batch while cache 0 was down; cache 0: ${stats.destinations[0].disconnects} connections lost, ${stats.destinations[0].replayedPoints} datapoints sent again`);
+    assert.ok(maxLag < 1000, `the live caches lagged ${maxLag} ms`);
+    assert.equal(stats.dropped, 0);
+    assert.ok(stats.destinations[0].disconnects >= 3);
+    for (let d = 0; d < 3; d++) {
+      const mine = paths.filter((p) => router.route(p)[0] === d);
+      const stored = async () => Object.values(await caches[d].dump('fault.')).reduce((n, pts) => n + pts.length, 0);
+      await until(async () => (await stored()) >= mine.length * seconds, 90000, `cache ${d} to store its share`, 500).catch(() => {});
+      const dump = await caches[d].dump('fault.');
+      let missing = 0;
+      for (const p of mine) {
+        const stored = new Map(dump[p] ?? []);
+        for (let s = 0; s < seconds; s++) if (stored.get(T0 + s) !== paths.indexOf(p) * 1000 + s) missing++;
+      }
+      assert.equal(missing, 0, `datapoints missing on cache ${d}`);
+      assert.equal(Object.keys(dump).length, share[d], `only its own metrics on cache ${d}`);
+    }
+  });
+
+  it("a dead destination's queue bound and drop count are exact; the live one gets all of its share", async () => {
+    const destinations = [`127.0.0.1:${caches[1].port}:a`, '127.0.0.1:1:b'];
+    const client = new CarbonClient({ destinations, maxQueuedPoints: 1000, flushInterval: 0, reconnectMaxDelay: 200 });
+    const router = new CarbonRouter(destinations);
+    const T0 = Math.floor(Date.now() / 1000) - 6000;
+    const points = Array.from({ length: 6000 }, (_, i) => ({ path: `bound.m${i % 60}`, value: i, timestamp: T0 + Math.floor(i / 60) }));
+    const toDead = points.filter((p) => router.route(p.path)[0] === 1).length;
+    let dropEvents = 0;
+    client.on('drop', ({ points: n, destination }) => {
+      assert.equal(destination, '127.0.0.1:1:b');
+      dropEvents += n;
+    });
+    for (let i = 0; i < points.length; i += 500) {
+      client.writeMany(points.slice(i, i + 500));
+      await sleep(20);
+    }
+    await client.flush({ timeout: 1000 }).catch(() => {});
+    const [live, dead] = client.stats.destinations;
+    assert.equal(dead.queuedPoints, 1000, 'the dead destination holds exactly its bound');
+    assert.equal(dead.dropped, toDead - 1000, 'and drops exactly the rest');
+    assert.equal(dropEvents, toDead - 1000);
+    assert.equal(live.dropped, 0);
+    assert.equal(live.points, points.length - toDead);
+    client.destroy();
   });
 
   it('a destination that is down never delays the others', async () => {
