@@ -9,10 +9,10 @@ hundred bytes a file). Tests send only timestamps inside the window; points outs
   trees.py dump <from> <until> <prefix> <workdir>...
       Prints JSON, one object per workdir: {"metric.path": {"header": [aggregation, xff, [[spp, points], ...]],
       "points": [[ts, value], ...]}, ...} for the metrics whose path starts with prefix.
-  trees.py wait <from> <until> <prefix> <expected_total> <timeout_s> <workdir>...
+  trees.py wait <from> <until> <prefix> <expected_total> <timeout_s> [--settle=S] <workdir>...
       Polls until the points under prefix in all workdirs together reach expected_total and then stay unchanged
-      for 2 s (so extra points would be seen too). Prints {"counts": [n, ...], "files": [n, ...], "waited": s};
-      exit 1 (same JSON) on timeout.
+      for S seconds (default 2, so extra points would be seen too; 0 while a stream still runs). Prints
+      {"counts": [n, ...], "files": [n, ...], "waited": s}; exit 1 (same JSON) on timeout.
 """
 
 import json
@@ -73,7 +73,7 @@ def count(d, prefix, start, until):
     return n, k
 
 
-def wait(start, until, prefix, expected, timeout, dirs):
+def wait(start, until, prefix, expected, timeout, dirs, settle=2.0):
     began = time.monotonic()
     deadline = began + timeout
     last, since = None, None
@@ -84,7 +84,7 @@ def wait(start, until, prefix, expected, timeout, dirs):
         if res != last:
             last, since = res, now
         report = {"counts": [n for n, _ in res], "files": [k for _, k in res], "waited": round(now - began, 2)}
-        if total >= expected and now - since >= 2.0:
+        if total >= expected and now - since >= settle:
             print(json.dumps(report))
             return 0
         if now > deadline:
@@ -97,7 +97,10 @@ def main(argv):
     if len(argv) >= 6 and argv[1] == "dump":
         return dump(int(argv[2]), int(argv[3]), argv[4], argv[5:])
     if len(argv) >= 8 and argv[1] == "wait":
-        return wait(int(argv[2]), int(argv[3]), argv[4], int(argv[5]), float(argv[6]), argv[7:])
+        settle, dirs = 2.0, argv[7:]
+        if dirs[0].startswith("--settle="):
+            settle, dirs = float(dirs[0][len("--settle="):]), dirs[1:]
+        return wait(int(argv[2]), int(argv[3]), argv[4], int(argv[5]), float(argv[6]), dirs, settle)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -1,15 +1,18 @@
 // Issue 11 end to end: the relays themselves as the reference. carbon 1.1.10's carbon-relay.py (consistent-hashing,
 // replication 2) and carbon-c-relay 3.7 (jump_fnv1a_ch) each feed three carbon-caches; our CarbonClient sends the
 // same datapoints straight to three twin caches with the same server strings and instances. Every cache's whisper
-// tree must equal its twin's, file by file (header and points).
+// tree must equal its twin's, file by file (header and points). Then a fault: one of three caches SIGKILLed and
+// restarted three times mid-stream; the others keep up, and the replay window puts back what the dead one lost.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 
+import { sleep, startCarbon } from './support/carbon.mjs';
 import { compareTrees, sendLines, startCache, startCarbonRelay, startCRelay, trees, waitTotal } from './support/relays.mjs';
 
 const require = createRequire(import.meta.url);
 const { CarbonClient } = require('../js/client.cjs');
+const { CarbonRouter } = require('../js/route.cjs');
 
 const INSTANCES = ['a', 'b', 'c'];
 // A and B share a server string, C has its own: with diverse replicas the second copy of a metric whose ring walk
@@ -139,5 +142,86 @@ describe('CarbonClient({ destinations }) places every datapoint where the relays
     await relay.stop();
     started.splice(started.indexOf(relay), 1);
     t.diagnostic(`${((Date.now() - began) / 1000).toFixed(1)} s`);
+  });
+});
+
+describe('CarbonClient({ destinations }) while one destination crashes', () => {
+  const caches = [];
+  before(async () => {
+    caches.push(...(await Promise.all([0, 1, 2].map(() => startCarbon()))));
+  });
+  after(async () => {
+    for (const c of caches) await c.stop();
+  });
+
+  it('cache b SIGKILLed and restarted 3 times mid-stream: the others keep receiving (lag measured), and every datapoint ends up on its cache', { timeout: 150000 }, async (t) => {
+    const began = Date.now();
+    const prefix = 'FAULT';
+    const destinations = caches.map((c, i) => `127.0.0.1:${c.port}:${INSTANCES[i]}`);
+    const client = new CarbonClient({ destinations, hash: 'carbon_ch', prefix, flushInterval: 20, reconnectMaxDelay: 400 });
+    const router = new CarbonRouter(destinations, { hash: 'carbon_ch', prefix });
+    const paths = Array.from({ length: 150 }, (_, k) => `${WORDS[k % WORDS.length]}.f${k}`);
+    const home = paths.map((p) => router.route(p)[0]);
+    const perTick = [0, 1, 2].map((d) => home.filter((h) => h === d).length);
+    router.free();
+    const T0 = Math.floor(Date.now() / 1000) - 1200;
+    const MAX_TICKS = 600; // 600 s of timestamps at most, all older than now
+    const from = T0 - 5;
+    const untilTs = T0 + MAX_TICKS + 5;
+    let ticks = 0;
+    let streaming = true;
+    const writer = (async () => {
+      while (streaming && ticks < MAX_TICKS) {
+        const n = client.writeMany(paths.map((path, k) => ({ path, value: ticks * 1000 + k, timestamp: T0 + ticks })));
+        assert.equal(n, paths.length, `tick ${ticks} accepted whole`);
+        ticks += 1;
+        await sleep(40);
+      }
+    })();
+    const live = [caches[0], caches[2]];
+    const lags = [];
+    for (let round = 0; round < 3; round++) {
+      await sleep(1500);
+      await caches[1].kill();
+      await sleep(700);
+      // While b is down: how long until a and c hold every point written so far?
+      const n = ticks;
+      const t0 = Date.now();
+      const r = await waitTotal(live, `${prefix}.`, from, untilTs, (perTick[0] + perTick[2]) * n, 20, 0);
+      lags.push(Date.now() - t0);
+      assert.ok(r.complete, `a and c got the ${n} ticks written before b came back: ${JSON.stringify(r)}`);
+      const down = client.stats.destinations[1];
+      assert.ok(down.queuedPoints > 0, 'b keeps its share queued while it is down');
+      await caches[1].restart();
+    }
+    await sleep(1500);
+    streaming = false;
+    await writer;
+    await client.close({ timeout: 60000 });
+    const s = client.stats;
+    t.diagnostic(`${ticks} ticks x ${paths.length} metrics = ${ticks * paths.length} datapoints; per tick a ${perTick[0]}, b ${perTick[1]}, c ${perTick[2]}`);
+    t.diagnostic(`a and c while b was down: every point written so far stored within ${lags.join(', ')} ms`);
+    s.destinations.forEach((d, i) => t.diagnostic(`destination ${INSTANCES[i]}: ${JSON.stringify(d)}`));
+    assert.equal(s.dropped, 0, 'nothing dropped');
+    assert.equal(s.points, ticks * paths.length);
+    for (let d = 0; d < 3; d++) {
+      const r = await waitTotal([caches[d]], `${prefix}.`, from, untilTs, perTick[d] * ticks, 60);
+      assert.ok(r.complete, `cache ${INSTANCES[d]} holds ${r.counts[0]} of ${perTick[d] * ticks} points`);
+    }
+    const all = await trees(caches, `${prefix}.`, from, untilTs);
+    let missing = 0;
+    let stored = 0;
+    paths.forEach((p, k) => {
+      const want = Array.from({ length: ticks }, (_, i) => [T0 + i, i * 1000 + k]);
+      all.forEach((tree, d) => {
+        const f = tree[`${prefix}.${p}`];
+        if (d !== home[k]) return assert.equal(f, undefined, `${p} only on its cache`);
+        stored += f?.points.length ?? 0;
+        if (JSON.stringify(f?.points) !== JSON.stringify(want)) missing += want.length - (f?.points.length ?? 0) || 1;
+      });
+    });
+    t.diagnostic(`stored ${stored} of ${ticks * paths.length}; missing or wrong ${missing}; ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    assert.equal(missing, 0);
+    assert.equal(stored, ticks * paths.length);
   });
 });

@@ -235,10 +235,11 @@ export async function trees(caches, prefix, from, untilTs) {
   return JSON.parse(stdout);
 }
 
-/** Waits until the caches together hold `total` points under `prefix` (and nothing more arrives for 2 s). */
-export async function waitTotal(caches, prefix, from, untilTs, total, timeoutS = 60) {
+/** Waits until the caches together hold `total` points under `prefix` (and nothing more arrives for `settle` s). */
+export async function waitTotal(caches, prefix, from, untilTs, total, timeoutS = 60, settle = 2) {
   try {
-    const { stdout } = await run(PYTHON, [TREES, 'wait', String(from), String(untilTs), prefix, String(total), String(timeoutS), ...caches.map((c) => c.dir)]);
+    const args = [TREES, 'wait', String(from), String(untilTs), prefix, String(total), String(timeoutS), `--settle=${settle}`];
+    const { stdout } = await run(PYTHON, [...args, ...caches.map((c) => c.dir)]);
     return { ...JSON.parse(stdout), complete: true };
   } catch (err) {
     if (err.stdout) return { ...JSON.parse(err.stdout), complete: false };
