@@ -164,7 +164,11 @@ LOG_LISTENER_CONN_SUCCESS = True
       };
     }
     await stopPids([child.pid]);
-    if (!taken) throw new Error(`carbon-relay exited ${child.exitCode}:\n${log()}`);
+    if (!taken) {
+      const text = log();
+      if (!process.env.KEEP_CARBON) rmSync(dir, { recursive: true, force: true });
+      throw new Error(`carbon-relay exited ${child.exitCode}:\n${text}`);
+    }
   }
   throw new Error('carbon-relay: no free ports in 5 attempts');
 }
@@ -212,7 +216,11 @@ match * send to c stop;
       };
     }
     await stopPids([child.pid]);
-    if (child.exitCode !== null && !/bind|in use/i.test(log())) throw new Error(`carbon-c-relay exited ${child.exitCode}:\n${log()}`);
+    if (child.exitCode !== null && !/bind|in use/i.test(log())) {
+      const text = log();
+      if (!process.env.KEEP_CARBON) rmSync(dir, { recursive: true, force: true });
+      throw new Error(`carbon-c-relay exited ${child.exitCode}:\n${text}`);
+    }
   }
   throw new Error('carbon-c-relay: no free port in 5 attempts');
 }
