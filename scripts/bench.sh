@@ -6,19 +6,37 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/env.sh
 cargo bench -q -p carbon-pickle --bench encode -- --warm-up-time 2 --measurement-time 5 "$@" >&2
-dir="${CARGO_TARGET_DIR:-$ROOT/target}/criterion/encode_1m"
+dir="${CARGO_TARGET_DIR:-$ROOT/target}/criterion"
 python3 - "$dir" <<'PY'
 import json, os, sys
-d = sys.argv[1]
-mean = {}
-for name in os.listdir(d):
-    f = os.path.join(d, name, "new", "estimates.json")
-    if os.path.exists(f):
-        mean[name] = json.load(open(f))["mean"]["point_estimate"]  # ns per 1,000,000 datapoints
-ours = mean["carbon_pickle_v2"]
-print("1,000,000 datapoints, frames of 500, one reused buffer (same run):")
-for name in sorted(mean):
-    print("  %-32s %9.2f ms  %7.1f M datapoints/s   carbon_pickle_v2 runs at %.2fx its speed"
-          % (name, mean[name] / 1e6, 1e3 / mean[name] * 1e6, mean[name] / ours))
+root = sys.argv[1]
+def means(group):
+    d = os.path.join(root, group)
+    mean = {}
+    for name in (os.listdir(d) if os.path.isdir(d) else []):
+        f = os.path.join(d, name, "new", "estimates.json")
+        if os.path.exists(f):
+            mean[name] = json.load(open(f))["mean"]["point_estimate"]  # ns per 1,000,000 datapoints
+    return mean
+mean = means("encode_1m")
+if mean:
+    ours = mean["carbon_pickle_v2"]
+    print("1,000,000 datapoints, frames of 500, one reused buffer (same run):")
+    for name in sorted(mean):
+        print("  %-32s %9.2f ms  %7.1f M datapoints/s   carbon_pickle_v2 runs at %.2fx its speed"
+              % (name, mean[name] / 1e6, 1e3 / mean[name] * 1e6, mean[name] / ours))
+print("against serde-pickle (to_writer into a reused Vec), speed ratios from the same run:")
+for group, label in [("encode_1m", "set 1 (paths 30-32 bytes, whole timestamps)"),
+                     ("encode_1m_set2", "set 2 (paths 10-120 bytes, 1% non-ASCII, fractional timestamps)")]:
+    m = means(group)
+    if "serde_pickle_v2" not in m:
+        continue
+    serde = m["serde_pickle_v2"]
+    print("  %s:" % label)
+    for name, target in [("carbon_pickle_v2", 2.5), ("carbon_pickle_v2_checked_paths", 4.0)]:
+        if name in m:
+            print("    %-32s %6.2f ns/datapoint  %5.2fx serde-pickle (target %.1fx)"
+                  % (name, m[name] / 1e6, serde / m[name], target))
+    print("    %-32s %6.2f ns/datapoint" % ("serde_pickle_v2", serde / 1e6))
 PY
 bash scripts/size.sh

@@ -2,6 +2,9 @@
 //! serde-pickle (protocol 2, the generic Rust pickler, plus the same length header) on the same data, and a
 //! plain memcpy of the same number of bytes our encoder writes. `scripts/bench.sh` turns the results into
 //! ratios.
+//!
+//! A second group, `encode_1m_set2`, repeats the encoder and serde-pickle on other data: paths of 10 to 120
+//! bytes (random components), 1% of them non-ASCII, fractional timestamps.
 
 use std::hint::black_box;
 
@@ -25,6 +28,109 @@ fn paths() -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Paths of 10 to 120 bytes, 1% non-ASCII, fractional timestamps (a fixed pseudo-random sequence).
+fn second_set() -> Vec<(String, f64, f64)> {
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut rnd = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..POINTS)
+        .map(|i| {
+            let len = 10 + (rnd() % 111) as usize;
+            let mut p = String::with_capacity(len + 16);
+            while p.len() < len {
+                if !p.is_empty() {
+                    p.push('.');
+                }
+                for _ in 0..3 + rnd() % 12 {
+                    p.push((b'a' + (rnd() % 26) as u8) as char);
+                }
+            }
+            p.truncate(len);
+            if rnd() % 100 == 0 {
+                p.truncate(len - 2);
+                p.push('\u{e9}');
+            } else if p.ends_with('.') {
+                p.pop();
+                p.push('z');
+            }
+            let timestamp = 1_700_000_000.0 + i as f64 * 0.137;
+            (p, timestamp, (rnd() % 100_000) as f64 / 7.0)
+        })
+        .collect()
+}
+
+/// Validated push, push_checked and serde-pickle on the second data set.
+fn bench_second_set(c: &mut Criterion) {
+    let data = second_set();
+    let points: Vec<Datapoint<'_>> = data
+        .iter()
+        .map(|(p, t, v)| Datapoint::new(p, *t, *v))
+        .collect();
+    let tuples: Vec<(&str, (f64, f64))> = points
+        .iter()
+        .map(|d| (d.path, (d.timestamp, d.value)))
+        .collect();
+    let checked: Vec<_> = points
+        .iter()
+        .map(|d| CheckedPath::new(d.path, PathRules::default()).unwrap())
+        .collect();
+    let mut buf = vec![0u8; 128 * 1024];
+    let mut g = c.benchmark_group("encode_1m_set2");
+    g.throughput(Throughput::Elements(POINTS as u64));
+    g.sample_size(20);
+    g.bench_function("carbon_pickle_v2", |b| {
+        b.iter(|| {
+            let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
+            let mut bytes = 0;
+            for chunk in points.chunks(PER_FRAME) {
+                for dp in chunk {
+                    enc.push(dp).unwrap();
+                }
+                bytes += enc.take_frame(|f| black_box(f).len());
+            }
+            bytes
+        })
+    });
+    g.bench_function("carbon_pickle_v2_checked_paths", |b| {
+        b.iter(|| {
+            let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
+            let mut bytes = 0;
+            for (chunk, paths) in points.chunks(PER_FRAME).zip(checked.chunks(PER_FRAME)) {
+                for (dp, path) in chunk.iter().zip(paths) {
+                    enc.push_checked(*path, dp.timestamp, dp.value).unwrap();
+                }
+                bytes += enc.take_frame(|f| black_box(f).len());
+            }
+            bytes
+        })
+    });
+    let mut out = Vec::with_capacity(128 * 1024);
+    g.bench_function("serde_pickle_v2", |b| {
+        b.iter(|| {
+            let mut bytes = 0;
+            for chunk in tuples.chunks(PER_FRAME) {
+                out.clear();
+                out.extend_from_slice(&[0; 4]);
+                serde_pickle::to_writer(
+                    &mut out,
+                    &chunk,
+                    serde_pickle::SerOptions::new().proto_v2(),
+                )
+                .unwrap();
+                let len = (out.len() - 4) as u32;
+                out[..4].copy_from_slice(&len.to_be_bytes());
+                bytes += black_box(&out).len();
+            }
+            bytes
+        })
+    });
+    g.finish();
 }
 
 fn bench(c: &mut Criterion) {
@@ -155,5 +261,5 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, bench_second_set);
 criterion_main!(benches);

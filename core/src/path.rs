@@ -113,13 +113,99 @@ pub(crate) fn check(path: &str, rules: PathRules, last_is_leaf: bool) -> Result<
 
 /// True when `bytes` is certainly a valid ASCII path; false means "look closer".
 ///
+/// On targets with cheap 64-bit arithmetic (x86_64, aarch64, wasm32) the bytes are classified 8 at a time
+/// ([`quick_ok_wide`]); Cortex-M keeps the small byte loop ([`quick_ok_bytes`]), which costs less flash.
+/// Both give the same answer for every input (a property test and an every-byte-in-every-position test
+/// hold them to each other).
+#[inline]
+fn quick_ok(bytes: &[u8], rules: PathRules, max_last: usize) -> bool {
+    #[cfg(not(target_arch = "arm"))]
+    if bytes.len() >= 8 {
+        return quick_ok_wide(bytes, rules, max_last);
+    }
+    quick_ok_bytes(bytes, rules, max_last)
+}
+
+/// Every byte of a word set to `b`.
+#[cfg(any(not(target_arch = "arm"), test))]
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The 8 bytes at `at` as one little-endian word (byte `k` in bits `8k..8k+8`).
+#[cfg(any(not(target_arch = "arm"), test))]
+#[inline(always)]
+fn word(bytes: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// [`quick_ok_bytes`] 8 bytes at a time (SWAR), for `bytes.len() >= 8`.
+///
+/// Per word, with `H` the top bit of every byte and `L` the low bit:
+/// - a byte below `limit` (controls, and the space unless allowed): `(w - limit*L) & !w & H` is non-zero
+///   exactly when some byte is (a borrow only ever starts at such a byte);
+/// - a byte `>= 0x7f` (DEL, non-ASCII): `((w & !H) + L | w) & H`, exact per byte (no carry crosses bytes);
+/// - `/` and `\`: the same zero-byte test on `w ^ c*L`;
+/// - dots: an exact per-byte mask (`!(((t & !H) + !H) | t) & H` on `t = w ^ '.'*L`), and two dots in a
+///   row are that mask ANDed with itself moved up one byte, the previous word's last byte carried in.
+///
+/// The words are at 0, 8, 16, ... and one last word ending at the last byte, overlapping the one before it:
+/// every byte and every pair of neighbours lies in some word, so no byte is checked one at a time.
+#[cfg(any(not(target_arch = "arm"), test))]
+#[inline]
+fn quick_ok_wide(bytes: &[u8], rules: PathRules, max_last: usize) -> bool {
+    const L: u64 = splat(0x01);
+    const H: u64 = splat(0x80);
+    const LOW7: u64 = splat(0x7f);
+    let n = bytes.len();
+    debug_assert!(n >= 8);
+    if n > max_last || bytes[0] == b'.' || bytes[n - 1] == b'.' {
+        return false;
+    }
+    let limit = if rules.allow_spaces {
+        splat(0x20)
+    } else {
+        splat(0x21)
+    };
+    let classify = |w: u64, carry: u64| -> (u64, u64) {
+        let below = w.wrapping_sub(limit) & !w;
+        let high = ((w & LOW7) + L) | w;
+        let s = w ^ splat(b'/');
+        let slash = s.wrapping_sub(L) & !s;
+        let b = w ^ splat(b'\\');
+        let backslash = b.wrapping_sub(L) & !b;
+        let d = w ^ splat(b'.');
+        let dots = !(((d & LOW7) + LOW7) | d) & H;
+        let pairs = dots & ((dots << 8) | carry);
+        (below | high | slash | backslash | pairs, dots >> 56)
+    };
+    let mut bad = 0u64;
+    let mut carry = 0u64;
+    let mut at = 0;
+    while at + 8 <= n {
+        let (b, c) = classify(word(bytes, at), carry);
+        bad |= b;
+        carry = c;
+        at += 8;
+    }
+    if at < n {
+        // Overlaps the word before, so the pair across the boundary is inside this word: no carry.
+        bad |= classify(word(bytes, n - 8), 0).0;
+    }
+    bad & H == 0
+}
+
+/// The reference quick pass, one byte at a time.
+///
 /// Written as straight loops of byte comparisons folded into one flag, which the compiler turns into SIMD
 /// code (16 or 32 bytes a step), with no branch on the data. A path no longer than the shortest component
 /// limit cannot hold an over-long component, so only empty components need looking for: a leading or
 /// trailing dot, or two dots in a row. Longer paths, and any path with a byte this pass does not like, go to
 /// the exact pass, which decides.
 #[inline]
-fn quick_ok(bytes: &[u8], rules: PathRules, max_last: usize) -> bool {
+fn quick_ok_bytes(bytes: &[u8], rules: PathRules, max_last: usize) -> bool {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
@@ -228,6 +314,101 @@ mod tests {
                 prop_assert_eq!(exact(&path, rules, max), Ok(()));
             }
             prop_assert_eq!(check(&path, rules, leaf), exact(&path, rules, max));
+        }
+    }
+
+    fn bytes_like_paths() -> impl Strategy<Value = Vec<u8>> {
+        // Mostly path-like bytes (letters, dots), with every byte value in every position possible.
+        let byte = prop_oneof![
+            6 => proptest::sample::select(b"abcxyz019_-:".to_vec()),
+            3 => Just(b'.'),
+            1 => Just(b' '),
+            2 => any::<u8>(),
+        ];
+        prop_oneof![
+            proptest::collection::vec(byte.clone(), 0..80),
+            proptest::collection::vec(byte, 240..264),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8_000))]
+        /// The wide (SWAR) quick pass answers exactly as the byte loop, on any bytes.
+        #[test]
+        fn wide_quick_pass_equals_byte_loop(
+            bytes in bytes_like_paths(),
+            rules in rules(),
+            leaf in any::<bool>(),
+        ) {
+            let max = if leaf { MAX_LAST_COMPONENT } else { MAX_COMPONENT };
+            if bytes.len() >= 8 {
+                prop_assert_eq!(quick_ok_wide(&bytes, rules, max), quick_ok_bytes(&bytes, rules, max));
+            }
+            prop_assert_eq!(quick_ok(&bytes, rules, max), quick_ok_bytes(&bytes, rules, max));
+        }
+
+        /// Any string, Unicode whitespace and controls included: the checker's answer is the exact pass's.
+        #[test]
+        fn check_equals_exact_on_any_string(
+            path in prop_oneof![
+                any::<String>(),
+                "[a-z.\u{85}\u{a0}\u{1680}\u{2000}-\u{200b}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}\u{feff}\u{e9}]{0,60}",
+            ],
+            rules in rules(),
+            leaf in any::<bool>(),
+        ) {
+            let max = if leaf { MAX_LAST_COMPONENT } else { MAX_COMPONENT };
+            prop_assert_eq!(check(&path, rules, leaf), exact(&path, rules, max));
+            if path.len() >= 8 {
+                prop_assert_eq!(quick_ok_wide(path.as_bytes(), rules, max), quick_ok_bytes(path.as_bytes(), rules, max));
+            }
+        }
+    }
+
+    /// Every byte value in every position (and a dot or a space beside it) of paths of 8 to 40 bytes and
+    /// around the component limits: the wide pass agrees with the byte loop.
+    #[test]
+    fn wide_quick_pass_every_byte_every_position() {
+        let all_rules = [false, true].map(|allow_spaces| PathRules {
+            allow_spaces,
+            ascii_only: false,
+        });
+        let bases: [&[u8]; 2] = [
+            b"abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+            b"a.bc.def.ghij.klmno.pqrstu.vwxyz01.23456",
+        ];
+        let mut long = [b'q'; 262];
+        long[100] = b'.';
+        let lens = (8..=40).chain([245, 250, 251, 252, 255, 256, 262]);
+        for len in lens {
+            let base_list: &[&[u8]] = if len <= 40 { &bases } else { &[&long] };
+            for base in base_list {
+                let base = &base[..len];
+                for i in 0..len {
+                    if len > 40 && !(i < 10 || i + 10 > len || (95..106).contains(&i)) {
+                        continue;
+                    }
+                    for v in 0..=255u8 {
+                        for next in [None, Some(b'.'), Some(b' ')] {
+                            let mut b = base.to_vec();
+                            b[i] = v;
+                            if let (Some(n), Some(slot)) = (next, b.get_mut(i + 1)) {
+                                *slot = n;
+                            }
+                            for rules in all_rules {
+                                for max in [MAX_LAST_COMPONENT, MAX_COMPONENT] {
+                                    assert_eq!(
+                                        quick_ok_wide(&b, rules, max),
+                                        quick_ok_bytes(&b, rules, max),
+                                        "{b:?} {rules:?} {max}"
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
