@@ -52,7 +52,12 @@ impl<'a> Datapoint<'a> {
     }
 
     /// Checks the timestamp and the value (everything but the path).
+    #[inline]
     pub(crate) fn check_numbers(&self) -> Result<(), Error> {
+        // One range test (false for NaN and infinities too) and one finiteness test when all is well.
+        if (0.0..TIMESTAMP_END).contains(&self.timestamp) && self.value.is_finite() {
+            return Ok(());
+        }
         if !self.timestamp.is_finite() {
             return Err(Error::NonFiniteTimestamp);
         }

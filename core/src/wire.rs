@@ -155,10 +155,13 @@ fn fill_v0(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
 }
 
 /// Protocol 2 with fixed-size fields written as plain stores; only the path is a variable-length copy.
-#[inline]
+#[inline(always)]
 fn fill_v2(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+    // The timestamp's form decided once (it sets the tail's length and its first bytes).
+    let binint = v2_binint(dp);
+    let tail_len = tail_len_of(binint);
     let (head, rest) = slot.split_at_mut(5);
-    let (text, tail) = rest.split_at_mut(rest.len() - tail_len(dp));
+    let (text, tail) = rest.split_at_mut(rest.len() - tail_len);
     head[0] = BINUNICODE;
     head[1..5].copy_from_slice(&(text.len() as u32).to_le_bytes());
     let path = match prefix {
@@ -171,7 +174,7 @@ fn fill_v2(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
         None => text,
     };
     path.copy_from_slice(dp.path.as_bytes());
-    let value = match v2_binint(dp) {
+    let value = match binint {
         Some(t) => {
             tail[0] = BININT;
             tail[1..5].copy_from_slice(&t.to_le_bytes());
@@ -192,13 +195,22 @@ fn fill_v2(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
 /// Bytes after the path in protocol 2: timestamp, value, two TUPLE2.
 #[inline]
 fn tail_len(dp: &Datapoint<'_>) -> usize {
-    (if v2_binint(dp).is_some() { 5 } else { 9 }) + 9 + 2
+    tail_len_of(v2_binint(dp))
+}
+
+#[inline(always)]
+fn tail_len_of(binint: Option<i32>) -> usize {
+    (if binint.is_some() { 5 } else { 9 }) + 9 + 2
 }
 
 /// BININT only for `0 <= ts < 2^31` whole seconds; go-carbon reads BININT as unsigned, CPython as signed.
-#[inline]
+///
+/// `dp` is valid, so its timestamp is finite and in `0..2^32`: `as i32` saturates anything from 2^31 up
+/// to `i32::MAX`, which then differs from the timestamp unless the timestamp is exactly `i32::MAX`.
+#[inline(always)]
 fn v2_binint(dp: &Datapoint<'_>) -> Option<i32> {
-    dp.whole_timestamp().and_then(|t| i32::try_from(t).ok())
+    let t = dp.timestamp as i32;
+    (t as f64 == dp.timestamp).then_some(t)
 }
 
 fn write_v2(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {
@@ -295,4 +307,48 @@ fn raw_unicode_escape(s: &str, emit: &mut Emit<'_>) -> Result<(), ()> {
         emit(&esc[..2 + digits])?;
     }
     emit(&s.as_bytes()[run..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The reference: a whole timestamp that fits an `i32`.
+    fn binint_reference(dp: &Datapoint<'_>) -> Option<i32> {
+        dp.whole_timestamp().and_then(|t| i32::try_from(t).ok())
+    }
+
+    #[test]
+    fn binint_at_the_edges() {
+        for ts in [
+            0.0,
+            -0.0,
+            0.5,
+            1.0,
+            1_700_000_000.0,
+            1_700_000_000.25,
+            2_147_483_646.5,
+            2_147_483_647.0,
+            2_147_483_647.5,
+            2_147_483_648.0,
+            2_147_483_649.0,
+            4_294_967_295.0,
+            4_294_967_295.5,
+            f64::MIN_POSITIVE,
+        ] {
+            let dp = Datapoint::new("a", ts, 1.0);
+            assert_eq!(v2_binint(&dp), binint_reference(&dp), "{ts}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn binint_equals_reference(ts in 0.0..crate::TIMESTAMP_END, whole in 0u32..=u32::MAX) {
+            for ts in [ts, whole as f64, ts.floor()] {
+                let dp = Datapoint::new("a", ts, 1.0);
+                prop_assert_eq!(v2_binint(&dp), binint_reference(&dp));
+            }
+        }
+    }
 }
