@@ -27,7 +27,8 @@ export async function until(check, ms, what, every = 50) {
   }
 }
 
-function alive(pid) {
+/** Whether a process is still running. */
+export function alive(pid) {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,21 +9,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { PYTHON, until } from './carbon.mjs';
+import { alive, PYTHON, until } from './carbon.mjs';
 
 const run = promisify(execFile);
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const HARNESS = join(repo, 'tests', 'carbon', 'harness.py');
 const TREES = join(repo, 'tests', 'carbon', 'trees.py');
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function stopPids(pids) {
   for (const pid of pids) if (pid && alive(pid)) process.kill(pid, 'SIGTERM');
