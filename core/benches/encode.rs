@@ -65,6 +65,55 @@ fn second_set() -> Vec<(String, f64, f64)> {
         .collect()
 }
 
+/// One run of validated pushes: every datapoint into frames of `PER_FRAME` in `buf`; the bytes made.
+fn push_all(buf: &mut [u8], points: &[Datapoint<'_>], opts: Options) -> usize {
+    let mut enc = FrameEncoder::new(SliceSink::new(buf), opts).unwrap();
+    let mut bytes = 0;
+    for chunk in points.chunks(PER_FRAME) {
+        for dp in chunk {
+            enc.push(dp).unwrap();
+        }
+        bytes += enc.take_frame(|f| black_box(f).len());
+    }
+    bytes
+}
+
+/// The same with paths checked once beforehand (`push_checked`).
+fn push_checked_all(
+    buf: &mut [u8],
+    points: &[Datapoint<'_>],
+    checked: &[CheckedPath<'_>],
+) -> usize {
+    let mut enc = FrameEncoder::new(SliceSink::new(buf), Options::new()).unwrap();
+    let mut bytes = 0;
+    for (chunk, paths) in points.chunks(PER_FRAME).zip(checked.chunks(PER_FRAME)) {
+        for (dp, path) in chunk.iter().zip(paths) {
+            enc.push_checked(*path, dp.timestamp, dp.value).unwrap();
+        }
+        bytes += enc.take_frame(|f| black_box(f).len());
+    }
+    bytes
+}
+
+/// The serde-pickle peer: each frame's tuples with `to_writer` into one reused `Vec`, plus the same header.
+fn serde_all<T: serde::Serialize>(out: &mut Vec<u8>, tuples: &[T]) -> usize {
+    let mut bytes = 0;
+    for chunk in tuples.chunks(PER_FRAME) {
+        out.clear();
+        out.extend_from_slice(&[0; 4]);
+        serde_pickle::to_writer(
+            &mut *out,
+            &chunk,
+            serde_pickle::SerOptions::new().proto_v2(),
+        )
+        .unwrap();
+        let len = (out.len() - 4) as u32;
+        out[..4].copy_from_slice(&len.to_be_bytes());
+        bytes += black_box(&*out).len();
+    }
+    bytes
+}
+
 /// Validated push, push_checked and serde-pickle on the second data set.
 fn bench_second_set(c: &mut Criterion) {
     let data = second_set();
@@ -85,50 +134,14 @@ fn bench_second_set(c: &mut Criterion) {
     g.throughput(Throughput::Elements(POINTS as u64));
     g.sample_size(20);
     g.bench_function("carbon_pickle_v2", |b| {
-        b.iter(|| {
-            let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
-            let mut bytes = 0;
-            for chunk in points.chunks(PER_FRAME) {
-                for dp in chunk {
-                    enc.push(dp).unwrap();
-                }
-                bytes += enc.take_frame(|f| black_box(f).len());
-            }
-            bytes
-        })
+        b.iter(|| push_all(&mut buf, &points, Options::new()))
     });
     g.bench_function("carbon_pickle_v2_checked_paths", |b| {
-        b.iter(|| {
-            let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
-            let mut bytes = 0;
-            for (chunk, paths) in points.chunks(PER_FRAME).zip(checked.chunks(PER_FRAME)) {
-                for (dp, path) in chunk.iter().zip(paths) {
-                    enc.push_checked(*path, dp.timestamp, dp.value).unwrap();
-                }
-                bytes += enc.take_frame(|f| black_box(f).len());
-            }
-            bytes
-        })
+        b.iter(|| push_checked_all(&mut buf, &points, &checked))
     });
     let mut out = Vec::with_capacity(128 * 1024);
     g.bench_function("serde_pickle_v2", |b| {
-        b.iter(|| {
-            let mut bytes = 0;
-            for chunk in tuples.chunks(PER_FRAME) {
-                out.clear();
-                out.extend_from_slice(&[0; 4]);
-                serde_pickle::to_writer(
-                    &mut out,
-                    &chunk,
-                    serde_pickle::SerOptions::new().proto_v2(),
-                )
-                .unwrap();
-                let len = (out.len() - 4) as u32;
-                out[..4].copy_from_slice(&len.to_be_bytes());
-                bytes += black_box(&out).len();
-            }
-            bytes
-        })
+        b.iter(|| serde_all(&mut out, &tuples))
     });
     g.finish();
 }
@@ -183,19 +196,7 @@ fn bench(c: &mut Criterion) {
         ("carbon_pickle_v0", Protocol::V0),
     ] {
         let opts = Options::new().with_protocol(protocol);
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), opts).unwrap();
-                let mut bytes = 0;
-                for chunk in points.chunks(PER_FRAME) {
-                    for dp in chunk {
-                        enc.push(dp).unwrap();
-                    }
-                    bytes += enc.take_frame(|f| black_box(f).len());
-                }
-                bytes
-            })
-        });
+        g.bench_function(name, |b| b.iter(|| push_all(&mut buf, &points, opts)));
     }
     // A fixed metric set reported again and again: each path checked once (CheckedPath), then pushed.
     let checked: Vec<_> = points
@@ -203,37 +204,11 @@ fn bench(c: &mut Criterion) {
         .map(|d| CheckedPath::new(d.path, PathRules::default()).unwrap())
         .collect();
     g.bench_function("carbon_pickle_v2_checked_paths", |b| {
-        b.iter(|| {
-            let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
-            let mut bytes = 0;
-            for (chunk, paths) in points.chunks(PER_FRAME).zip(checked.chunks(PER_FRAME)) {
-                for (dp, path) in chunk.iter().zip(paths) {
-                    enc.push_checked(*path, dp.timestamp, dp.value).unwrap();
-                }
-                bytes += enc.take_frame(|f| black_box(f).len());
-            }
-            bytes
-        })
+        b.iter(|| push_checked_all(&mut buf, &points, &checked))
     });
     let mut out = Vec::with_capacity(64 * 1024);
     g.bench_function("serde_pickle_v2", |b| {
-        b.iter(|| {
-            let mut bytes = 0;
-            for chunk in tuples.chunks(PER_FRAME) {
-                out.clear();
-                out.extend_from_slice(&[0; 4]);
-                serde_pickle::to_writer(
-                    &mut out,
-                    &chunk,
-                    serde_pickle::SerOptions::new().proto_v2(),
-                )
-                .unwrap();
-                let len = (out.len() - 4) as u32;
-                out[..4].copy_from_slice(&len.to_be_bytes());
-                bytes += black_box(&out).len();
-            }
-            bytes
-        })
+        b.iter(|| serde_all(&mut out, &tuples))
     });
     // The same bytes as one copy of the whole run's output (out of cache, like the encoder's input paths).
     let all_src = vec![0x5au8; total];
