@@ -239,9 +239,10 @@ async function encode(args) {
 async function send(args) {
   if (args.to === undefined) throw new UsageError('send needs --to HOST:PORT');
   const targets = args.to;
+  const first = parseDestination(targets[0]);
   let where;
   const clustered = targets.length > 1 || args.hash !== undefined || args.replication !== undefined || args['no-diverse-replicas'];
-  if (clustered || parseDestination(targets[0]).instance !== undefined) {
+  if (clustered || first.instance !== undefined) {
     // A carbon cluster: the caches carbon-relay would pick, one connection each.
     where = {
       destinations: targets,
@@ -252,7 +253,6 @@ async function send(args) {
   } else {
     where = parseTarget(targets[0]);
   }
-  const firstPort = parseDestination(targets[0]).port;
   const seconds = args.timeout === undefined ? 30 : Number(args.timeout);
   if (!(seconds > 0) || !Number.isFinite(seconds)) throw new UsageError(`--timeout must be a number of seconds > 0, not ${args.timeout}`);
   const timeout = seconds * 1000;
@@ -261,7 +261,7 @@ async function send(args) {
     tls = {};
     if (args.ca !== undefined) tls.ca = fs.readFileSync(args.ca);
     if (args.servername !== undefined) tls.servername = args.servername;
-  } else if (firstPort === 20040) {
+  } else if (first.port === 20040) {
     report('port 20040 is Hosted Graphite\'s TLS port: add --tls');
   }
   const client = new CarbonClient({ ...where, ...encoderOptions(args), tls, maxQueuedPoints: 200000 });

@@ -66,6 +66,11 @@ function slicePoints(points, start, end) {
   return { paths: paths.slice(start, end), values: values.slice(start, end), timestamps: perPoint ? timestamps.slice(start, end) : timestamps };
 }
 
+/** The queue level at which writableNeedDrain turns true, unless given: half the bound. */
+function defaultHighWaterMark(maxQueuedPoints) {
+  return Math.max(1, Math.floor(maxQueuedPoints / 2));
+}
+
 /** Holds the process open on a timer (true) or lets it exit (false): Node and Bun timers, Deno's ids. */
 function keepAlive(timer, on) {
   if (timer === null || timer === undefined) return;
@@ -193,7 +198,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       if (typeof o.reconnectJitter !== 'number' || o.reconnectJitter < 0 || o.reconnectJitter > 1) {
         throw new RangeError('reconnectJitter must be a number from 0 to 1');
       }
-      o.highWaterMark ??= Math.max(1, Math.floor(o.maxQueuedPoints / 2));
+      o.highWaterMark ??= defaultHighWaterMark(o.maxQueuedPoints);
       positive('highWaterMark', o.highWaterMark, { integer: true });
       if (o.highWaterMark > o.maxQueuedPoints) throw new RangeError(`highWaterMark (${o.highWaterMark}) must be at most maxQueuedPoints (${o.maxQueuedPoints})`);
       o.lowWaterMark ??= Math.floor(o.highWaterMark / 2);
@@ -309,9 +314,8 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * waiting for room instead of dropping. Resolves with the number written once all were flushed.
      */
     async pipeFrom(source, { timeout } = {}) {
-      const chunk = Math.max(1, this.#o.maxQueuedPoints - this.#o.highWaterMark);
       let total = 0;
-      for await (const item of source) total += await this.#writeWaiting(item, chunk, timeout);
+      for await (const item of source) total += await this.#writeWaiting(item, timeout);
       await this.flush({ timeout });
       return total;
     }
@@ -322,10 +326,9 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      */
     writable({ timeout } = {}) {
       if (typeof globalThis.WritableStream !== 'function') throw new TypeError('this runtime has no WritableStream');
-      const chunk = Math.max(1, this.#o.maxQueuedPoints - this.#o.highWaterMark);
       return new globalThis.WritableStream(
         {
-          write: (item) => this.#writeWaiting(item, chunk, timeout).then(() => undefined),
+          write: (item) => this.#writeWaiting(item, timeout).then(() => undefined),
           close: () => this.flush({ timeout }),
         },
         { highWaterMark: 1 },
@@ -388,7 +391,10 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       if (this.#closing) throw new Error('the client is closed');
     }
 
-    async #writeWaiting(item, chunk, timeout) {
+    /** Writes one item of pipeFrom() or writable(), waiting for room first; batches are cut to what fits. */
+    async #writeWaiting(item, timeout) {
+      // After ready(), the queue is below highWaterMark: a batch of the rest of the bound always fits.
+      const chunk = Math.max(1, this.#o.maxQueuedPoints - this.#o.highWaterMark);
       const n = countPoints(item);
       if (n === undefined) {
         if (this.writableNeedDrain) await this.ready({ timeout });
@@ -656,7 +662,7 @@ class Cluster {
     for (const k of ENCODER_OPTIONS) if (options[k] !== undefined) encoderOptions[k] = options[k];
     this.checker = new FrameEncoder({ ...encoderOptions, maxPoints: CLIENT_DEFAULTS.maxQueuedPoints });
     const maxQueuedPoints = options.maxQueuedPoints ?? CLIENT_DEFAULTS.maxQueuedPoints;
-    const highWaterMark = options.highWaterMark ?? Math.max(1, Math.floor(maxQueuedPoints / 2));
+    const highWaterMark = options.highWaterMark ?? defaultHighWaterMark(maxQueuedPoints);
     this.options = Object.freeze({ ...CLIENT_DEFAULTS, ...laneOptions, maxQueuedPoints, highWaterMark, hash, replicationFactor, diverseReplicas });
     this.dropped = 0;
     this.lanes.forEach((lane, index) => {

@@ -73,7 +73,7 @@ export async function startCache(host = '127.0.0.1') {
     async stop() {
       await stopPids([ports.harness_pid]);
       await stopPids([ports.pid]);
-      if (!process.env.KEEP_CARBON) rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     },
   };
 }
@@ -142,26 +142,35 @@ LOG_LISTENER_CONN_SUCCESS = True
       'carbon-relay to listen',
     );
     if (!taken && child.exitCode === null) {
-      return {
-        dir,
-        linePort: line,
-        picklePort: pickle,
-        pid: child.pid,
-        log,
-        async stop() {
-          await stopPids([child.pid]);
-          if (!process.env.KEEP_CARBON) rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      return running(child, dir, log, { linePort: line, picklePort: pickle });
     }
     await stopPids([child.pid]);
     if (!taken) {
       const text = log();
-      if (!process.env.KEEP_CARBON) rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
       throw new Error(`carbon-relay exited ${child.exitCode}:\n${text}`);
     }
   }
   throw new Error('carbon-relay: no free ports in 5 attempts');
+}
+
+/** Removes a relay's working directory (kept with KEEP_CARBON=1, to read its logs). */
+function removeDir(dir) {
+  if (!process.env.KEEP_CARBON) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A relay that is up: its fields, log() and stop() (SIGTERM by PID, then its directory removed). */
+function running(child, dir, log, fields) {
+  return {
+    dir,
+    pid: child.pid,
+    log,
+    ...fields,
+    async stop() {
+      await stopPids([child.pid]);
+      removeDir(dir);
+    },
+  };
 }
 
 /**
@@ -194,22 +203,12 @@ match * send to c stop;
     const log = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
     await until(async () => child.exitCode !== null || /failed to bind|Address already in use/i.test(log()) || (await accepts('127.0.0.1', port)), 20000, 'carbon-c-relay to listen');
     if (child.exitCode === null && !/failed to bind|Address already in use/i.test(log())) {
-      return {
-        dir,
-        port,
-        conf: text,
-        pid: child.pid,
-        log,
-        async stop() {
-          await stopPids([child.pid]);
-          if (!process.env.KEEP_CARBON) rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      return running(child, dir, log, { port, conf: text });
     }
     await stopPids([child.pid]);
     if (child.exitCode !== null && !/bind|in use/i.test(log())) {
       const text = log();
-      if (!process.env.KEEP_CARBON) rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
       throw new Error(`carbon-c-relay exited ${child.exitCode}:\n${text}`);
     }
   }
