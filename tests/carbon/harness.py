@@ -20,9 +20,11 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
       metrics whose path starts with metric_prefix, if given: a 1 s/1 d file is 1 MiB to read), from the
       finest archive (1 s), sorted by time. ts is the integer whisper stored; a non-finite value is written as
       the string "inf", "-inf" or "nan" (JSON has no such numbers).
-  harness.py wait <workdir> <expected_count> [timeout_s]
-      Polls until at least <expected_count> points are stored in total (default timeout 60 s). Exit 0 and the
-      count on stdout, or exit 1 with the count and carbon's log tail on stderr.
+  harness.py wait <workdir> <expected_count> [timeout_s] [metric_prefix]
+      Polls until at least <expected_count> points are stored in total (default timeout 60 s), counting only
+      metrics whose path starts with metric_prefix if given: a test that shares a carbon with earlier tests
+      must not be satisfied by their points. Exit 0 and the count on stdout, or exit 1 with the count and
+      carbon's log tail on stderr.
   harness.py table <workdir>
       A readable table of what is stored: path, count, first and last (ts, value).
 
@@ -316,11 +318,13 @@ def dump(workdir, prefix=""):
     return 0
 
 
-def count(root, cache):
-    """Points stored in total. A file is read again unless it is unchanged since a read made well after its
+def count(root, cache, prefix=""):
+    """Points stored in total (of the metrics whose path starts with prefix). A file is read again unless it is unchanged since a read made well after its
     last change (mtime moves in coarse ticks: a write in the same tick as a read would go unseen)."""
     total = 0
-    for _, f in whisper_files(root):
+    for metric, f in whisper_files(root):
+        if not metric.startswith(prefix):
+            continue
         try:
             st = os.stat(f)
             key = (st.st_mtime_ns, st.st_size)
@@ -334,17 +338,18 @@ def count(root, cache):
     return total
 
 
-def wait(workdir, expected, timeout):
+def wait(workdir, expected, timeout, prefix=""):
     p = paths(workdir)
     cache = {}
     deadline = time.monotonic() + timeout
     while True:
-        n = count(p["whisper"], cache)
+        n = count(p["whisper"], cache, prefix)
         if n >= expected:
             print(n)
             return 0
         if time.monotonic() > deadline:
-            print("harness: %d of %d points stored after %ss\n%s" % (n, expected, timeout, log_tail(p)),
+            print("harness: %d of %d points%s stored after %ss\n%s"
+                  % (n, expected, " under %r" % prefix if prefix else "", timeout, log_tail(p)),
                   file=sys.stderr)
             return 1
         time.sleep(0.1)
@@ -367,7 +372,7 @@ def table(workdir):
 
 def main(argv):
     usage = ("usage: harness.py serve <workdir> [interface] | table <workdir> | dump <workdir> [metric_prefix]"
-             " | wait <workdir> <expected_count> [timeout_s]")
+             " | wait <workdir> <expected_count> [timeout_s] [metric_prefix]")
     if len(argv) < 3:
         die(usage)
     cmd, workdir = argv[1], argv[2]
@@ -377,8 +382,9 @@ def main(argv):
         return dump(workdir, argv[3] if len(argv) == 4 else "")
     if cmd == "table" and len(argv) == 3:
         return table(workdir)
-    if cmd == "wait" and len(argv) in (4, 5):
-        return wait(workdir, int(argv[3]), float(argv[4]) if len(argv) == 5 else 60.0)
+    if cmd == "wait" and len(argv) in (4, 5, 6):
+        return wait(workdir, int(argv[3]), float(argv[4]) if len(argv) >= 5 else 60.0,
+                    argv[5] if len(argv) == 6 else "")
     die(usage)
 
 

@@ -122,7 +122,7 @@ describe('CarbonClient({ destinations }) against three carbon-caches', () => {
       for (const d of router.route(p)) want[d].add(`KEY.${p}`);
     });
     for (let d = 0; d < 3; d++) {
-      await caches[d].wait(want[d].size * 20, 60);
+      await caches[d].wait(want[d].size * 20, 60, 'KEY.cluster.');
       const dump = await caches[d].dump('KEY.cluster.');
       assert.deepEqual(new Set(Object.keys(dump)), want[d], `metrics on cache ${d}`);
       for (const m of want[d]) assert.equal(dump[m].length, 20, `${m} on cache ${d}`);
@@ -147,7 +147,7 @@ describe('CarbonClient({ destinations }) against three carbon-caches', () => {
     for (const p of paths) for (const d of router.route(p)) want[d].add(`CLI.${p}`);
     assert.equal(want.reduce((n, w) => n + w.size, 0), 400, 'two copies of each metric');
     for (let d = 0; d < 3; d++) {
-      await caches[d].wait(want[d].size * 5, 60);
+      await caches[d].wait(want[d].size * 5, 60, 'CLI.clicluster.');
       const dump = await caches[d].dump('CLI.clicluster.');
       assert.deepEqual(new Set(Object.keys(dump)), want[d], `metrics on cache ${d}`);
     }

@@ -77,8 +77,10 @@ export async function startCarbon() {
       const d = await self.dump();
       return Object.values(d).reduce((n, pts) => n + pts.length, 0);
     },
-    async wait(n, timeoutS = 60) {
-      await run(PYTHON, [HARNESS, 'wait', dir, String(n), String(timeoutS)], { maxBuffer: 1 << 24 });
+    /** Waits until `n` points are stored; only points of metrics under `prefix` count, if given. */
+    async wait(n, timeoutS = 60, prefix) {
+      const only = prefix === undefined ? [] : [prefix];
+      await run(PYTHON, [HARNESS, 'wait', dir, String(n), String(timeoutS), ...only], { maxBuffer: 1 << 24 });
     },
     /** SIGKILLs carbon: a crash, with whatever it had not written lost. */
     async kill() {
