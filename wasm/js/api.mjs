@@ -111,8 +111,10 @@ export function createApi(raw, memory) {
   // Builds the error for a recorded failure (by default, the last wasm call's).
   // ctx: { options, pathAt(i), timestampAt(i), valueAt(i), frames, what, single }; `single`: the call's only
   // datapoint (push), named without an index and with no `index` property.
+  // `ctx.base`: the index of the batch's first datapoint in the caller's input (a segment of a large call).
   function failure(ctx, recorded = lastFailure()) {
-    const { code, index, d } = recorded;
+    const { code, d } = recorded;
+    const index = recorded.index >= 0 ? recorded.index + (ctx.base ?? 0) : recorded.index;
     const has = index >= 0;
     const path = has && ctx.pathAt ? ctx.pathAt(index) : undefined;
     const what = ctx.what ?? 'datapoint';
@@ -278,14 +280,15 @@ export function createApi(raw, memory) {
     }
   }
 
-  function writeRows(points) {
-    const n = points.length;
-    const first = points[0];
+  // Rows `from..to` of `points` (errors name a datapoint by its index in `points`).
+  function writeRows(points, from, to) {
+    const n = to - from;
+    const first = points[from];
     const batch = startBatch(n, first !== null && typeof first?.path === 'string' ? first.path.length + 8 : 32);
     let now;
     const nowOnce = () => (now ??= nowSeconds());
-    for (let start = 0; start < n; start += CHUNK) {
-      const end = Math.min(n, start + CHUNK);
+    for (let start = from; start < to; start += CHUNK) {
+      const end = Math.min(to, start + CHUNK);
       chunk.length = end - start;
       const { lens, timestamps, values } = batch.v;
       for (let i = start; i < end; i++) {
@@ -297,15 +300,17 @@ export function createApi(raw, memory) {
         if (typeof v !== 'number') throw typeError(`datapoint ${i} (path ${JSON.stringify(path)}): value must be a number`, i, path);
         const t = p.timestamp;
         chunk[i - start] = path;
-        lens[i] = path.length;
-        values[i] = v;
-        timestamps[i] = typeof t === 'number' ? t : toTimestamp(t, i, nowOnce);
+        const k = i - from;
+        lens[k] = path.length;
+        values[k] = v;
+        timestamps[k] = typeof t === 'number' ? t : toTimestamp(t, i, nowOnce);
       }
       writeChunk(batch, start);
     }
     chunk.length = 0;
     return {
       n,
+      base: from,
       textLen: batch.textLen,
       tsLen: n,
       pathAt: (i) => points[i].path,
@@ -317,89 +322,107 @@ export function createApi(raw, memory) {
     };
   }
 
-  // Writes the paths into the batch buffers (room for n datapoints); returns the batch.
-  function writePaths(paths, n = paths.length) {
-    const batch = startBatch(n, n > 0 && typeof paths[0] === 'string' ? paths[0].length + 8 : 32);
-    for (let start = 0; start < n; start += CHUNK) {
-      const end = Math.min(n, start + CHUNK);
+  // Writes `paths[from..to]` into the batch buffers; returns the batch.
+  function writePaths(paths, from = 0, to = paths.length) {
+    const n = to - from;
+    const batch = startBatch(n, n > 0 && typeof paths[from] === 'string' ? paths[from].length + 8 : 32);
+    for (let start = from; start < to; start += CHUNK) {
+      const end = Math.min(to, start + CHUNK);
       chunk.length = end - start;
       const { lens } = batch.v;
       for (let i = start; i < end; i++) {
         const path = paths[i];
         if (typeof path !== 'string') throw typeError(`paths[${i}] must be a string`, i);
         chunk[i - start] = path;
-        lens[i] = path.length;
+        lens[i - from] = path.length;
       }
       writeChunk(batch, start);
     }
     return batch;
   }
 
-  function writeColumns({ paths, values, timestamps }) {
-    const n = paths.length;
-    const batch = writePaths(paths, n);
+  // Columns `from..to` (the columns' lengths are checked against the whole call's).
+  function writeColumns({ paths, values, timestamps }, from, to) {
+    const batch = writePaths(paths, from, to);
     chunk.length = 0;
     const v = batch.v;
-    setNumbers(v.values, values, n, 'values');
-    const tsLen = setTimestamps(v.timestamps, timestamps, n);
+    setNumbers(v.values, values, paths.length, 'values', from, to);
+    const ts = oneTimestamp(timestamps);
+    const tsLen = ts === null ? setNumbers(v.timestamps, timestamps, paths.length, 'timestamps', from, to) : ((v.timestamps[0] = ts), 1);
     return {
-      n,
+      n: batch.n,
+      base: from,
       textLen: batch.textLen,
       tsLen,
       pathAt: (i) => paths[i],
       valueAt: (i) => values[i],
-      timestampAt: (i) => (typeof ts === 'number' ? ts : ts[i]),
+      timestampAt: (i) => (ts === null ? timestamps[i] : ts),
     };
   }
 
-  // Copies n numbers into a view (typed arrays natively, arrays with a type check each).
-  // Timestamps for n datapoints: one number, a Date or nothing (now) for all of them, or one per datapoint.
-  // Returns how many were written (1 or n).
-  function setTimestamps(view, timestamps, n) {
-    let ts = timestamps;
-    if (ts === undefined) ts = nowSeconds();
-    else if (ts instanceof Date) ts = ts.getTime() / 1000;
-    if (typeof ts === 'number') {
-      view[0] = ts;
-      return 1;
-    }
-    setNumbers(view, ts, n, 'timestamps');
-    return n;
+  // The one timestamp for every datapoint (a number, a Date, or now for nothing), or null for one each.
+  function oneTimestamp(timestamps) {
+    if (timestamps === undefined) return nowSeconds();
+    if (timestamps instanceof Date) return timestamps.getTime() / 1000;
+    return typeof timestamps === 'number' ? timestamps : null;
   }
 
-  function setNumbers(view, src, n, name) {
+  // Timestamps for n datapoints: one for all of them, or one per datapoint. Returns how many were written.
+  function setTimestamps(view, timestamps, n) {
+    const ts = oneTimestamp(timestamps);
+    if (ts === null) return setNumbers(view, timestamps, n, 'timestamps');
+    view[0] = ts;
+    return 1;
+  }
+
+  // Copies `src[from..to]` into a view (typed arrays natively, arrays with a type check each), after
+  // checking that `src` has `n` numbers. Returns how many were copied.
+  function setNumbers(view, src, n, name, from = 0, to = n) {
     if (ArrayBuffer.isView(src) && !(src instanceof DataView) && typeof src[0] !== 'bigint') {
       if (src.length !== n) throw new RangeError(`${src.length} ${name} for ${n} paths`);
-      view.set(src);
-      return;
+      view.set(from === 0 && to === n ? src : src.subarray(from, to));
+      return to - from;
     }
     if (!Array.isArray(src)) throw new TypeError(`${name} must be a typed array or an array of numbers`);
     if (src.length !== n) throw new RangeError(`${src.length} ${name} for ${n} paths`);
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const x = src[i];
       if (typeof x !== 'number') throw new TypeError(`${name}[${i}] must be a number`);
-      view[i] = x;
+      view[i - from] = x;
     }
+    return to - from;
   }
 
-  // Any accepted form of datapoints, written into the batch buffers.
-  function writeBatch(points) {
-    if (Array.isArray(points)) return writeRows(points);
-    if (points !== null && typeof points === 'object' && Array.isArray(points.paths)) return writeColumns(points);
+  // How many datapoints `points` holds, in either accepted form (a TypeError for anything else).
+  function pointCount(points) {
+    if (Array.isArray(points)) return points.length;
+    if (points !== null && typeof points === 'object' && Array.isArray(points.paths)) return points.paths.length;
     throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+  }
+
+  // Datapoints `from..to` of any accepted form, written into the batch buffers.
+  function writeBatch(points, from = 0, to = pointCount(points)) {
+    return Array.isArray(points) ? writeRows(points, from, to) : writeColumns(points, from, to);
   }
 
   // ---- the API ----
 
+  // Datapoints per trip into wasm when one call brings more: the module then holds one segment's columns
+  // and frames (a few MB) instead of the whole call's (a million datapoints took 236 MB, which a wasm
+  // memory never gives back).
+  const SEGMENT = 1 << 16;
+
   /**
    * Encodes datapoints into as many frames as the limits need.
-   * @returns {Uint8Array[]} frames (views into one buffer), each ready for a socket.
+   * @returns {Uint8Array[]} frames (views into a few buffers), each ready for a socket.
    */
   function encodeFrames(points, options) {
+    const n = pointCount(points);
+    if (n > SEGMENT) return encodeSegments(points, n, options);
     const codec = codecFor(options);
     let batch;
     try {
-      batch = writeBatch(points);
+      batch = writeBatch(points, 0, n);
     } catch (err) {
       // Refused while laying out the batch: encode the datapoints before it, as a refusal in wasm would.
       if (typeof err.index === 'number') err.frames = err.index > 0 ? encodeFrames(firstPoints(points, err.index), options) : [];
@@ -409,6 +432,30 @@ export function createApi(raw, memory) {
     const frames = readOut(codec.flush());
     if (refused) throw failure({ ...batch, frames, options }, refused);
     return frames;
+  }
+
+  // A large call: a stream encoder takes one segment at a time and its finished frames are copied out
+  // after each, so frames still span segments exactly as one batch would cut them.
+  function encodeSegments(points, n, options) {
+    const encoder = new FrameEncoder(options);
+    const frames = [];
+    const keep = (more) => {
+      for (const f of more) frames.push(f);
+      return frames;
+    };
+    try {
+      for (let from = 0; from < n; from += SEGMENT) {
+        try {
+          keep(encoder.pushRange(points, from, Math.min(n, from + SEGMENT)));
+        } catch (err) {
+          if (typeof err.index === 'number') err.frames = keep(encoder.flush());
+          throw err;
+        }
+      }
+      return keep(encoder.flush());
+    } finally {
+      encoder.free();
+    }
   }
 
   /** Streams datapoints into frames: push them as they come, take full frames as they fill. */
@@ -472,16 +519,35 @@ export function createApi(raw, memory) {
      * @returns {Uint8Array[]} the frames they finished.
      */
     pushMany(points) {
+      return this.pushRange(points, 0, pointCount(points));
+    }
+
+    /**
+     * Like `pushMany` for datapoints `from` to `to` (exclusive) of `points` only; errors name datapoints by
+     * their index in `points`.
+     * @returns {Uint8Array[]} the frames they finished.
+     */
+    pushRange(points, from, to) {
+      const n = pointCount(points);
+      if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || from > to || to > n) {
+        throw new RangeError(`datapoints ${from} to ${to} are not a range of the ${n} given`);
+      }
+      this.#pushRange(points, from, to);
+      return this.#ready();
+    }
+
+    // Adds the datapoints; the frames they finish stay in the encoder until the next call hands them out
+    // (also when one is refused: those before it are kept, with their frames).
+    #pushRange(points, from, to) {
       let batch;
       try {
-        batch = writeBatch(points);
+        batch = writeBatch(points, from, to);
       } catch (err) {
         // Refused while laying out the batch: keep the datapoints before it, as a refusal in wasm would.
-        if (typeof err.index === 'number' && err.index > 0) this.pushMany(firstPoints(points, err.index));
+        if (typeof err.index === 'number' && err.index > from) this.#pushRange(points, from, err.index);
         throw err;
       }
       if (!this.#live().pushBatch(batch.n, batch.textLen, batch.tsLen)) throw failure({ ...batch, options: this.#options });
-      return this.#ready();
     }
 
     /** Finishes the open frame. @returns {Uint8Array[]} every frame not yet returned. */
@@ -567,7 +633,7 @@ export function createApi(raw, memory) {
             options: this.#options,
             pathAt: (i) => this.#paths[indexed ? indices[i] : i],
             valueAt: (i) => values[i],
-            timestampAt: (i) => (typeof ts === 'number' ? ts : ts[i]),
+            timestampAt: (i) => oneTimestamp(timestamps) ?? timestamps[i],
           },
           refused,
         );

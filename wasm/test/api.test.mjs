@@ -9,6 +9,7 @@ import { decodeFrames } from './support/carbon.mjs';
 
 const require = createRequire(import.meta.url);
 const { encodeFrames, FrameEncoder, MetricSet, splitFrames, CARBON_MAX_POINTS } = require('../js/node.cjs');
+const wasmMemory = require('../pkg/node/carbon_pickle.js').__wasm.memory;
 
 const T0 = 1_700_000_000;
 
@@ -115,9 +116,62 @@ describe('encodeFrames', () => {
     assert.equal(frames.length, n / CARBON_MAX_POINTS);
     assert.ok(frames.every((f) => f.points === 500));
   });
+
+  it('cuts a large call exactly as one batch would, with the module holding one segment at a time', () => {
+    // 200,003 varied rows (more than three segments of 65,536): the frames equal a stream of small pushes.
+    const points = sample(200_003);
+    const frames = encodeFrames(points, { maxBytes: 20_000 });
+    const enc = new FrameEncoder({ maxBytes: 20_000 });
+    const want = [];
+    for (let i = 0; i < points.length; i += 997) want.push(...enc.pushMany(points.slice(i, i + 997)));
+    want.push(...enc.flush());
+    assert.equal(frames.length, want.length);
+    frames.forEach((f, i) => {
+      assert.deepEqual(f, want[i], `frame ${i}`);
+      assert.equal(f.points, want[i].points);
+    });
+    assert.equal(frames.reduce((n, f) => n + f.points, 0), points.length);
+    // A million datapoints in one call: the module's memory stays below the frames' own size (it held
+    // every column and frame of the call at once, 236 MB, before calls were cut into segments).
+    const n = 1_000_000;
+    const big = encodeFrames({ paths: Array.from({ length: n }, (_, i) => `servers.host${i % 1000}.cpu.core${i % 8}.user`), values: new Float64Array(n).fill(0.5), timestamps: T0 });
+    const bytes = big.reduce((sum, f) => sum + f.length, 0);
+    assert.ok(wasmMemory.buffer.byteLength <= 2 * bytes, `module memory ${wasmMemory.buffer.byteLength} B for ${bytes} B of frames`);
+  });
 });
 
 describe('refusals', () => {
+  it('in a large call, names the datapoint by its index in the call and keeps every frame before it', async () => {
+    const n = 150_000;
+    for (const at of [65_535, 65_536, 140_001]) {
+      const points = Array.from({ length: n }, (_, i) => ({ path: `m.${i % 50}`, value: i, timestamp: T0 + i }));
+      points[at] = { path: 'm..x', value: 1, timestamp: T0 };
+      const err = thrown(() => encodeFrames(points), TypeError);
+      assert.equal(err.index, at);
+      assert.match(err.message, new RegExp(`^datapoint ${at} \\(path "m\\.\\.x"\\)`));
+      assert.equal(err.frames.reduce((k, f) => k + f.points, 0), at);
+      const columns = { paths: points.map((p) => p.path), values: points.map((p) => p.value), timestamps: Float64Array.from(points, (p) => p.timestamp) };
+      columns.paths[at] = 'm.ok';
+      columns.values[at] = 'x';
+      const typed = thrown(() => encodeFrames(columns), TypeError);
+      assert.equal(typed.message, `values[${at}] must be a number`);
+      columns.values[at] = 1;
+      columns.timestamps[at] = -3;
+      const late = thrown(() => encodeFrames(columns), RangeError);
+      assert.equal(late.index, at);
+      assert.match(late.message, new RegExp(`^datapoint ${at} \\(path "m\\.ok"\\): timestamp -3 is not a time`));
+      assert.deepEqual(rows(await decodeFrames(late.frames)).length, at);
+    }
+  });
+
+  it('names a bad timestamp of columns by its value', () => {
+    const err = thrown(() => encodeFrames({ paths: ['a.b', 'c.d'], values: [1, 2], timestamps: [T0, -5] }), RangeError);
+    assert.equal(err.message, 'datapoint 1 (path "c.d"): timestamp -5 is not a time in 0..2^32 seconds');
+    const set = new MetricSet(['a.b', 'c.d']);
+    const err2 = thrown(() => set.encode([1, 2], [T0, 2 ** 32]), RangeError);
+    assert.equal(err2.message, 'datapoint 1 (path "c.d"): timestamp 4294967296 is not a time in 0..2^32 seconds');
+  });
+
   it('names the datapoint and its path, and keeps the frames before it', async () => {
     const points = sample(800);
     points[700] = { path: 'servers..cpu', value: 1, timestamp: T0 };
@@ -225,6 +279,30 @@ describe('FrameEncoder', () => {
       [['a', T0, 1], ['b', T0, 2], ['c', T0, 3], ['d', T0, 4], ['h', T0 + 1, 7]],
     );
     assert.deepEqual(frames.map((f) => f.points), [3, 2]);
+  });
+
+  it('pushMany refused by a datapoint that is not one keeps the frames the datapoints before it finished', async () => {
+    const enc = new FrameEncoder();
+    const points = Array.from({ length: 1000 }, (_, i) => ({ path: `a.b${i}`, value: i, timestamp: T0 }));
+    points[800] = { path: 'a.b', value: '800', timestamp: T0 };
+    const err = thrown(() => enc.pushMany(points), TypeError);
+    assert.equal(err.index, 800);
+    const frames = enc.flush();
+    assert.deepEqual(frames.map((f) => f.points), [500, 300]);
+    assert.deepEqual(rows(await decodeFrames(frames)), expected(points.slice(0, 800)));
+  });
+
+  it('pushRange adds part of a batch and names datapoints by their index in it', () => {
+    const enc = new FrameEncoder({ maxPoints: 2 });
+    const points = [{ path: 'a', value: 1, timestamp: T0 }, { path: 'b', value: 2, timestamp: T0 }, { path: 'c', value: 3, timestamp: T0 }, { path: 'd d', value: 4, timestamp: T0 }];
+    assert.deepEqual(enc.pushRange(points, 1, 3), []);
+    assert.equal(enc.pendingPoints, 2); // b, c
+    const err = thrown(() => enc.pushRange(points, 2, 4), TypeError);
+    assert.equal(err.index, 3);
+    assert.equal(enc.pendingPoints, 1); // c again, after the frame of b, c
+    assert.throws(() => enc.pushRange(points, 3, 5), RangeError);
+    assert.throws(() => enc.pushRange(points, 2, 1), RangeError);
+    assert.deepEqual(enc.flush().map((f) => f.points), [2, 1]);
   });
 
   it('push names its datapoint by its path alone (no index); batch calls keep the index', () => {

@@ -95,8 +95,12 @@ export class FrameEncoder {
   /** Adds a datapoint; returns the frames it finished (usually none). A refused one changes nothing; the
    *  error names it by its path (`datapoint (path "a..b"): invalid path: ...`) and has no `index`. */
   push(point: Datapoint): Frame[];
-  /** Adds datapoints; on a refused one, those before it are kept and the error says its index. */
+  /** Adds datapoints; on a refused one, those before it are kept (with the frames they finished, handed out
+   *  by the next call) and the error says its index. */
   pushMany(points: Datapoints): Frame[];
+  /** Like `pushMany` for datapoints `from` up to (not including) `to` of `points` only: a large batch in
+   *  parts without copying it. A refusal's `index` is the datapoint's index in `points`. */
+  pushRange(points: Datapoints, from: number, to: number): Frame[];
   /** Finishes the open frame; returns every frame not yet returned. */
   flush(): Frame[];
   /** Frees the wasm memory now (otherwise when garbage-collected). */

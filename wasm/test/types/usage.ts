@@ -7,7 +7,7 @@ const frames: Frame[] = encodeFrames([{ path: 'a.b', value: 1, timestamp: 170000
 const count: number = frames[0].points + CARBON_MAX_POINTS;
 encodeFrames({ paths: ['a'], values: new Float64Array([1]), timestamps: new Uint32Array([1]) });
 const enc = new FrameEncoder({ maxPoints: 100 });
-const more: Frame[] = [...enc.push({ path: 'x', value: 2 }), ...enc.pushMany({ paths: ['y'], values: [1], timestamps: new Date() }), ...enc.flush()];
+const more: Frame[] = [...enc.push({ path: 'x', value: 2 }), ...enc.pushMany({ paths: ['y'], values: [1], timestamps: new Date() }), ...enc.pushRange([{ path: 'z', value: 3 }], 0, 1), ...enc.flush()];
 const set = new MetricSet(['a', 'b'], { asciiOnly: true });
 set.encode(new Float64Array([1, 2]), 1700000000, new Uint32Array([0, 1]));
 try {
