@@ -15,6 +15,10 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
       With `interface` (another loopback address such as 127.0.0.2), carbon listens there instead of on
       127.0.0.1 and ports.json also holds {"interface": ...}: tests of carbon clusters use it to give caches
       distinct server strings (carbon's DIVERSE_REPLICAS compares them).
+  harness.py again <workdir>
+      After carbon was killed (a crash test): starts it again with the same configuration and ports, prints
+      its pid once it accepts connections, and stops it when killed or when its own parent dies, as serve
+      does (so a test process that crashes leaves no carbon behind).
   harness.py dump <workdir> [metric_prefix]
       Prints JSON {"metric.path": [[ts, value], ...], ...}: every point stored in every whisper file (of the
       metrics whose path starts with metric_prefix, if given: a 1 s/1 d file is 1 MiB to read), from the
@@ -277,6 +281,43 @@ def serve(workdir, iface="127.0.0.1"):
     return 0
 
 
+def again(workdir):
+    p = paths(workdir)
+    ports = json.load(open(p["ports"]))
+    iface = ports.get("interface", "127.0.0.1")
+    pidfile = os.path.join(p["storage"], "carbon-cache-a.pid")
+    if os.path.exists(pidfile):
+        os.remove(pidfile)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
+    parent = os.getppid()
+    out = open(p["out"], "ab")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(os.path.dirname(sys.executable), "carbon-cache.py"),
+         "--config=" + os.path.join(p["conf"], "carbon.conf"), "--nodaemon", "start"],
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=p["workdir"],
+        preexec_fn=die_with_parent,
+        env=dict(os.environ, PYTHONUTF8="1"),
+    )
+    out.close()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not accepts(ports["pickle"], iface):
+            if proc.poll() is not None or time.monotonic() > deadline or stopping:
+                die("carbon did not listen again on %s:%d\n%s" % (iface, ports["pickle"], log_tail(p)))
+            time.sleep(0.05)
+        print(proc.pid, flush=True)
+        while not stopping and proc.poll() is None and os.getppid() == parent:
+            time.sleep(0.2)
+    finally:
+        stop(proc)
+    return 0
+
+
 # ---- reading whisper ----
 
 
@@ -371,13 +412,16 @@ def table(workdir):
 
 
 def main(argv):
-    usage = ("usage: harness.py serve <workdir> [interface] | table <workdir> | dump <workdir> [metric_prefix]"
+    usage = ("usage: harness.py serve <workdir> [interface] | again <workdir> | table <workdir>"
+             " | dump <workdir> [metric_prefix]"
              " | wait <workdir> <expected_count> [timeout_s] [metric_prefix]")
     if len(argv) < 3:
         die(usage)
     cmd, workdir = argv[1], argv[2]
     if cmd == "serve" and len(argv) in (3, 4):
         return serve(workdir, argv[3] if len(argv) == 4 else "127.0.0.1")
+    if cmd == "again" and len(argv) == 3:
+        return again(workdir)
     if cmd == "dump" and len(argv) in (3, 4):
         return dump(workdir, argv[3] if len(argv) == 4 else "")
     if cmd == "table" and len(argv) == 3:

@@ -88,19 +88,22 @@ export async function startCarbon() {
       await until(() => !alive(carbonPid), 10000, 'carbon to die');
       await until(async () => !(await accepts(self.port)), 10000, 'the port to close');
     },
-    /** Starts carbon again on the same ports. */
+    /** Starts carbon again on the same ports, through the harness (which stops it if this process dies). */
     async restart() {
-      rmSync(join(dir, 'storage', 'carbon-cache-a.pid'), { force: true });
-      const out = openSync(join(dir, 'carbon.out'), 'a');
-      const child = spawn(PYTHON, [join(dirname(PYTHON), 'carbon-cache.py'), `--config=${join(dir, 'conf', 'carbon.conf')}`, '--nodaemon', 'start'], {
-        cwd: dir,
-        stdio: ['ignore', out, out],
-        env: { ...process.env, PYTHONUTF8: '1' },
-      });
+      const out = openSync(join(dir, 'harness.log'), 'a');
+      const child = spawn(PYTHON, [HARNESS, 'again', dir], { stdio: ['ignore', 'pipe', out] });
       closeSync(out);
       extra.push(child);
-      carbonPid = child.pid;
-      await until(async () => child.exitCode === null && (await accepts(self.port)), 30000, 'carbon to listen again');
+      const pid = await new Promise((resolve, reject) => {
+        let text = '';
+        child.stdout.on('data', (d) => {
+          text += d;
+          if (text.includes('\n')) resolve(Number(text.trim()));
+        });
+        child.on('exit', (code) => reject(new Error(`carbon did not start again (harness exit ${code}): see ${join(dir, 'harness.log')}`)));
+      });
+      child.stdout.resume();
+      carbonPid = pid;
     },
     async stop() {
       for (const pid of [ports.harness_pid, ...extra.map((c) => c.pid)]) {
