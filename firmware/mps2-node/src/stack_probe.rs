@@ -14,7 +14,12 @@ const PATTERN: u32 = 0xC5AC_CE55;
 /// Painted at boot below the stack pointer (the stack is expected to stay well inside).
 const BOOT_WINDOW: usize = 64 * 1024;
 /// Repainted before each measured call.
+#[cfg(not(feature = "tls"))]
 const CALL_WINDOW: usize = 8 * 1024;
+/// Repainted before each measured call: the TLS handshake (P-256, certificate parsing) runs inside
+/// `Sender::poll` and goes deeper.
+#[cfg(feature = "tls")]
+const CALL_WINDOW: usize = 48 * 1024;
 /// Left alone right below the stack pointer: the painting function's own frame.
 const MARGIN: usize = 64;
 
@@ -53,6 +58,9 @@ pub enum Part {
     Sender = 0,
     /// The network stack's poll (smoltcp, the driver).
     Network = 1,
+    /// The TLS task's own poll (feature `tls`; it also runs inside `Sender::poll`).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    Tls = 2,
 }
 
 /// High-water marks, in bytes below the stack pointer where the measurement started.
@@ -60,7 +68,7 @@ pub struct StackProbe {
     start: usize,
     bottom: usize,
     lowest: usize,
-    deepest: [usize; 2],
+    deepest: [usize; 3],
 }
 
 impl StackProbe {
@@ -79,7 +87,7 @@ impl StackProbe {
             start,
             bottom,
             lowest: top,
-            deepest: [0; 2],
+            deepest: [0; 3],
         }
     }
 

@@ -46,6 +46,8 @@ mod fmt;
 mod backoff;
 mod queue;
 mod sender;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod writer;
 
 pub use backoff::Backoff;
