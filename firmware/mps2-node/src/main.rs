@@ -116,7 +116,7 @@ fn run_until<S: NodeStack>(
 
 #[entry]
 fn main() -> ! {
-    let probe = StackProbe::new();
+    let mut probe = StackProbe::new();
     let cp = cortex_m::Peripherals::take().unwrap();
     clock::start(cp.SYST, board::SYSCLK_HZ);
 
@@ -147,7 +147,8 @@ fn main() -> ! {
         prefix_len: config::PREFIX_LEN,
         gateway: config::GATEWAY,
     };
-    let (stack, id) = match net::up(&settings) {
+    #[cfg_attr(feature = "tls", allow(unused_mut))]
+    let (mut stack, id) = match net::up(&settings) {
         Ok(up) => up,
         Err(e) => {
             defmt::error!("no Ethernet controller: {}", e);
@@ -157,10 +158,7 @@ fn main() -> ! {
     defmt::info!("LAN9118 id {=u32:#x}, MAC {=[u8]:02x}", id, config::MAC[..]);
 
     #[cfg(not(feature = "tls"))]
-    {
-        let mut stack = stack;
-        node(&mut stack, probe, epoch);
-    }
+    node(&mut stack, &mut probe, epoch);
 
     #[cfg(feature = "tls")]
     {
@@ -189,12 +187,13 @@ fn main() -> ! {
             &link, read, write, settings, &mut rng
         ));
         let mut stack = TlsStack::new(&link, task);
-        node(&mut stack, probe, epoch);
+        node(&mut stack, &mut probe, epoch);
     }
 }
 
 /// The node's life once the network is up: sample, send, flush, report, exit.
-fn node<S: NodeStack>(stack: &mut S, mut probe: StackProbe, epoch: u32) -> ! {
+#[inline(always)]
+fn node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> ! {
     let mut sender: NodeSender<S> = match Sender::new(sender_config()) {
         Ok(s) => s,
         Err(e) => {
@@ -212,7 +211,7 @@ fn node<S: NodeStack>(stack: &mut S, mut probe: StackProbe, epoch: u32) -> ! {
     let interval_ms = config::INTERVAL_S * 1_000;
     for i in 0..config::INTERVALS {
         let due = i * interval_ms;
-        run_until(stack, &mut sender, &mut probe, |_, now| now >= due);
+        run_until(stack, &mut sender, probe, |_, now| now >= due);
         let stats = sender.stats();
         let live = Live {
             uptime_ms: clock::now_ms(),
@@ -235,18 +234,18 @@ fn node<S: NodeStack>(stack: &mut S, mut probe: StackProbe, epoch: u32) -> ! {
             live.reconnects
         );
         let next = due + interval_ms;
-        run_until(stack, &mut sender, &mut probe, |s, now| {
+        run_until(stack, &mut sender, probe, |s, now| {
             s.is_flushed() || now >= next
         });
     }
 
     let deadline = clock::now_ms() + FLUSH_TIMEOUT_MS;
-    run_until(stack, &mut sender, &mut probe, |s, now| {
+    run_until(stack, &mut sender, probe, |s, now| {
         s.is_flushed() || now >= deadline
     });
     sender.close(stack);
     let linger = clock::now_ms() + 200;
-    run_until(stack, &mut sender, &mut probe, |_, now| now >= linger);
+    run_until(stack, &mut sender, probe, |_, now| now >= linger);
 
     let stats: Stats = sender.stats();
     defmt::info!(
