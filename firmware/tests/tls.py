@@ -311,16 +311,25 @@ class StreamedQemu:
 
 def handshake_ms(text):
     """Milliseconds from 'TLS handshake started' to 'TLS 1.3 session up', per handshake, by defmt timestamp."""
-    out, start = [], None
+    return [hs for _, hs in connect_ms(text)]
+
+
+def connect_ms(text):
+    """Per successful connection, by defmt timestamp: (TCP connect: 'connecting to' to 'TLS handshake started',
+    TLS handshake: from there to 'TLS 1.3 session up'), in ms. The TCP connect is one round trip through QEMU's
+    user networking, for scale: the handshake's own round trips are in its figure too."""
+    out, connecting, start = [], None, None
     for line in text.splitlines():
         parts = line.split(" ", 1)
         try:
             t = float(parts[0])
         except ValueError:
             continue
-        if "TLS handshake started" in line:
+        if "connecting to" in line:
+            connecting = t
+        elif "TLS handshake started" in line:
             start = t
-        elif "TLS 1.3 session up" in line and start is not None:
-            out.append(round((t - start) * 1000))
-            start = None
+        elif "TLS 1.3 session up" in line and start is not None and connecting is not None:
+            out.append((round((start - connecting) * 1000), round((t - start) * 1000)))
+            start = connecting = None
     return out

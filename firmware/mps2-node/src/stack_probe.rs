@@ -2,8 +2,8 @@
 //!
 //! At boot the free stack below the current stack pointer is filled with a pattern. To measure one call,
 //! the region just below the caller's stack pointer is repainted, the call runs with interrupts masked (so
-//! an interrupt's frame is not counted), and the lowest word no longer holding the pattern tells how deep
-//! the call went. Before repainting, the same scan records how deep anything else went, so the whole
+//! an interrupt's frame is not counted; not with TLS, see [`StackProbe::measure`]), and the lowest word no
+//! longer holding the pattern tells how deep the call went. Before repainting, the same scan records how deep anything else went, so the whole
 //! program's high-water mark survives the repainting.
 
 use core::ptr::{addr_of, read_volatile, write_volatile};
@@ -92,20 +92,33 @@ impl StackProbe {
     }
 
     /// Runs `f` with interrupts masked and records how much stack it used.
+    #[cfg(not(feature = "tls"))]
     pub fn measure<R>(&mut self, part: Part, f: impl FnOnce() -> R) -> R {
-        cortex_m::interrupt::free(|_| {
-            let sp = msp::read() as usize & !3;
-            let top = sp - MARGIN;
-            let from = self.bottom.max(top.saturating_sub(CALL_WINDOW));
-            let used = lowest_used(from, top);
-            self.lowest = self.lowest.min(used);
-            paint(used, top);
-            let r = f();
-            let used = lowest_used(from, top);
-            let deepest = &mut self.deepest[part as usize];
-            *deepest = (*deepest).max(sp - used);
-            r
-        })
+        cortex_m::interrupt::free(|_| self.measure_here(part, f))
+    }
+
+    /// Runs `f` and records how much stack it used. With TLS, interrupts stay enabled: a handshake runs for
+    /// longer than a SysTick period, and with SysTick masked the clock would lose those milliseconds (the
+    /// sender's timeouts and the handshake time measured from the log with them). The figure may then include
+    /// one SysTick exception frame (at most about 150 B).
+    #[cfg(feature = "tls")]
+    pub fn measure<R>(&mut self, part: Part, f: impl FnOnce() -> R) -> R {
+        self.measure_here(part, f)
+    }
+
+    #[inline(always)]
+    fn measure_here<R>(&mut self, part: Part, f: impl FnOnce() -> R) -> R {
+        let sp = msp::read() as usize & !3;
+        let top = sp - MARGIN;
+        let from = self.bottom.max(top.saturating_sub(CALL_WINDOW));
+        let used = lowest_used(from, top);
+        self.lowest = self.lowest.min(used);
+        paint(used, top);
+        let r = f();
+        let used = lowest_used(from, top);
+        let deepest = &mut self.deepest[part as usize];
+        *deepest = (*deepest).max(sp - used);
+        r
     }
 
     /// The deepest a measured call of `part` went below its caller's stack pointer, in bytes.
