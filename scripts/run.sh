@@ -29,7 +29,12 @@ done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/carbon-pickle-run.XXXXXX")"
 HARNESS_PID=""
+STUNNEL_PID=""
 cleanup() {
+  if [ -n "$STUNNEL_PID" ] && kill -0 "$STUNNEL_PID" 2>/dev/null; then
+    kill -TERM "$STUNNEL_PID"
+    wait "$STUNNEL_PID" 2>/dev/null || true
+  fi
   if [ -n "$HARNESS_PID" ] && kill -0 "$HARNESS_PID" 2>/dev/null; then
     kill -TERM "$HARNESS_PID"   # the harness stops carbon and waits for it
     wait "$HARNESS_PID" 2>/dev/null || true
@@ -104,9 +109,56 @@ run_firmware() {
   add_expected 25
 }
 
+# ---- Firmware over TLS 1.3 (feature tls), through stunnel ----
+# The same node built with feature tls (embedded-tls: TLS 1.3, TLS_AES_128_GCM_SHA256, P-256, the server's
+# certificate checked against a CA compiled in and the name carbon.test). stunnel (Debian's stunnel4) terminates
+# TLS 1.3 on 127.0.0.1 in front of the local carbon, as the Hosted Graphite guide's stunnel set-up does, here on
+# the server's side. The CA and the server's ECDSA P-256 certificate are made with the openssl CLI in $WORK.
+# Skipped with --to: a local stunnel would carry the datapoints on to a remote receiver in plaintext.
+run_firmware_tls() {
+  if [ "$LOCAL" != 1 ]; then
+    section "Firmware over TLS: skipped with --to (the local terminator would forward in plaintext)"
+    return 0
+  fi
+  section "Firmware over TLS 1.3: mps2-an386, embedded-tls -> stunnel on 127.0.0.1 -> $TO"
+  bash scripts/setup.sh firmware
+  local tls="$WORK/tls" prefix="sensors.mps2-an386-tls" target="${CARGO_TARGET_DIR:-$ROOT/firmware/target}/tls" port i
+  [ -n "$PREFIX" ] && prefix="$PREFIX.$prefix"
+  mkdir -p "$tls"
+  (
+    cd "$tls"
+    openssl ecparam -name prime256v1 -genkey -noout -out ca.key
+    openssl req -x509 -new -key ca.key -sha256 -days 1 -subj "/CN=carbon-pickle run.sh CA" -out ca.pem 2>/dev/null
+    openssl ecparam -name prime256v1 -genkey -noout -out server.key
+    openssl req -new -key server.key -subj "/CN=carbon.test" -out server.csr 2>/dev/null
+    printf 'subjectAltName=DNS:carbon.test\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -sha256 \
+      -extfile server.ext -out server.pem 2>/dev/null
+  )
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  printf '%s\n' "foreground = yes" "pid =" "[carbon-tls]" "accept = 127.0.0.1:$port" "connect = $TO" \
+    "cert = $tls/server.pem" "key = $tls/server.key" "sslVersionMin = TLSv1.3" "sslVersionMax = TLSv1.3" \
+    >"$tls/stunnel.conf"
+  stunnel4 "$tls/stunnel.conf" >"$tls/stunnel.log" 2>&1 &
+  STUNNEL_PID=$!
+  for i in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "stunnel 127.0.0.1:$port (TLS 1.3 only, certificate for carbon.test) -> $TO, pid $STUNNEL_PID"
+  (cd firmware && NODE_PREFIX="$prefix" NODE_TLS_CA="$tls/ca.pem" NODE_TLS_SERVER_NAME=carbon.test \
+    CARGO_TARGET_DIR="$target" cargo build-an386 -q --features tls)
+  NODE_GUESTFWD="tcp:127.0.0.1:$port" firmware/tools/qemu-run mps2-an386 "$target/thumbv7em-none-eabihf/release/mps2-node"
+  add_expected 25
+  kill -TERM "$STUNNEL_PID"
+  wait "$STUNNEL_PID" 2>/dev/null || true
+  STUNNEL_PID=""
+}
+
 run_rust
 run_node
 run_firmware
+run_firmware_tls
 
 if [ "$LOCAL" = 1 ]; then
   section "what carbon stored (whisper, 1 s resolution)"

@@ -123,6 +123,8 @@ setup_firmware() {
       qemu-system-arm "qemu-utils=$ver" >/dev/null
   fi
   cargo_tool defmt-print "$DEFMT_PRINT_VERSION" defmt-print --locked
+  # The TLS tests: stunnel terminates TLS 1.3 in front of carbon; the openssl CLI makes their CA.
+  apt_install stunnel4 openssl
   # Both boards' targets for the stable toolchain (the firmware does not build its own core).
   local t
   for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do

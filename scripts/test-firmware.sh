@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The firmware's part of scripts/test.sh (README command 2): lint and host tests of the firmware workspace,
 # builds for both boards, then the end-to-end runs against a real carbon-cache (firmware/tests/run_tests.py:
-# QEMU mps2-an386 and mps2-an385, the host node, and the fault relay runs) and the footprint report.
+# QEMU mps2-an386 and mps2-an385, the host node, the fault relay runs, and the same boards over TLS 1.3 through
+# stunnel) and the footprint report.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh" firmware   # idempotent: QEMU, defmt-print, the targets, carbon's venv
 source "$ROOT/scripts/env.sh"
 cd "$ROOT/firmware"
 step() { printf -- '--- firmware: %s\n' "$*" >&2; }
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
 
 step "fmt, clippy (host crates, both boards), docs"
 cargo fmt --check   # the firmware workspace only (--all would also check the core, a path dependency)
@@ -16,13 +19,25 @@ cargo clippy -q -p mps2-node --release --target thumbv7em-none-eabihf -- -D warn
 cargo clippy -q -p mps2-node --release --target thumbv7m-none-eabi -- -D warnings
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt -- -D warnings
 cargo clippy -q -p carbon-sender --features log -- -D warnings
+# Feature tls: the sender's TLS stack (no_std with defmt, host with log), and both boards built with a CA (a
+# throwaway one made here; run_tests.py makes its own for the runs).
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls -- -D warnings
+cargo clippy -q -p carbon-sender --all-targets --features log,tls -- -D warnings
+openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/ca.key"
+openssl req -x509 -new -key "$SCRATCH/ca.key" -sha256 -days 1 -subj "/CN=lint CA" -out "$SCRATCH/ca.pem" 2>/dev/null
+for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do
+  NODE_TLS_CA="$SCRATCH/ca.pem" NODE_TLS_SERVER_NAME=carbon.test \
+    cargo clippy -q -p mps2-node --release --target "$t" --features tls -- -D warnings
+done
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls
 
 step "sender and series unit tests, scripted fake stack, doctests"
 cargo test -q
+cargo test -q -p carbon-sender --features tls
 
-step "QEMU and host runs against carbon-cache"
-"$CARBON_PICKLE_PYTHON" tests/run_tests.py
+step "QEMU and host runs against carbon-cache, plain and over TLS (stunnel)"
+"$CARBON_PICKLE_PYTHON" tests/run_tests.py --report "$SCRATCH/report.json"
 
-step "footprint (reported, not asserted)"
-python3 tests/footprint.py
+step "footprint (reported, not asserted): plain images, then the TLS ones"
+python3 tests/footprint.py --stack-report "$SCRATCH/report.json"

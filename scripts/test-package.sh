@@ -36,7 +36,7 @@ rm -f "$CORE/Cargo.lock"
 (cd "$CORE" && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-msrv" \
   cargo "+$MSRV" build -q --all-features && CARGO_TARGET_DIR="$TMP/target-msrv" cargo "+$MSRV" build -q --no-default-features)
 
-say "carbon-sender: packaged, built against the packaged core (stable and $MSRV)"
+say "carbon-sender: packaged, built against the packaged core (stable, all features; $MSRV with feature tls)"
 (cd firmware && cargo package -q -p carbon-sender --no-verify --exclude-lockfile --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true)
 SENDER_CRATE="firmware/target/package/carbon-sender-$VERSION.crate"
 tar tzf "$SENDER_CRATE" | sed 's/^/    /' >&2
@@ -45,7 +45,7 @@ SENDER="$TMP/carbon-sender-$VERSION"
 rm -f "$SENDER/Cargo.lock"
 printf '\n[patch.crates-io]\ncarbon-pickle = { path = "%s" }\n' "$CORE" >>"$SENDER/Cargo.toml"
 (cd "$SENDER" && CARGO_TARGET_DIR="$TMP/target-sender" cargo build -q --all-features && rm Cargo.lock \
-  && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-sender-msrv" cargo "+$MSRV" build -q)
+  && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-sender-msrv" cargo "+$MSRV" build -q --features tls)
 
 say "npm: pack from a clean clone (prepack builds pkg/), install, use"
 git clone -q "$ROOT" "$TMP/clone"

@@ -11,6 +11,13 @@
 //! | `NODE_INTERVAL_S`   | `1`                      | seconds between samples                              |
 //! | `NODE_INTERVALS`    | `5`                      | samples before the node flushes and exits            |
 //!
+//! With feature `tls`, two more, both required (there is no unverified mode):
+//!
+//! | variable               | meaning                                                                      |
+//! |------------------------|------------------------------------------------------------------------------|
+//! | `NODE_TLS_CA`          | path of the CA certificate (PEM or DER) the server's certificate must chain to |
+//! | `NODE_TLS_SERVER_NAME` | the server's name: sent as SNI, matched against the certificate's names     |
+//!
 //! Everything is parsed and checked here, so a bad setting fails the build, not the device.
 
 use std::env;
@@ -127,4 +134,80 @@ fn main() {
         cport = carbon.port(),
     );
     fs::write(out.join("config.rs"), config).unwrap();
+
+    if env::var_os("CARGO_FEATURE_TLS").is_some() {
+        tls_config(&out);
+    }
+}
+
+/// The CA (as DER, for `include_bytes!`) and the server name of a `tls` build.
+fn tls_config(out: &std::path::Path) {
+    println!("cargo:rerun-if-env-changed=NODE_TLS_CA");
+    println!("cargo:rerun-if-env-changed=NODE_TLS_SERVER_NAME");
+    let ca = env::var("NODE_TLS_CA").unwrap_or_else(|_| {
+        panic!("feature tls: set NODE_TLS_CA to the CA certificate (PEM or DER) the server's certificate must chain to")
+    });
+    println!("cargo:rerun-if-changed={ca}");
+    let bytes = fs::read(&ca).unwrap_or_else(|e| fail("NODE_TLS_CA", &ca, &e.to_string()));
+    let der = match std::str::from_utf8(&bytes) {
+        Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => {
+            pem_to_der(text).unwrap_or_else(|| fail("NODE_TLS_CA", &ca, "bad PEM certificate"))
+        }
+        _ => bytes,
+    };
+    // A certificate is a DER SEQUENCE; anything else is not one.
+    if der.len() < 64 || der[0] != 0x30 {
+        fail("NODE_TLS_CA", &ca, "not an X.509 certificate (PEM or DER)");
+    }
+    fs::write(out.join("ca.der"), &der).unwrap();
+
+    let name = env::var("NODE_TLS_SERVER_NAME").unwrap_or_else(|_| {
+        panic!("feature tls: set NODE_TLS_SERVER_NAME to the server's name in its certificate")
+    });
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.".contains(&b))
+    {
+        fail(
+            "NODE_TLS_SERVER_NAME",
+            &name,
+            "want a DNS name of at most 64 characters",
+        );
+    }
+    fs::write(
+        out.join("tls.rs"),
+        format!("/// The server's name (SNI and certificate check).\npub const SERVER_NAME: &str = {name:?};\n"),
+    )
+    .unwrap();
+}
+
+/// The first certificate of a PEM file, decoded.
+fn pem_to_der(text: &str) -> Option<Vec<u8>> {
+    let body = text.split("-----BEGIN CERTIFICATE-----").nth(1)?;
+    let body = body.split("-----END CERTIFICATE-----").next()?;
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in body
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Footprint of the mps2-node firmware: section sizes of the ELF and who they belong to.
 
-    footprint.py [--board mps2-an386|mps2-an385] [--json]
+    footprint.py [--board mps2-an386|mps2-an385] [--json] [--no-tls]
+
+The plain images come first; the TLS images (feature tls, built by run_tests.py into target/tls/) follow when
+they are there, with the RAM they need (static RAM plus the stack high-water that run_tests.py measured, if
+given with --stack-report) against the boards' 4 MiB.
 
 Sizes come from the ELF's section headers; the split by crate from the linker map that mps2-node/build.rs
 asks for (OUT_DIR/mps2-node.map). rustc puts every function and static in its own input section, named
@@ -31,6 +35,12 @@ GROUPS = [
                                       "cortex_m_rt", "cortex_m_semihosting", "critical_section"}),
     ("heapless, embedded-nal, embedded-io", {"heapless", "embedded_nal", "embedded_io", "nb", "hash32"}),
     ("Rust core, compiler-builtins", {"core", "compiler_builtins", "alloc"}),
+    ("TLS: embedded-tls, der (X.509)", {"embedded_tls", "der", "const_oid", "embedded_io_async", "portable_atomic"}),
+    ("crypto: P-256, AES-GCM, SHA-256, ChaCha", {
+        "p256", "primeorder", "ecdsa", "elliptic_curve", "aes", "aes_gcm", "sha2", "hkdf", "hmac", "polyval",
+        "ghash", "universal_hash", "cipher", "ctr", "aead", "sec1", "crypto_bigint", "digest", "signature",
+        "generic_array", "typenum", "subtle", "zeroize", "block_buffer", "crypto_common", "ff", "group", "rfc6979",
+        "base16ct", "rand_chacha", "ppv_lite86", "rand_core"}),
 ]
 OTHER = "other / unattributed"
 
@@ -109,26 +119,30 @@ def map_attribution(map_path):
     return out
 
 
-def newest_map(board):
+# The boards' RAM (memory.x): ZBT SSRAM2/3, 4 MiB.
+RAM = 4 * 1024 * 1024
+
+
+def newest_map(board, target=TARGET):
     maps = sorted(
-        (TARGET / TRIPLES[board] / "release" / "build").glob("mps2-node-*/out/mps2-node.map"),
+        (target / TRIPLES[board] / "release" / "build").glob("mps2-node-*/out/mps2-node.map"),
         key=lambda p: p.stat().st_mtime,
     )
     return maps[-1]
 
 
-def report(board):
-    elf = TARGET / TRIPLES[board] / "release" / "mps2-node"
+def report(board, target=TARGET, label=None):
+    elf = target / TRIPLES[board] / "release" / "mps2-node"
     secs = elf_sections(elf)
     size = lambda n: secs.get(n, (0,))[0]  # noqa: E731
-    attribution = map_attribution(newest_map(board))
+    attribution = map_attribution(newest_map(board, target))
     flash = {k: v for k, v in attribution.items() if k in (".vector_table", ".text", ".rodata")}
     groups = {}
     for per in flash.values():
         for g, n in per.items():
             groups[g] = groups.get(g, 0) + n
     return {
-        "board": board,
+        "board": label or board,
         "sections": {
             "vector_table": size(".vector_table"),
             "text": size(".text"),
@@ -161,6 +175,13 @@ def render(r):
     net = r["text_by_group"].get(GROUPS[2][0], 0)
     if core and net:
         lines.append(f"  carbon-pickle / network stack (.text): {core / net:.3f}")
+    if "stack" in r:
+        static = s["data"] + s["bss"] + s["uninit"]
+        need = static + r["stack"]
+        lines.append(
+            f"  RAM: {static} B static (.data + .bss) + {r['stack']} B stack high-water = {need} B "
+            f"of the board's {RAM // 1024} KiB ({100 * need / RAM:.1f}%)"
+        )
     return "\n".join(lines)
 
 
@@ -168,8 +189,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--board", action="append", choices=TRIPLES)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-tls", action="store_true", help="only the plain images")
+    ap.add_argument("--stack-report", type=Path, help="run_tests.py --report output: adds the stack high-water")
     args = ap.parse_args()
-    reports = [report(b) for b in args.board or TRIPLES]
+    stacks = json.loads(args.stack_report.read_text()) if args.stack_report and args.stack_report.exists() else {}
+    reports = []
+    for b in args.board or TRIPLES:
+        reports.append(report(b))
+        if b in stacks and "program_stack" in stacks[b]:
+            reports[-1]["stack"] = stacks[b]["program_stack"]
+    tls_target = TARGET / "tls"
+    for b in [] if args.no_tls else args.board or TRIPLES:
+        if (tls_target / TRIPLES[b] / "release" / "mps2-node").exists():
+            reports.append(report(b, tls_target, f"{b} (feature tls)"))
+            if f"{b}-tls" in stacks and "program_stack" in stacks[f"{b}-tls"]:
+                reports[-1]["stack"] = stacks[f"{b}-tls"]["program_stack"]
     if args.json:
         print(json.dumps(reports, indent=2))
     else:

@@ -16,6 +16,15 @@ Scenarios (each against its own carbon-cache from tests/carbon/harness.py):
               relay decodes what passed through it (tests/carbon/decode.py) and checks that datapoints arrived
               more than once only after a connection was cut (the documented duplicates).
   fault-host  the host node behind the same kind of relay (a real refused connect on the host).
+  tls         both boards built with feature tls (a test CA from the openssl CLI compiled in) through stunnel,
+              TLS 1.3 only, in front of carbon: log as expected (tests/expected/<board>-tls.log), every datapoint
+              in whisper exactly; the handshake time from the defmt timestamps, at host speed and again with
+              QEMU's -icount shift=5 (about 31 M instructions/s, near the boards' 25 MHz).
+  tls-refusals  a certificate from another CA, a wrong server name, a server offering only TLS 1.2: each refused,
+              the log says why, nothing leaves the queue, nothing reaches carbon.
+  tls-fault   a relay between QEMU and stunnel resets the first connection in the middle of a record, then
+              stunnel is killed and restarted mid-stream; every datapoint lands, duplicates only of frames
+              written on a connection that then broke (a plaintext relay between stunnel and carbon records them).
 For every run the queue depth and reconnect count of each sample are also checked against the log's own
 record of deliveries and failures before that sample.
 """
@@ -35,6 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import series  # noqa: E402
+import tls  # noqa: E402
 
 FIRMWARE = Path(__file__).resolve().parent.parent
 REPO = FIRMWARE.parent
@@ -277,6 +287,8 @@ def normalize(text):
         line = re.sub(r"boot time \d+", "boot time <epoch>", line)
         line = re.sub(r"uptime \d+ ms", "uptime <ms> ms", line)
         line = re.sub(r"sender \d+ bytes, network \d+ bytes, whole program \d+ bytes", "sender <n> bytes, network <n> bytes, whole program <n> bytes", line)
+        line = re.sub(r"TLS task: stack high-water \d+ bytes", "TLS task: stack high-water <n> bytes", line)
+        line = re.sub(r"CA compiled in \(\d+ bytes DER\)", "CA compiled in (<n> bytes DER)", line)
         out.append(line)
     return "\n".join(out) + "\n"
 
@@ -305,11 +317,15 @@ def stack_figures(text):
 # runs
 
 
-def run_qemu(board, env_extra, timeout=90):
+def run_qemu(board, env_extra, timeout=90, image=None):
     env = dict(os.environ, QEMU_TIMEOUT=str(timeout), **env_extra)
     t0 = time.monotonic()
     r = subprocess.run(
-        [FIRMWARE / "tools" / "qemu-run", board, elf(board)], env=env, capture_output=True, text=True, timeout=timeout + 30
+        [FIRMWARE / "tools" / "qemu-run", board, image or elf(board)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout + 30,
     )
     log(f"{board}: QEMU exited {r.returncode} after {time.monotonic() - t0:.1f} s")
     if r.returncode != 0:
@@ -438,7 +454,159 @@ def scenario_fault_host(args, report):
         )
 
 
-SCENARIOS = {"boards": scenario_boards, "fault-qemu": scenario_fault_qemu, "fault-host": scenario_fault_host}
+# ---------------------------------------------------------------------------------------------------------
+# TLS (tests/tls.py: the PKI, stunnel, the record cutter)
+
+_PKI = []
+
+
+def pki():
+    """The test PKI, made once per run, and the TLS images built with its CA."""
+    if not _PKI:
+        _PKI.append(tls.Pki())
+        log(f"test CA and certificates in {_PKI[0].dir}; building the tls images")
+        tls.build(_PKI[0])
+    return _PKI[0]
+
+
+def tls_stats(text):
+    m = re.search(r"TLS task: stack high-water (\d+) bytes", text)
+    return {"tls_task_stack": int(m[1])} if m else {}
+
+
+def scenario_tls(args, report):
+    p = pki()
+    connector = host_bin("guestfwd-connector")
+    with Carbon("tls", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
+        total = 0
+        for board in BOARDS:
+            text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"}, image=tls.elf(board))
+            check_log(f"{board}-tls", text, args.bless)
+            samples, stats, epoch = parse(text)
+            check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+            assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
+            assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
+            carbon.wait(total + READINGS * INTERVALS)
+            total += READINGS * INTERVALS
+            check_stored(carbon.dump(), f"sensors.{board}", series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples))
+            (tcp, hs), = tls.connect_ms(text)
+            report[f"{board}-tls"] = {**(stack_figures(text) or {}), **tls_stats(text), "handshake_ms": hs}
+            log(f"{board} over TLS 1.3 (stunnel): {stats['delivered']} datapoints in whisper as sent; handshake {hs} ms (TCP connect {tcp} ms)")
+    # QEMU runs the code as fast as the host can; at a fixed instruction rate near the boards' 25 MHz
+    # (-icount shift=5: one instruction per 32 ns) the handshake time says what a real board would take.
+    board = "mps2-an386"
+    with Carbon("tls-icount", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
+        text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {st.port}", "QEMU_ICOUNT": "5"}, image=tls.elf(board))
+        samples, stats, epoch = parse(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        carbon.wait(READINGS * INTERVALS)
+        check_stored(carbon.dump(), f"sensors.{board}", series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples))
+        (tcp, hs), = tls.connect_ms(text)
+        report[f"{board}-tls"]["handshake_ms_icount5"] = hs
+        log(f"{board} over TLS 1.3 at about 31 M instructions/s (QEMU -icount shift=5): handshake {hs} ms (the TCP connect before it: {tcp} ms)")
+
+
+SAMPLE_DEPTH = re.compile(r"sample (\d+): .*queue depth (\d+)")
+
+
+def scenario_tls_refusals(args, report):
+    p = pki()
+    board = "mps2-an386"
+    connector = host_bin("guestfwd-connector")
+    d = p.dir
+    cases = [
+        # name, certificate, key, TLS versions, what the refusal lines must say, what the log must not say
+        ("certificate from another CA", "rogue", ("TLSv1.3", "TLSv1.3"), ["InvalidCertificate"], ["does not match"]),
+        ("wrong server name", "wrong-name", ("TLSv1.3", "TLSv1.3"), ["InvalidCertificate"], []),
+        ("server offering only TLS 1.2", "server", ("TLSv1.2", "TLSv1.2"), ["ProtocolVersion", "refused TLS 1.3"], []),
+    ]
+    extra = {"wrong server name": "does not match certificate names"}
+    with Carbon("tls-refusals", args.keep) as carbon:
+        for name, leaf, versions, want, unwanted in cases:
+            with tls.Stunnel(carbon.pickle, d / f"{leaf}.pem", d / f"{leaf}.key", versions) as st:
+                q = tls.StreamedQemu(board, tls.elf(board), {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"})
+                try:
+                    seen = q.wait_for(
+                        lambda lines: sum("TLS handshake failed" in line for line in lines) >= 2
+                        and any("sample 2:" in line for line in lines),
+                        40,
+                    )
+                finally:
+                    q.stop()
+                text = q.text()
+                if args.verbose:
+                    print(text, file=sys.stderr)
+                assert seen, f"{name}: no two refusals and three samples:\n{text}"
+                refusals = [line for line in text.splitlines() if "TLS handshake failed" in line]
+                for line in refusals:
+                    assert all(w in line for w in want), f"{name}: refusal does not say {want}: {line}"
+                for u in unwanted:
+                    assert u not in text, f"{name}: log says {u!r}:\n{text}"
+                if name in extra:
+                    assert extra[name] in text, f"{name}: log does not say {extra[name]!r}:\n{text}"
+                assert "session up" not in text and "datapoints delivered" not in text and "frame written" not in text, text
+                depths = [(int(m[1]), int(m[2])) for m in SAMPLE_DEPTH.finditer(text)]
+                assert depths and all(depth == READINGS * i for i, depth in depths), depths
+                log(f"tls-refusals: {name}: refused {len(refusals)} times ({refusals[0].split('failed: ', 1)[1]}), queue {depths[-1][1]} deep")
+        time.sleep(1)  # anything that got through would be in carbon's cache by now
+        leaked = [k for k in carbon.dump() if k.startswith("sensors.")]
+        assert not leaked, f"refused connections reached carbon: {leaked}"
+
+
+def scenario_tls_fault(args, report):
+    p = pki()
+    board = "mps2-an386"
+    connector = host_bin("guestfwd-connector")
+    with (
+        Carbon("tls-fault", args.keep) as carbon,
+        Relay(carbon.pickle, refuse_s=0, cut_after=None) as plain,
+        tls.Stunnel(plain.port, p.dir / "server.pem", p.dir / "server.key") as st,
+        tls.RecordCutter(st.port) as cutter,
+    ):
+        q = tls.StreamedQemu(board, tls.elf(board), {"NODE_GUESTFWD": f"cmd:{connector} {cutter.port}"})
+        try:
+            assert q.wait_for(lambda lines: any("sample 3:" in line for line in lines), 60), q.text()
+            st.kill()
+            log("tls-fault: stunnel killed at sample 3; restarting it in 1.5 s")
+            time.sleep(1.5)
+            st.start()
+            status, text = q.finish(120)
+        finally:
+            q.stop()
+        if args.verbose:
+            print(text, file=sys.stderr)
+        assert status == 0, f"{board} over TLS failed (status {status}):\n{text}"
+        samples, stats, epoch = parse(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        assert cutter.cut_at is not None, "the relay never cut a record"
+        total, record, sent, length = cutter.cut_at
+        assert 0 < sent < length, cutter.cut_at
+        assert stats["failures"] >= 2, stats
+        expected = series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples)
+        carbon.wait(READINGS * INTERVALS)
+        check_stored(carbon.dump(), f"sensors.{board}", expected)
+        # Every connection but the last ended in a fault (the cut, the kill): only those may carry duplicates.
+        for rec in plain.conns[:-1]:
+            rec["cut"] = True
+        dups, broken, conns = check_relay(plain, expected)
+        assert conns >= 3 and broken == conns - 1, (conns, broken)
+        report["tls-fault"] = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
+        log(
+            f"tls-fault: cut {sent} of {length} bytes into client record {record} ({total} bytes in), stunnel killed "
+            f"and restarted; {stats['failures']} failures, {cutter.refused} refused while down, {conns} connections "
+            f"reached carbon, {stats['resent']} sent again, {dups} arrived twice (documented), all {stats['delivered']} "
+            "in whisper"
+        )
+
+
+SCENARIOS = {
+    "boards": scenario_boards,
+    "fault-qemu": scenario_fault_qemu,
+    "fault-host": scenario_fault_host,
+    "tls": scenario_tls,
+    "tls-refusals": scenario_tls_refusals,
+    "tls-fault": scenario_tls_fault,
+}
 
 
 def main():
@@ -453,16 +621,28 @@ def main():
     if not args.no_build:
         build()
     report = {}
-    for name in args.only or SCENARIOS:
-        t0 = time.monotonic()
-        SCENARIOS[name](args, report)
-        log(f"{name}: passed in {time.monotonic() - t0:.1f} s")
+    try:
+        for name in args.only or SCENARIOS:
+            t0 = time.monotonic()
+            SCENARIOS[name](args, report)
+            log(f"{name}: passed in {time.monotonic() - t0:.1f} s")
+    finally:
+        for p in _PKI:
+            p.cleanup()
     for board in BOARDS:
         if "sender_stack" in report.get(board, {}):
             r = report[board]
             log(
                 f"{board}: stack high-water {r['sender_stack']} B in Sender::poll, {r['network_stack']} B in the "
                 f"network poll, {r['program_stack']} B for the whole program; {r['frames']} frames, {r['bytes']} bytes"
+            )
+        if "sender_stack" in report.get(f"{board}-tls", {}):
+            r = report[f"{board}-tls"]
+            log(
+                f"{board} tls: stack high-water {r['sender_stack']} B in Sender::poll (TLS handshake included), "
+                f"{r.get('tls_task_stack')} B in the TLS task's poll, {r['network_stack']} B in the network poll, "
+                f"{r['program_stack']} B for the whole program; handshake {r['handshake_ms']} ms (QEMU at host speed), "
+                f"{r.get('handshake_ms_icount5', '-')} ms at about 31 M instructions/s (-icount shift=5)"
             )
     if args.report:
         args.report.write_text(json.dumps(report, indent=2) + "\n")

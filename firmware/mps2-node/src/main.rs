@@ -16,6 +16,8 @@ mod board;
 mod clock;
 mod net;
 mod stack_probe;
+#[cfg(feature = "tls")]
+mod tls;
 
 use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
@@ -23,6 +25,7 @@ use carbon_pickle::Options;
 use carbon_sender::{Backoff, Config, Sender, Stats};
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use defmt_semihosting as _;
+use embedded_nal::TcpClientStack;
 use panic_probe as _;
 use sensor_node::{readings, Live};
 
@@ -40,7 +43,33 @@ const MAX_POINTS: usize = 10;
 /// How long the node keeps trying to deliver after its last sample.
 const FLUSH_TIMEOUT_MS: u32 = 30_000;
 
-type NodeSender = Sender<'static, net::Stack, &'static str, QUEUE>;
+type NodeSender<S> = Sender<'static, S, &'static str, QUEUE>;
+
+/// The stack the sender runs over: plain TCP ([`net::Stack`]) or TLS over it
+/// (`carbon_sender::tls::TlsStack`, feature `tls`), plus the poll that lets it move packets.
+trait NodeStack: TcpClientStack {
+    /// smoltcp and the driver.
+    fn poll_network(&mut self);
+    /// The TLS task (handshake, records); nothing for plain TCP.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    fn poll_tls(&mut self) {}
+}
+
+impl NodeStack for net::Stack {
+    fn poll_network(&mut self) {
+        self.poll()
+    }
+}
+
+#[cfg(feature = "tls")]
+impl NodeStack for carbon_sender::tls::TlsStack<'_, net::Stack> {
+    fn poll_network(&mut self) {
+        self.with_inner(|s| s.poll());
+    }
+    fn poll_tls(&mut self) {
+        self.poll();
+    }
+}
 
 defmt::timestamp!("{=u32:ms}", clock::now_ms());
 
@@ -65,17 +94,19 @@ fn sender_config() -> Config<'static> {
 ///
 /// Polls before asking `done`, so that when the clock jumps (QEMU descheduled on a busy host) everything
 /// that fell due is handled before the caller moves on: the log keeps its order.
-fn run_until(
-    stack: &mut net::Stack,
-    sender: &mut NodeSender,
+fn run_until<S: NodeStack>(
+    stack: &mut S,
+    sender: &mut NodeSender<S>,
     probe: &mut StackProbe,
-    mut done: impl FnMut(&NodeSender, u32) -> bool,
+    mut done: impl FnMut(&NodeSender<S>, u32) -> bool,
 ) {
     loop {
         let now = clock::now_ms();
-        probe.measure(Part::Network, || stack.poll());
+        probe.measure(Part::Network, || stack.poll_network());
         probe.measure(Part::Sender, || sender.poll(stack, u64::from(now)));
-        probe.measure(Part::Network, || stack.poll());
+        #[cfg(feature = "tls")]
+        probe.measure(Part::Tls, || stack.poll_tls());
+        probe.measure(Part::Network, || stack.poll_network());
         if done(sender, now) {
             return;
         }
@@ -116,6 +147,7 @@ fn main() -> ! {
         prefix_len: config::PREFIX_LEN,
         gateway: config::GATEWAY,
     };
+    #[cfg_attr(feature = "tls", allow(unused_mut))]
     let (mut stack, id) = match net::up(&settings) {
         Ok(up) => up,
         Err(e) => {
@@ -125,7 +157,44 @@ fn main() -> ! {
     };
     defmt::info!("LAN9118 id {=u32:#x}, MAC {=[u8]:02x}", id, config::MAC[..]);
 
-    let mut sender: NodeSender = match Sender::new(sender_config()) {
+    #[cfg(not(feature = "tls"))]
+    node(&mut stack, &mut probe, epoch);
+
+    #[cfg(feature = "tls")]
+    {
+        use carbon_sender::tls::{self as ctls, Link, Settings, TlsStack};
+        use core::cell::RefCell;
+
+        tls::Clock::set_boot_epoch(epoch);
+        let Some(mut rng) = tls::rng() else {
+            defmt::error!("no entropy to seed the TLS random generator");
+            board::exit(false);
+        };
+        let (read, write) = tls::records();
+        defmt::info!(
+            "TLS 1.3 to {=str}: CA compiled in ({} bytes DER), record buffers {} B read, {} B write",
+            tls::SERVER_NAME,
+            tls::CA_DER.len(),
+            read.len(),
+            write.len()
+        );
+        let link = RefCell::new(Link::new(stack));
+        let settings = Settings {
+            server_name: tls::SERVER_NAME,
+            ca_der: tls::CA_DER,
+        };
+        let task = core::pin::pin!(ctls::run::<_, _, tls::Clock>(
+            &link, read, write, settings, &mut rng
+        ));
+        let mut stack = TlsStack::new(&link, task);
+        node(&mut stack, &mut probe, epoch);
+    }
+}
+
+/// The node's life once the network is up: sample, send, flush, report, exit.
+#[inline(always)]
+fn node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> ! {
+    let mut sender: NodeSender<S> = match Sender::new(sender_config()) {
         Ok(s) => s,
         Err(e) => {
             defmt::error!("bad sender configuration: {}", e);
@@ -136,13 +205,13 @@ fn main() -> ! {
         "sender: queue of {} datapoints, prefix {=str}, {} bytes of RAM",
         sender.capacity(),
         config::PREFIX,
-        core::mem::size_of::<NodeSender>()
+        core::mem::size_of::<NodeSender<S>>()
     );
 
     let interval_ms = config::INTERVAL_S * 1_000;
     for i in 0..config::INTERVALS {
         let due = i * interval_ms;
-        run_until(&mut stack, &mut sender, &mut probe, |_, now| now >= due);
+        run_until(stack, &mut sender, probe, |_, now| now >= due);
         let stats = sender.stats();
         let live = Live {
             uptime_ms: clock::now_ms(),
@@ -165,18 +234,18 @@ fn main() -> ! {
             live.reconnects
         );
         let next = due + interval_ms;
-        run_until(&mut stack, &mut sender, &mut probe, |s, now| {
+        run_until(stack, &mut sender, probe, |s, now| {
             s.is_flushed() || now >= next
         });
     }
 
     let deadline = clock::now_ms() + FLUSH_TIMEOUT_MS;
-    run_until(&mut stack, &mut sender, &mut probe, |s, now| {
+    run_until(stack, &mut sender, probe, |s, now| {
         s.is_flushed() || now >= deadline
     });
-    sender.close(&mut stack);
+    sender.close(stack);
     let linger = clock::now_ms() + 200;
-    run_until(&mut stack, &mut sender, &mut probe, |_, now| now >= linger);
+    run_until(stack, &mut sender, probe, |_, now| now >= linger);
 
     let stats: Stats = sender.stats();
     defmt::info!(
@@ -195,6 +264,11 @@ fn main() -> ! {
         probe.deepest(Part::Sender),
         probe.deepest(Part::Network),
         probe.high_water()
+    );
+    #[cfg(feature = "tls")]
+    defmt::info!(
+        "TLS task: stack high-water {} bytes in its own poll (it also runs inside the sender's poll)",
+        probe.deepest(Part::Tls)
     );
     let ok = sender.is_flushed()
         && stats.dropped == 0

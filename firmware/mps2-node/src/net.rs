@@ -26,7 +26,12 @@ use crate::clock::Millis;
 /// TCP send buffer: a few frames of a few hundred bytes.
 pub const TCP_TX: usize = 2048;
 /// TCP receive buffer: carbon sends nothing.
+#[cfg(not(feature = "tls"))]
 pub const TCP_RX: usize = 64;
+/// TCP receive buffer: a TLS server sends its handshake (about 1 KiB with an ECDSA certificate) and
+/// session tickets; a 64 B window would take a round trip per 64 B.
+#[cfg(feature = "tls")]
+pub const TCP_RX: usize = 2048;
 
 /// smoltcp-nal over the board's driver.
 pub type Nal = NetworkStack<'static, Lan9118, Millis>;

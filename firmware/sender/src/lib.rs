@@ -10,7 +10,9 @@
 //!   completely written *and* the connection stayed open for [`Config::confirm_ms`] afterwards (carbon never
 //!   acknowledges; closing is its only signal). A broken connection sends them again on the next one;
 //! - reconnects with exponential [`Backoff`];
-//! - logging through `defmt` (feature `defmt`) or `log` (feature `log`).
+//! - logging through `defmt` (feature `defmt`) or `log` (feature `log`);
+//! - TLS 1.3 beneath it (feature `tls`, module `tls`): a `TcpClientStack` over another one, so the same
+//!   sender, queue and delivery rules run over TLS.
 //!
 //! # Delivery
 //! At least once, with duplicates bounded: a frame cut mid-way is never stored by carbon (its length header
@@ -46,6 +48,8 @@ mod fmt;
 mod backoff;
 mod queue;
 mod sender;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod writer;
 
 pub use backoff::Backoff;

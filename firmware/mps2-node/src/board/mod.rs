@@ -32,3 +32,28 @@ pub fn exit(success: bool) -> ! {
         cortex_m::asm::wfi();
     }
 }
+
+/// 32 bytes of the debug host's randomness, read from its `/dev/urandom` through semihosting (`SYS_OPEN`,
+/// `SYS_READ`, `SYS_CLOSE`). **Emulator only**: QEMU's MPS2 models have no RNG device, so under QEMU the
+/// host is the only source of entropy there is. A real board seeds from its hardware TRNG instead, and must
+/// never take this path: with a debugger attached it would work, without one it hangs or faults, and
+/// either way the seed would cross the debug link. `None` if the host would not give 32 bytes.
+#[cfg(feature = "tls")]
+pub fn emulator_host_entropy() -> Option<[u8; 32]> {
+    const PATH: &[u8] = b"/dev/urandom\0";
+    const MODE_RB: usize = 1; // "rb"
+                              // SAFETY: SYS_OPEN reads a NUL-terminated path of the given length (without the NUL) and a mode.
+    let handle = unsafe {
+        cortex_m_semihosting::syscall!(OPEN, PATH.as_ptr(), MODE_RB, PATH.len() - 1) as isize
+    };
+    if handle < 0 {
+        return None;
+    }
+    let mut seed = [0u8; 32];
+    // SAFETY: SYS_READ writes at most `len` bytes into the buffer; it returns how many it did NOT read.
+    let unread =
+        unsafe { cortex_m_semihosting::syscall!(READ, handle, seed.as_mut_ptr(), seed.len()) };
+    // SAFETY: SYS_CLOSE takes the handle SYS_OPEN gave.
+    unsafe { cortex_m_semihosting::syscall!(CLOSE, handle) };
+    (unread == 0 && seed != [0; 32]).then_some(seed)
+}

@@ -8,7 +8,7 @@
 //! Native code so that a refusal reaches the guest within milliseconds (a Python connector takes ~100 ms to
 //! start).
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
 use std::thread;
@@ -28,9 +28,20 @@ fn main() -> ExitCode {
         let _ = io::copy(&mut io::stdin().lock(), &mut up);
         let _ = up.shutdown(Shutdown::Write);
     });
+    // Host to guest chunk by chunk, each flushed: stdout is line-buffered, and binary data (a TLS server's
+    // handshake) may hold no newline at all, so `io::copy` would keep it back until the connection ends.
     let mut down = stream;
     let mut out = io::stdout().lock();
-    let _ = io::copy(&mut down, &mut out);
-    let _ = out.flush();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match down.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if out.write_all(&buf[..n]).and_then(|()| out.flush()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
     ExitCode::SUCCESS
 }
