@@ -9,21 +9,9 @@ use carbon_pickle::route::{HashType, Router};
 use carbon_pickle::{Datapoint, FrameEncoder, Options, SliceSink};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-const POINTS: usize = 100_000;
+mod common;
 
-fn names() -> Vec<String> {
-    let kinds = ["user", "system", "idle", "iowait", "steal"];
-    (0..POINTS)
-        .map(|i| {
-            format!(
-                "servers.host{:03}.cpu.core{}.{}",
-                (i / 40) % 1000,
-                (i / 5) % 8,
-                kinds[i % 5]
-            )
-        })
-        .collect()
-}
+const POINTS: usize = 100_000;
 
 fn destinations(n: usize) -> Vec<String> {
     (0..n)
@@ -39,7 +27,7 @@ fn destinations(n: usize) -> Vec<String> {
 }
 
 fn bench(c: &mut Criterion) {
-    let names = names();
+    let names = common::paths_n(POINTS);
     let mut g = c.benchmark_group("route");
     g.throughput(Throughput::Elements(POINTS as u64));
     g.sample_size(20);

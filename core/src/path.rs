@@ -440,27 +440,31 @@ mod tests {
         }
     }
 
-    /// Every byte value in every position (and a dot or a space beside it) of paths of 8 to 40 bytes and
-    /// around the component limits: the wide pass agrees with the byte loop.
-    #[test]
-    fn wide_quick_pass_every_byte_every_position() {
-        let all_rules = [false, true].map(|allow_spaces| PathRules {
-            allow_spaces,
-            ascii_only: false,
-        });
+    /// Test inputs for the fast passes: paths of each length in `short` (cut from ordinary path-like bytes)
+    /// and around the component limits (a 262-byte path with one dot), each with every byte value in every
+    /// position (only near the ends and the dot for the long ones, `edge` bytes from each end), followed by
+    /// nothing, a dot or a space.
+    pub(crate) fn every_byte_every_position(
+        short: core::ops::RangeInclusive<usize>,
+        edge: usize,
+        mut f: impl FnMut(&[u8]),
+    ) {
         let bases: [&[u8]; 2] = [
-            b"abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-            b"a.bc.def.ghij.klmno.pqrstu.vwxyz01.23456",
+            b"abcdefghijklmnopqrstuvwxyz0123456789ABCDabcdefghijklmnopqrstuvwxyz0123456789",
+            b"a.bc.def.ghij.klmno.pqrstu.vwxyz01.23456abcdefghijklmnopqrstuvwxyz0123456789",
         ];
         let mut long = [b'q'; 262];
         long[100] = b'.';
-        let lens = (8..=40).chain([245, 250, 251, 252, 255, 256, 262]);
-        for len in lens {
-            let base_list: &[&[u8]] = if len <= 40 { &bases } else { &[&long] };
+        for len in short.chain([245, 250, 251, 252, 255, 256, 262]) {
+            let base_list: &[&[u8]] = if len <= bases[0].len() {
+                &bases
+            } else {
+                &[&long]
+            };
             for base in base_list {
                 let base = &base[..len];
                 for i in 0..len {
-                    if len > 40 && !(i < 10 || i + 10 > len || (95..106).contains(&i)) {
+                    if len > 100 && !(i < edge || i + edge > len || (95..106).contains(&i)) {
                         continue;
                     }
                     for v in 0..=255u8 {
@@ -470,20 +474,32 @@ mod tests {
                             if let (Some(n), Some(slot)) = (next, b.get_mut(i + 1)) {
                                 *slot = n;
                             }
-                            for rules in all_rules {
-                                for max in [MAX_LAST_COMPONENT, MAX_COMPONENT] {
-                                    assert_eq!(
-                                        quick_ok_wide(&b, rules, max),
-                                        quick_ok_bytes(&b, rules, max),
-                                        "{b:?} {rules:?} {max}"
-                                    );
-                                }
-                            }
+                            f(&b);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The wide pass agrees with the byte loop on paths of 8 to 40 bytes and around the component limits.
+    #[test]
+    fn wide_quick_pass_every_byte_every_position() {
+        every_byte_every_position(8..=40, 10, |b| {
+            for allow_spaces in [false, true] {
+                let rules = PathRules {
+                    allow_spaces,
+                    ascii_only: false,
+                };
+                for max in [MAX_LAST_COMPONENT, MAX_COMPONENT] {
+                    assert_eq!(
+                        quick_ok_wide(b, rules, max),
+                        quick_ok_bytes(b, rules, max),
+                        "{b:?} {rules:?} {max}"
+                    );
+                }
+            }
+        });
     }
 
     #[test]

@@ -9,9 +9,15 @@ use carbon_pickle::{CheckedPath, Datapoint, FrameEncoder, Options, PathRules, Sl
 pub const POINTS: usize = 1_000_000;
 pub const PER_FRAME: usize = 500;
 
+/// Set 1's paths (30-32 bytes, like `servers.host042.cpu.core3.user`), `POINTS` of them.
 pub fn paths() -> Vec<String> {
+    paths_n(POINTS)
+}
+
+/// The first `n` of set 1's paths.
+pub fn paths_n(n: usize) -> Vec<String> {
     let kinds = ["user", "system", "idle", "iowait", "steal"];
-    (0..POINTS)
+    (0..n)
         .map(|i| {
             format!(
                 "servers.host{:03}.cpu.core{}.{}",

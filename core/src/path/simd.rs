@@ -195,35 +195,10 @@ mod tests {
         }
     }
 
-    /// Every byte value in every position (with a dot or a space after it) of paths of 17 to 70 bytes and
-    /// around the component limits.
+    /// Every byte value in every position of paths of 17 to 70 bytes and around the component limits.
     #[test]
     fn every_byte_every_position() {
-        let base = b"a.bc.def.ghij.klmno.pqrstu.vwxyz01.23456abcdefghijklmnopqrstuvwxyz0123456789";
-        let mut long = [b'q'; 262];
-        long[100] = b'.';
-        for len in (MIN_LEN..=70).chain([245, 250, 251, 252, 255, 256, 262]) {
-            let base: &[u8] = if len <= 70 {
-                &base[..len]
-            } else {
-                &long[..len]
-            };
-            for i in 0..len {
-                if len > 70 && !(i < 18 || i + 18 > len || (95..106).contains(&i)) {
-                    continue;
-                }
-                for v in 0..=255u8 {
-                    for next in [None, Some(b'.'), Some(b' ')] {
-                        let mut b = base.to_vec();
-                        b[i] = v;
-                        if let (Some(n), Some(slot)) = (next, b.get_mut(i + 1)) {
-                            *slot = n;
-                        }
-                        agree(&b);
-                    }
-                }
-            }
-        }
+        crate::path::tests::every_byte_every_position(MIN_LEN..=70, 18, agree);
     }
 
     fn bytes_like_paths() -> impl Strategy<Value = Vec<u8>> {
