@@ -46,6 +46,7 @@ mod fmt;
 mod backoff;
 mod queue;
 mod sender;
+mod state;
 mod writer;
 
 pub use backoff::Backoff;
