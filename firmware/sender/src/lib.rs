@@ -43,12 +43,16 @@
 #[macro_use]
 mod fmt;
 
+#[cfg(feature = "async")]
+mod async_sender;
 mod backoff;
 mod queue;
 mod sender;
 mod state;
 mod writer;
 
+#[cfg(feature = "async")]
+pub use async_sender::{AsyncSender, Clock};
 pub use backoff::Backoff;
 pub use queue::Sample;
 pub use sender::{Config, Failure, LinkState, PushError, Sender, Stats};

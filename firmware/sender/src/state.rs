@@ -44,6 +44,7 @@ impl Inflight {
     }
 
     /// When the oldest unconfirmed frame will be confirmed (if the connection stays open until then).
+    #[cfg(feature = "async")]
     pub(crate) fn next_confirmation(&self, confirm_ms: u32) -> Option<u64> {
         self.unconfirmed
             .front()
