@@ -6,16 +6,14 @@
 //! After the configured number of intervals it flushes, reports its counters and stack use over defmt,
 //! and exits through semihosting: status 0 only if every datapoint was delivered.
 //!
-//! Board specifics live in [`board`]; the network stack in [`net`]; settings come from the build
+//! Board specifics live in the `mps2-board` crate (shared with `embassy-node`); the network stack in [`net`]; settings come from the build
 //! (`build.rs`).
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod board;
 mod clock;
 mod net;
-mod stack_probe;
 
 use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
@@ -23,10 +21,10 @@ use carbon_pickle::Options;
 use carbon_sender::{Backoff, Config, Sender, Stats};
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use defmt_semihosting as _;
+use mps2_board as board;
+use mps2_board::stack_probe::{Part, StackProbe};
 use panic_probe as _;
 use sensor_node::{readings, Live};
-
-use crate::stack_probe::{Part, StackProbe};
 
 /// Build-time configuration (see build.rs).
 mod config {

@@ -49,9 +49,9 @@ fn lowest_used(from: usize, to: usize) -> usize {
 /// What a measured call was.
 #[derive(Clone, Copy)]
 pub enum Part {
-    /// `Sender::poll`.
+    /// `Sender::poll` (a poll of the sender task in the async firmware).
     Sender = 0,
-    /// The network stack's poll (smoltcp, the driver).
+    /// The network stack's poll (smoltcp, the driver; the network task in the async firmware).
     Network = 1,
 }
 
@@ -61,6 +61,12 @@ pub struct StackProbe {
     bottom: usize,
     lowest: usize,
     deepest: [usize; 2],
+}
+
+impl Default for StackProbe {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl StackProbe {
