@@ -16,6 +16,13 @@ Scenarios (each against its own carbon-cache from tests/carbon/harness.py):
               relay decodes what passed through it (tests/carbon/decode.py) and checks that datapoints arrived
               more than once only after a connection was cut (the documented duplicates).
   fault-host  the host node behind the same kind of relay (a real refused connect on the host).
+  embassy     embassy-node (embassy-executor, embassy-net, the async sender) on mps2-an386 into carbon: its
+              defmt log must equal tests/expected/embassy-an386.log, every datapoint must be in whisper.
+  fault-embassy  embassy-node behind the fault relay (refuses, then cuts a connection mid-frame): every
+              datapoint lands, duplicates only after the cut.
+For both embassy runs the sampler must keep its period (each sample within 20 ms of i s, also while carbon is
+unreachable) and the executor must sleep: the node counts its polls and the 1 ms ticks in which it polled;
+at most MAX_POLLS_PER_S polls a second and busy in at most MAX_BUSY_SHARE of the ticks.
 For every run the queue depth and reconnect count of each sample are also checked against the log's own
 record of deliveries and failures before that sample.
 """
@@ -44,6 +51,11 @@ EXPECTED = FIRMWARE / "tests" / "expected"
 PY = sys.executable
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or FIRMWARE / "target")
 BOARDS = {"mps2-an386": "thumbv7em-none-eabihf", "mps2-an385": "thumbv7m-none-eabi"}
+EMBASSY = "embassy-an386"  # the async image: embassy-node on mps2-an386
+EMBASSY_PREFIX = "sensors.mps2-an386-embassy"
+MAX_POLLS_PER_S = 100
+MAX_BUSY_SHARE = 0.05
+PERIOD_SLACK_MS = 20
 INTERVALS = 5  # the build's defaults (mps2-node/build.rs): 5 samples, 1 s apart
 INTERVAL_S = 1
 READINGS = len(series.METRICS)
@@ -54,7 +66,13 @@ def log(msg):
 
 
 def elf(board):
+    if board == EMBASSY:
+        return TARGET / BOARDS["mps2-an386"] / "release" / "embassy-node"
     return TARGET / BOARDS[board] / "release" / "mps2-node"
+
+
+def machine(board):
+    return "mps2-an386" if board == EMBASSY else board
 
 
 def host_bin(name):
@@ -63,7 +81,7 @@ def host_bin(name):
 
 def build():
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
-    for alias in ("build-an386", "build-an385"):
+    for alias in ("build-an386", "build-an385", "build-embassy-an386"):
         subprocess.run(["cargo", alias, "-q"], cwd=FIRMWARE, env=env, check=True)
     subprocess.run(
         ["cargo", "build", "-q", "--release", "-p", "host-node", "-p", "guestfwd-connector"],
@@ -277,6 +295,7 @@ def normalize(text):
         line = re.sub(r"boot time \d+", "boot time <epoch>", line)
         line = re.sub(r"uptime \d+ ms", "uptime <ms> ms", line)
         line = re.sub(r"sender \d+ bytes, network \d+ bytes, whole program \d+ bytes", "sender <n> bytes, network <n> bytes, whole program <n> bytes", line)
+        line = re.sub(r"idle: .*", "idle: <figures>", line)
         out.append(line)
     return "\n".join(out) + "\n"
 
@@ -296,6 +315,28 @@ def check_log(board, text, bless):
         raise AssertionError(f"{board}: defmt log differs from the expected log:\n{diff}")
 
 
+IDLE = re.compile(r"idle: executor polled (\d+) times in (\d+) ms, busy in (\d+) of \d+ ticks, slept (\d+) times")
+
+
+def check_idle(text):
+    """The executor sleeps between events: few polls a second, and idle in nearly every 1 ms tick."""
+    m = IDLE.search(text)
+    assert m, "no idle figures in the log"
+    polls, ms, busy, sleeps = map(int, m.groups())
+    per_s = polls * 1000 / ms
+    share = busy / ms
+    assert per_s <= MAX_POLLS_PER_S, f"executor polled {per_s:.1f} times a second (bound {MAX_POLLS_PER_S})"
+    assert share <= MAX_BUSY_SHARE, f"executor busy in {share:.1%} of the ticks (bound {MAX_BUSY_SHARE:.0%})"
+    return {"polls": polls, "ms": ms, "busy_ticks": busy, "sleeps": sleeps, "polls_per_s": round(per_s, 1), "idle_share": round(1 - share, 4)}
+
+
+def check_period(samples, pace_ms):
+    """The sampler task keeps its period whatever the network does."""
+    for s in samples:
+        late = s["uptime"] - s["i"] * pace_ms
+        assert 0 <= late <= PERIOD_SLACK_MS, f"sample {s['i']} at {s['uptime']} ms, {late} ms off its period"
+
+
 def stack_figures(text):
     m = re.search(r"stack high-water: sender (\d+) bytes, network (\d+) bytes, whole program (\d+) bytes", text)
     return m and {"sender_stack": int(m[1]), "network_stack": int(m[2]), "program_stack": int(m[3])}
@@ -309,7 +350,7 @@ def run_qemu(board, env_extra, timeout=90):
     env = dict(os.environ, QEMU_TIMEOUT=str(timeout), **env_extra)
     t0 = time.monotonic()
     r = subprocess.run(
-        [FIRMWARE / "tools" / "qemu-run", board, elf(board)], env=env, capture_output=True, text=True, timeout=timeout + 30
+        [FIRMWARE / "tools" / "qemu-run", machine(board), elf(board)], env=env, capture_output=True, text=True, timeout=timeout + 30
     )
     log(f"{board}: QEMU exited {r.returncode} after {time.monotonic() - t0:.1f} s")
     if r.returncode != 0:
@@ -438,7 +479,61 @@ def scenario_fault_host(args, report):
         )
 
 
-SCENARIOS = {"boards": scenario_boards, "fault-qemu": scenario_fault_qemu, "fault-host": scenario_fault_host}
+def scenario_embassy(args, report):
+    with Carbon("embassy", args.keep) as carbon:
+        text = run_qemu(EMBASSY, {"CARBON_PICKLE_PORT": str(carbon.pickle)})
+        check_log(EMBASSY, text, args.bless)
+        samples, stats, epoch = parse(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        check_period(samples, INTERVAL_S * 1000)
+        assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
+        assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
+        idle = check_idle(text)
+        carbon.wait(READINGS * INTERVALS)
+        check_stored(carbon.dump(), EMBASSY_PREFIX, series.expected_points(EMBASSY_PREFIX, epoch, INTERVAL_S, samples))
+        report[EMBASSY] = {**(stack_figures(text) or {}), "frames": stats["frames"], "bytes": stats["bytes"], "idle": idle}
+        log(
+            f"{EMBASSY}: {stats['delivered']} datapoints in whisper as sent; defmt log as expected; executor polled "
+            f"{idle['polls_per_s']}/s, idle in {idle['idle_share']:.2%} of the ticks"
+        )
+
+
+def scenario_fault_embassy(args, report):
+    with Carbon("fault-embassy", args.keep) as carbon, Relay(carbon.pickle, refuse_s=2.5, cut_after=600) as relay:
+        connector = host_bin("guestfwd-connector")
+        text = run_qemu(EMBASSY, {"NODE_GUESTFWD": f"cmd:{connector} {relay.port}"})
+        if args.verbose:
+            print(text, file=sys.stderr)
+        samples, stats, epoch = parse(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        # The network is down for the first 2.5 s: the samples in that time keep their period all the same.
+        check_period(samples, INTERVAL_S * 1000)
+        assert stats["failures"] >= 1 and samples[-1]["reconnects"] >= 1, stats
+        assert any(s["depth"] > 0 for s in samples), samples
+        idle = check_idle(text)
+        expected = series.expected_points(EMBASSY_PREFIX, epoch, INTERVAL_S, samples)
+        carbon.wait(READINGS * INTERVALS)
+        check_stored(carbon.dump(), EMBASSY_PREFIX, expected)
+        dups, cuts, conns = check_relay(relay, expected)
+        assert cuts == 1, cuts
+        report["fault-embassy"] = {
+            "connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups,
+            "sender_stack": (stack_figures(text) or {}).get("sender_stack"), "idle": idle,
+        }
+        log(
+            f"fault-embassy: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
+            f"{stats['resent']} datapoints sent again, {dups} arrived twice (documented), all {stats['delivered']} in "
+            f"whisper; samples on their period; executor polled {idle['polls_per_s']}/s, idle in {idle['idle_share']:.2%} of the ticks"
+        )
+
+
+SCENARIOS = {
+    "boards": scenario_boards,
+    "fault-qemu": scenario_fault_qemu,
+    "fault-host": scenario_fault_host,
+    "embassy": scenario_embassy,
+    "fault-embassy": scenario_fault_embassy,
+}
 
 
 def main():
@@ -457,7 +552,7 @@ def main():
         t0 = time.monotonic()
         SCENARIOS[name](args, report)
         log(f"{name}: passed in {time.monotonic() - t0:.1f} s")
-    for board in BOARDS:
+    for board in (*BOARDS, EMBASSY):
         if "sender_stack" in report.get(board, {}):
             r = report[board]
             log(
