@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The firmware's part of scripts/test.sh (README command 2): lint and host tests of the firmware workspace,
 # builds for both boards, then the end-to-end runs against a real carbon-cache (firmware/tests/run_tests.py:
-# QEMU mps2-an386 and mps2-an385, the host node, and the fault relay runs) and the footprint report.
+# QEMU mps2-an386 and mps2-an385, the embassy node on mps2-an386, the host node with the blocking and the
+# async sender, and the fault relay runs) and the footprint report.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh" firmware   # idempotent: QEMU, defmt-print, the targets, carbon's venv
@@ -9,17 +10,22 @@ source "$ROOT/scripts/env.sh"
 cd "$ROOT/firmware"
 step() { printf -- '--- firmware: %s\n' "$*" >&2; }
 
-step "fmt, clippy (host crates, both boards), docs"
+step "fmt, clippy (host crates, both boards, the embassy node), docs"
 cargo fmt --check   # the firmware workspace only (--all would also check the core, a path dependency)
 cargo clippy -q --all-targets -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7m-none-eabi -- -D warnings
+cargo clippy -q -p embassy-node --release --target thumbv7em-none-eabihf -- -D warnings
+cargo clippy -q -p mps2-board --target thumbv7m-none-eabi --all-features -- -D warnings
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt -- -D warnings
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,async -- -D warnings
 cargo clippy -q -p carbon-sender --features log -- -D warnings
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node
+cargo clippy -q -p carbon-sender --all-targets --no-default-features -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
 
-step "sender and series unit tests, scripted fake stack, doctests"
-cargo test -q
+step "sender and series unit tests, scripted fake stack (blocking and async sender), doctests"
+cargo test -q   # host-node enables carbon-sender's async feature, so this runs tests/scripted_async.rs too
+cargo test -q -p carbon-sender --no-default-features   # the blocking sender alone, as without the feature
 
 step "QEMU and host runs against carbon-cache"
 "$CARBON_PICKLE_PYTHON" tests/run_tests.py

@@ -20,6 +20,8 @@ Scenarios (each against its own carbon-cache from tests/carbon/harness.py):
               defmt log must equal tests/expected/embassy-an386.log, every datapoint must be in whisper.
   fault-embassy  embassy-node behind the fault relay (refuses, then cuts a connection mid-frame): every
               datapoint lands, duplicates only after the cut.
+  host-async  the host node with the async sender (--async, a tokio runtime) into carbon, then behind the
+              fault-host relay: every datapoint lands, duplicates only after the cut.
 For both embassy runs the sampler must keep its period (each sample within 20 ms of i s, also while carbon is
 unreachable) and the executor must sleep: the node counts its polls and the 1 ms ticks in which it polled;
 at most MAX_POLLS_PER_S polls a second and busy in at most MAX_BUSY_SHARE of the ticks.
@@ -358,10 +360,11 @@ def run_qemu(board, env_extra, timeout=90):
     return r.stdout
 
 
-def run_host(carbon_port, prefix, intervals, pace_ms, epoch):
+def run_host(carbon_port, prefix, intervals, pace_ms, epoch, asynchronous=False):
     r = subprocess.run(
         [
             host_bin("host-node"),
+            *(["--async"] if asynchronous else []),
             "--carbon",
             f"127.0.0.1:{carbon_port}",
             "--prefix",
@@ -527,12 +530,44 @@ def scenario_fault_embassy(args, report):
         )
 
 
+def scenario_host_async(args, report):
+    """The async sender on a std executor (tokio) against carbon: straight, then behind the fault relay."""
+    with Carbon("host-async", args.keep) as carbon:
+        epoch = int(time.time()) - 600
+        text = run_host(carbon.pickle, "sensors.host-async", INTERVALS, 200, epoch, asynchronous=True)
+        samples, stats, _ = parse(text)
+        check_samples(samples, stats, INTERVALS, 200)
+        assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
+        carbon.wait(READINGS * INTERVALS)
+        check_stored(carbon.dump(), "sensors.host-async", series.expected_points("sensors.host-async", epoch, INTERVAL_S, samples))
+        log(f"host-async: {stats['delivered']} datapoints in whisper as sent")
+    with Carbon("fault-host-async", args.keep) as carbon, Relay(carbon.pickle, refuse_s=0.7, cut_after=600) as relay:
+        epoch = int(time.time()) - 600
+        intervals = 8
+        text = run_host(relay.port, "sensors.host-async", intervals, 200, epoch, asynchronous=True)
+        if args.verbose:
+            print(text, file=sys.stderr)
+        samples, stats, _ = parse(text)
+        check_samples(samples, stats, intervals, 200)
+        assert stats["failures"] >= 1, stats
+        expected = series.expected_points("sensors.host-async", epoch, INTERVAL_S, samples)
+        carbon.wait(READINGS * intervals)
+        check_stored(carbon.dump(), "sensors.host-async", expected)
+        dups, cuts, conns = check_relay(relay, expected)
+        assert cuts == 1, cuts
+        log(
+            f"fault-host-async: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
+            f"{stats['resent']} sent again, {dups} arrived twice (documented), all {stats['delivered']} in whisper"
+        )
+
+
 SCENARIOS = {
     "boards": scenario_boards,
     "fault-qemu": scenario_fault_qemu,
     "fault-host": scenario_fault_host,
     "embassy": scenario_embassy,
     "fault-embassy": scenario_fault_embassy,
+    "host-async": scenario_host_async,
 }
 
 
