@@ -91,9 +91,10 @@ enum End {
 impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
     /// A sender for `config`; fails if the frame options are unusable.
     pub fn new(config: Config<'p>) -> Result<Self, Error> {
+        config.options.validate()?;
         Ok(AsyncSender {
             shared: Mutex::new(RefCell::new(Shared {
-                state: State::new(config)?,
+                state: State::new(config),
                 link: LinkState::Idle,
                 stop: false,
             })),

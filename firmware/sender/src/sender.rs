@@ -222,8 +222,9 @@ pub struct Sender<'p, S: TcpClientStack, P, const N: usize> {
 impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
     /// A sender for `config`; fails if the frame options are unusable.
     pub fn new(config: Config<'p>) -> Result<Self, Error> {
+        config.options.validate()?;
         Ok(Sender {
-            state: State::new(config)?,
+            state: State::new(config),
             link: Link::Idle,
         })
     }

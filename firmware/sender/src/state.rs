@@ -9,7 +9,7 @@
 //! `confirm_ms`, and giving up a connection (every unconfirmed datapoint rewound, counted, back-off).
 
 use carbon_pickle::{
-    frame_len, write_frame, Counter, Error, FrameEncoder, Options, Protocol, StreamError,
+    frame_len, write_frame, Counter, FrameEncoder, Options, Protocol, StreamError,
 };
 use heapless::Deque;
 
@@ -62,16 +62,16 @@ pub(crate) struct State<'p, P, const N: usize> {
 }
 
 impl<'p, P: AsRef<str>, const N: usize> State<'p, P, N> {
-    /// Fails if the frame options are unusable.
-    pub(crate) fn new(config: Config<'p>) -> Result<Self, Error> {
-        config.options.validate()?;
-        Ok(State {
+    /// The state for `config`, whose frame options the caller has validated. Infallible on purpose: the
+    /// senders build it in place (a `Result<State>` would be one more copy of the queue on the stack).
+    pub(crate) fn new(config: Config<'p>) -> Self {
+        State {
             config,
             backoff: config.backoff,
             queue: Queue::new(),
             stats: Stats::default(),
             last_failure: None,
-        })
+        }
     }
 
     /// The frame options, always protocol 2. Setting the protocol here, where the compiler sees it, is what
