@@ -38,7 +38,7 @@ use mps2_board::lan9118::{self, Lan9118};
 use mps2_board::stack_probe::{Part, StackProbe};
 use panic_probe as _;
 use sensor_node::{readings, Live};
-use static_cell::StaticCell;
+use static_cell::{ConstStaticCell, StaticCell};
 
 /// Build-time configuration (mps2-node's build.rs, shared).
 mod config {
@@ -246,10 +246,14 @@ fn main() -> ! {
     let epoch = mps2_board::host_epoch();
     defmt::info!("boot time {} (host clock)", epoch);
 
-    static ETH_RX: StaticCell<[u8; lan9118::BUF_LEN]> = StaticCell::new();
-    static ETH_TX: StaticCell<[u8; lan9118::BUF_LEN]> = StaticCell::new();
-    let rx = ETH_RX.init([0; lan9118::BUF_LEN]);
-    let tx = ETH_TX.init([0; lan9118::BUF_LEN]);
+    // Statics are taken in place (ConstStaticCell) or built by init_with, not built on main's stack and
+    // moved: main's frame lives as long as the executor, so a temporary in it is RAM lost for good.
+    static ETH_RX: ConstStaticCell<[u8; lan9118::BUF_LEN]> =
+        ConstStaticCell::new([0; lan9118::BUF_LEN]);
+    static ETH_TX: ConstStaticCell<[u8; lan9118::BUF_LEN]> =
+        ConstStaticCell::new([0; lan9118::BUF_LEN]);
+    let rx = ETH_RX.take();
+    let tx = ETH_TX.take();
     // SAFETY: ETH_BASE is the board's LAN9118 and only this driver (and its interrupt handler) touch it.
     let (mut eth, id) = match unsafe { Lan9118::new(mps2_board::ETH_BASE, config::MAC, rx, tx) } {
         Ok(up) => up,
@@ -272,24 +276,25 @@ fn main() -> ! {
     });
     let m = config::MAC;
     let seed = u64::from_le_bytes([m[0], m[1], m[2], m[3], m[4], m[5], 0, 1]);
-    static RESOURCES: StaticCell<StackResources<2>> = StaticCell::new();
-    let (stack, runner) =
-        embassy_net::new(eth, net_config, RESOURCES.init(StackResources::new()), seed);
-    static CLIENT_STATE: StaticCell<TcpClientState<1, TCP_TX, TCP_RX>> = StaticCell::new();
+    static RESOURCES: ConstStaticCell<StackResources<2>> =
+        ConstStaticCell::new(StackResources::new());
+    let (stack, runner) = embassy_net::new(eth, net_config, RESOURCES.take(), seed);
+    static CLIENT_STATE: ConstStaticCell<TcpClientState<1, TCP_TX, TCP_RX>> =
+        ConstStaticCell::new(TcpClientState::new());
     static CLIENT: StaticCell<Client> = StaticCell::new();
-    let client = CLIENT.init(TcpClient::new(
-        stack,
-        CLIENT_STATE.init(TcpClientState::new()),
-    ));
+    let client = CLIENT.init(TcpClient::new(stack, CLIENT_STATE.take()));
 
+    if let Err(e) = sender_config().options.validate() {
+        defmt::error!("bad sender configuration: {}", e);
+        mps2_board::exit(false);
+    }
     static SENDER: StaticCell<NodeSender> = StaticCell::new();
-    let sender: &'static NodeSender = match AsyncSender::new(sender_config()) {
-        Ok(s) => SENDER.init(s),
-        Err(e) => {
-            defmt::error!("bad sender configuration: {}", e);
-            mps2_board::exit(false);
-        }
-    };
+    let sender: &'static NodeSender =
+        SENDER.init_with(|| match AsyncSender::new(sender_config()) {
+            Ok(s) => s,
+            // Validated above; no panic path (and its formatting) for it.
+            Err(_) => mps2_board::exit(false),
+        });
     defmt::info!(
         "sender: queue of {} datapoints, prefix {=str}, {} bytes of RAM",
         sender.capacity(),
