@@ -34,7 +34,33 @@ use crate::writer::WindowWriter;
 const WINDOW: usize = 256;
 
 /// Milliseconds and sleeping, for [`AsyncSender::run`]: embassy-time on a firmware, a runtime's timer on a
-/// host, a hand-moved clock in tests.
+/// host, a hand-moved clock in tests. The sender needs nothing else of a runtime.
+///
+/// ```
+/// use carbon_sender::Clock;
+/// use core::cell::Cell;
+/// use core::future::{poll_fn, Future};
+/// use core::task::Poll;
+///
+/// /// A clock moved by hand (the scripted tests' clock; embassy-time's would return `Timer::at(..)`).
+/// struct Manual(Cell<u64>);
+///
+/// impl Clock for Manual {
+///     fn now_ms(&self) -> u64 {
+///         self.0.get()
+///     }
+///     fn sleep_until(&self, at_ms: u64) -> impl Future<Output = ()> {
+///         poll_fn(move |_| if self.0.get() >= at_ms { Poll::Ready(()) } else { Poll::Pending })
+///     }
+/// }
+///
+/// let clock = Manual(Cell::new(0));
+/// let mut sleep = core::pin::pin!(clock.sleep_until(5));
+/// let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+/// assert!(sleep.as_mut().poll(&mut cx).is_pending());
+/// clock.0.set(5);
+/// assert!(sleep.as_mut().poll(&mut cx).is_ready());
+/// ```
 pub trait Clock {
     /// Milliseconds since some fixed start.
     fn now_ms(&self) -> u64;
@@ -165,7 +191,7 @@ impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
             // Nothing is opened while nothing is queued.
             loop {
                 let (stop, queued) = self.with(|s| {
-                    if s.state.queue.len() == 0 {
+                    if s.stop || s.state.queue.len() == 0 {
                         s.link = LinkState::Idle;
                     }
                     (s.stop, s.state.queue.len())
