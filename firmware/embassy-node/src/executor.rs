@@ -1,7 +1,8 @@
 //! The thread-mode executor loop, written out (embassy-executor's raw `Executor` and our own pender) so it
-//! can count what the idle test asserts: how often the executor had work, and in how many of the 1 ms
-//! ticks. When nothing is pending it sleeps in `wfi`; an interrupt (the Ethernet controller's, or the tick
-//! that makes a timer due) wakes it, and a waker calling the pender marks work.
+//! can count what the idle test asserts: how often the executor had work, in how many milliseconds, and how
+//! often the CPU went to sleep (each sleep ends with one wake-up). When nothing is pending it sleeps in
+//! `wfi`; an interrupt (the Ethernet controller's, the time driver's alarm or its clock's wrap) wakes it,
+//! and a waker calling the pender marks work.
 //!
 //! The pending flag is checked with interrupts masked right before `wfi`: `wfi` still wakes on an interrupt
 //! that became pending while masked, so a wake-up between the check and the sleep is never lost.
@@ -26,9 +27,9 @@ fn pender(_context: *mut ()) {
 pub struct Counts {
     /// Executor polls (each runs every task that was woken).
     pub polls: u32,
-    /// Distinct 1 ms ticks in which the executor polled.
+    /// Distinct milliseconds in which the executor polled.
     pub busy_ticks: u32,
-    /// Times the loop slept in `wfi`.
+    /// Times the loop slept in `wfi` (so: times the CPU was woken from it).
     pub sleeps: u32,
 }
 

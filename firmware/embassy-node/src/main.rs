@@ -5,8 +5,8 @@
 //!
 //! Why it exists: most Rust firmware is async today. Here the sampler never waits for the network: it
 //! pushes into the shared queue and sleeps until its next period, whether carbon is reachable or not, and
-//! the executor sleeps in `wfi` whenever no task is ready (the node logs how often it woke; the tests bound
-//! it). After the configured number of samples it waits for delivery (up to 30 s), stops the sender,
+//! the executor sleeps in `wfi` whenever no task is ready, and the time driver is tickless, so the CPU wakes
+//! only for an event (the node logs how often; the tests bound it). After the configured number of samples it waits for delivery (up to 30 s), stops the sender,
 //! reports its counters, stack use and idle figures over defmt, and exits through semihosting: status 0
 //! only if every datapoint was delivered.
 #![no_std]
@@ -189,7 +189,7 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
     let c = executor::counts();
     let ms = time_driver::now_ms();
     defmt::info!(
-        "idle: executor polled {} times in {} ms, busy in {} of {} ticks, slept {} times",
+        "idle: executor polled {} times in {} ms, busy in {} of {} ms, the CPU slept {} times",
         c.polls,
         ms,
         c.busy_ticks,
@@ -208,14 +208,14 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
     mps2_board::exit(ok)
 }
 
-/// The Ethernet controller's interrupt line, for the NVIC.
+/// An external interrupt line of the board, for the NVIC.
 #[derive(Clone, Copy)]
-struct EthIrq;
+struct Irq(u16);
 
-// SAFETY: ETH_IRQ is a valid external interrupt number on the MPS2 boards.
-unsafe impl InterruptNumber for EthIrq {
+// SAFETY: only built with the boards' interrupt numbers (the Ethernet controller's, timer 0's).
+unsafe impl InterruptNumber for Irq {
     fn number(self) -> u16 {
-        lan9118::ETH_IRQ
+        self.0
     }
 }
 
@@ -223,7 +223,7 @@ unsafe impl InterruptNumber for EthIrq {
 fn main() -> ! {
     critical_section::with(|cs| PROBE.borrow(cs).replace(Some(StackProbe::new())));
     let cp = cortex_m::Peripherals::take().unwrap();
-    time_driver::start(cp.SYST, mps2_board::SYSCLK_HZ);
+    time_driver::start(cp.SYST);
 
     let [a, b, c, d] = config::IP;
     let [g1, g2, g3, g4] = config::GATEWAY;
@@ -263,8 +263,12 @@ fn main() -> ! {
         }
     };
     eth.enable_irq();
-    // SAFETY: the handler (DefaultHandler below) only masks the chip's interrupt and wakes a waker.
-    unsafe { NVIC::unmask(EthIrq) };
+    // SAFETY: the handlers (DefaultHandler below) only mask the chip's interrupt and wake a waker, or run the
+    // time driver's alarm; neither breaks a critical section (both take their own).
+    unsafe {
+        NVIC::unmask(Irq(lan9118::ETH_IRQ));
+        NVIC::unmask(Irq(time_driver::TIMER0_IRQ));
+    }
     defmt::info!("LAN9118 id {=u32:#x}, MAC {=[u8]:02x}", id, config::MAC[..]);
 
     let [a, b, c, d] = config::IP;
@@ -313,10 +317,10 @@ fn main() -> ! {
 
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
-    if irqn == lan9118::ETH_IRQ as i16 {
-        lan9118::on_interrupt();
-    } else {
-        panic!("unexpected interrupt {}", irqn);
+    match irqn as u16 {
+        lan9118::ETH_IRQ => lan9118::on_interrupt(),
+        time_driver::TIMER0_IRQ => time_driver::on_alarm(),
+        _ => panic!("unexpected interrupt {}", irqn),
     }
 }
 
