@@ -14,15 +14,15 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod executor;
+#[path = "../../mps2-node/src/node.rs"]
+mod node;
 mod time_driver;
 
 use core::cell::RefCell;
 use core::future::{poll_fn, Future};
-use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use core::pin::pin;
 
-use carbon_pickle::Options;
-use carbon_sender::{AsyncSender, Backoff, Clock, Config, Stats};
+use carbon_sender::{AsyncSender, Clock, Stats};
 use cortex_m::interrupt::InterruptNumber;
 use cortex_m::peripheral::NVIC;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
@@ -37,7 +37,7 @@ use embassy_time::{Duration, Instant, Timer};
 use mps2_board::lan9118::{self, Lan9118};
 use mps2_board::stack_probe::{Part, StackProbe};
 use panic_probe as _;
-use sensor_node::{readings, Live};
+use sensor_node::Live;
 use static_cell::{ConstStaticCell, StaticCell};
 
 /// Build-time configuration (mps2-node's build.rs, shared).
@@ -45,38 +45,15 @@ mod config {
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 
-/// Datapoints the node can hold while carbon is unreachable: a dozen intervals of five readings.
-const QUEUE: usize = 64;
-/// At most two intervals per frame, so a backlog goes out as several frames.
-const MAX_POINTS: usize = 10;
-/// How long the node keeps trying to deliver after its last sample.
-const FLUSH_TIMEOUT_MS: u64 = 30_000;
 /// TCP send buffer: a few frames of a few hundred bytes.
 const TCP_TX: usize = 2048;
 /// TCP receive buffer: carbon sends nothing.
 const TCP_RX: usize = 64;
 
-type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, QUEUE>;
+type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, { node::QUEUE }>;
 type Client = TcpClient<'static, 1, TCP_TX, TCP_RX>;
 
 defmt::timestamp!("{=u32:ms}", time_driver::now_ms());
-
-fn sender_config() -> Config<'static> {
-    let [a, b, c, d] = config::CARBON_IP;
-    let remote = SocketAddr::V4(SocketAddrV4::new(
-        Ipv4Addr::new(a, b, c, d),
-        config::CARBON_PORT,
-    ));
-    Config::new(remote)
-        .with_options(
-            Options::new()
-                .with_prefix(config::PREFIX)
-                .with_max_points(MAX_POINTS),
-        )
-        .with_connect_timeout_ms(3_000)
-        .with_confirm_ms(500)
-        .with_backoff(Backoff::new(250, 2_000))
-}
 
 /// embassy-time as the sender's clock.
 struct EmbassyClock;
@@ -130,28 +107,16 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
             queue_depth: stats.queued as u32,
             reconnects: stats.failures,
         };
-        let timestamp = sensor_node::timestamp(epoch, i, config::INTERVAL_S);
-        let r = readings(i, live);
-        for (metric, value) in r {
-            // A full queue drops and counts the datapoint; the exit status reports it.
+        node::sample(i, epoch, live, |metric, timestamp, value| {
             let _ = sender.push(metric, timestamp, value);
-        }
-        defmt::info!(
-            "sample {}: temperature {} C, humidity {} %, uptime {} ms, queue depth {}, reconnects {}",
-            i,
-            r[0].1,
-            r[1].1,
-            live.uptime_ms,
-            live.queue_depth,
-            live.reconnects
-        );
+        });
     }
     Timer::at(Instant::from_millis(
         u64::from(config::INTERVALS) * interval_ms,
     ))
     .await;
 
-    let deadline = Instant::now() + Duration::from_millis(FLUSH_TIMEOUT_MS);
+    let deadline = Instant::now() + Duration::from_millis(node::FLUSH_TIMEOUT_MS.into());
     while !sender.is_flushed() && Instant::now() < deadline {
         Timer::after_millis(50).await;
     }
@@ -160,17 +125,7 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
     Timer::after_millis(200).await;
 
     let stats: Stats = sender.stats();
-    defmt::info!(
-        "delivered {} of {} datapoints in {} frames ({} bytes); {} connections, {} failures, {} sent again, {} dropped",
-        stats.delivered,
-        stats.accepted,
-        stats.frames,
-        stats.bytes,
-        stats.connects,
-        stats.failures,
-        stats.resent,
-        stats.dropped
-    );
+    node::log_counters(&stats);
     let (sender_stack, network_stack, program_stack) = critical_section::with(|cs| {
         let probe = PROBE.borrow_ref(cs);
         let probe = probe.as_ref().unwrap();
@@ -180,12 +135,7 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
             probe.high_water(),
         )
     });
-    defmt::info!(
-        "stack high-water: sender {} bytes, network {} bytes, whole program {} bytes",
-        sender_stack,
-        network_stack,
-        program_stack
-    );
+    node::log_stack(sender_stack, network_stack, program_stack);
     let c = executor::counts();
     let ms = time_driver::now_ms();
     defmt::info!(
@@ -196,15 +146,7 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
         ms,
         c.sleeps
     );
-    let ok = sender.is_flushed()
-        && stats.dropped == 0
-        && stats.rejected == 0
-        && stats.delivered == stats.accepted;
-    if ok {
-        defmt::info!("all datapoints delivered");
-    } else {
-        defmt::error!("datapoints missing");
-    }
+    let ok = node::verdict(&stats, sender.is_flushed());
     mps2_board::exit(ok)
 }
 
@@ -225,24 +167,7 @@ fn main() -> ! {
     let cp = cortex_m::Peripherals::take().unwrap();
     time_driver::start(cp.SYST);
 
-    let [a, b, c, d] = config::IP;
-    let [g1, g2, g3, g4] = config::GATEWAY;
-    defmt::info!(
-        "{} embassy sensor node: {}.{}.{}.{}/{} via {}.{}.{}.{}, carbon at {}, {} samples every {} s",
-        config::BOARD,
-        a,
-        b,
-        c,
-        d,
-        config::PREFIX_LEN,
-        g1,
-        g2,
-        g3,
-        g4,
-        sender_config().remote,
-        config::INTERVALS,
-        config::INTERVAL_S
-    );
+    node::log_banner(" embassy");
     let epoch = mps2_board::host_epoch();
     defmt::info!("boot time {} (host clock)", epoch);
 
@@ -288,13 +213,13 @@ fn main() -> ! {
     static CLIENT: StaticCell<Client> = StaticCell::new();
     let client = CLIENT.init(TcpClient::new(stack, CLIENT_STATE.take()));
 
-    if let Err(e) = sender_config().options.validate() {
+    if let Err(e) = node::sender_config().options.validate() {
         defmt::error!("bad sender configuration: {}", e);
         mps2_board::exit(false);
     }
     static SENDER: StaticCell<NodeSender> = StaticCell::new();
     let sender: &'static NodeSender =
-        SENDER.init_with(|| match AsyncSender::new(sender_config()) {
+        SENDER.init_with(|| match AsyncSender::new(node::sender_config()) {
             Ok(s) => s,
             // Validated above; no panic path (and its formatting) for it.
             Err(_) => mps2_board::exit(false),
