@@ -446,9 +446,11 @@ def scenario_boards(args, report):
         log(f"host-node: {stats['delivered']} datapoints in whisper as sent")
 
 
-def scenario_fault_qemu(args, report):
-    board = "mps2-an386"
-    with Carbon("fault-qemu", args.keep) as carbon, Relay(carbon.pickle, refuse_s=2.5, cut_after=600) as relay:
+def fault_qemu(args, name, board, prefix, extra_checks=None):
+    """A QEMU image behind the relay (refuses 2.5 s, cuts the first connection after 600 bytes): every
+    datapoint in whisper exactly, duplicates only from the cut connection. Returns the log, counters, relay
+    figures."""
+    with Carbon(name, args.keep) as carbon, Relay(carbon.pickle, refuse_s=2.5, cut_after=600) as relay:
         connector = host_bin("guestfwd-connector")
         text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {relay.port}"})
         if args.verbose:
@@ -457,37 +459,50 @@ def scenario_fault_qemu(args, report):
         check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
         assert stats["failures"] >= 1 and samples[-1]["reconnects"] >= 1, stats
         assert any(s["depth"] > 0 for s in samples), samples
-        expected = series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples)
+        if extra_checks:
+            extra_checks(text, samples)
+        expected = series.expected_points(prefix, epoch, INTERVAL_S, samples)
         carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), f"sensors.{board}", expected)
+        check_stored(carbon.dump(), prefix, expected)
         dups, cuts, conns = check_relay(relay, expected)
         assert cuts == 1, cuts
-        report["fault-qemu"] = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
+        figures = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
         log(
-            f"fault-qemu: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
+            f"{name}: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
             f"{stats['resent']} datapoints sent again, {dups} arrived twice (documented), all {stats['delivered']} in whisper"
         )
+        return text, figures
 
 
-def scenario_fault_host(args, report):
-    with Carbon("fault-host", args.keep) as carbon, Relay(carbon.pickle, refuse_s=0.7, cut_after=600) as relay:
+def fault_host(args, name, prefix, asynchronous):
+    """The host node behind the relay (refuses 0.7 s, a real refused connect; then cuts after 600 bytes)."""
+    with Carbon(name, args.keep) as carbon, Relay(carbon.pickle, refuse_s=0.7, cut_after=600) as relay:
         epoch = int(time.time()) - 600
         intervals = 8
-        text = run_host(relay.port, "sensors.host", intervals, 200, epoch)
+        text = run_host(relay.port, prefix, intervals, 200, epoch, asynchronous=asynchronous)
         if args.verbose:
             print(text, file=sys.stderr)
         samples, stats, _ = parse(text)
         check_samples(samples, stats, intervals, 200)
         assert stats["failures"] >= 1, stats
-        expected = series.expected_points("sensors.host", epoch, INTERVAL_S, samples)
+        expected = series.expected_points(prefix, epoch, INTERVAL_S, samples)
         carbon.wait(READINGS * intervals)
-        check_stored(carbon.dump(), "sensors.host", expected)
+        check_stored(carbon.dump(), prefix, expected)
         dups, cuts, conns = check_relay(relay, expected)
         assert cuts == 1, cuts
         log(
-            f"fault-host: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
+            f"{name}: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
             f"{stats['resent']} sent again, {dups} arrived twice (documented), all {stats['delivered']} in whisper"
         )
+
+
+def scenario_fault_qemu(args, report):
+    board = "mps2-an386"
+    _, report["fault-qemu"] = fault_qemu(args, "fault-qemu", board, f"sensors.{board}")
+
+
+def scenario_fault_host(args, report):
+    fault_host(args, "fault-host", "sensors.host", asynchronous=False)
 
 
 def scenario_embassy(args, report):
@@ -510,33 +525,19 @@ def scenario_embassy(args, report):
 
 
 def scenario_fault_embassy(args, report):
-    with Carbon("fault-embassy", args.keep) as carbon, Relay(carbon.pickle, refuse_s=2.5, cut_after=600) as relay:
-        connector = host_bin("guestfwd-connector")
-        text = run_qemu(EMBASSY, {"NODE_GUESTFWD": f"cmd:{connector} {relay.port}"})
-        if args.verbose:
-            print(text, file=sys.stderr)
-        samples, stats, epoch = parse(text)
-        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+    idle = {}
+
+    def checks(text, samples):
         # The network is down for the first 2.5 s: the samples in that time keep their period all the same.
         check_period(samples, INTERVAL_S * 1000)
-        assert stats["failures"] >= 1 and samples[-1]["reconnects"] >= 1, stats
-        assert any(s["depth"] > 0 for s in samples), samples
-        idle = check_idle(text)
-        expected = series.expected_points(EMBASSY_PREFIX, epoch, INTERVAL_S, samples)
-        carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), EMBASSY_PREFIX, expected)
-        dups, cuts, conns = check_relay(relay, expected)
-        assert cuts == 1, cuts
-        report["fault-embassy"] = {
-            "connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups,
-            "sender_stack": (stack_figures(text) or {}).get("sender_stack"), "idle": idle,
-        }
-        log(
-            f"fault-embassy: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
-            f"{stats['resent']} datapoints sent again, {dups} arrived twice (documented), all {stats['delivered']} in "
-            f"whisper; samples on their period; executor polled {idle['polls_per_s']}/s, CPU woken {idle['wakeups_per_s']}/s, "
-            f"idle in {idle['idle_share']:.2%} of the ms"
-        )
+        idle.update(check_idle(text))
+
+    text, figures = fault_qemu(args, "fault-embassy", EMBASSY, EMBASSY_PREFIX, checks)
+    report["fault-embassy"] = {**figures, "sender_stack": (stack_figures(text) or {}).get("sender_stack"), "idle": idle}
+    log(
+        f"fault-embassy: samples on their period; executor polled {idle['polls_per_s']}/s, CPU woken "
+        f"{idle['wakeups_per_s']}/s, idle in {idle['idle_share']:.2%} of the ms"
+    )
 
 
 def scenario_host_async(args, report):
@@ -550,24 +551,7 @@ def scenario_host_async(args, report):
         carbon.wait(READINGS * INTERVALS)
         check_stored(carbon.dump(), "sensors.host-async", series.expected_points("sensors.host-async", epoch, INTERVAL_S, samples))
         log(f"host-async: {stats['delivered']} datapoints in whisper as sent")
-    with Carbon("fault-host-async", args.keep) as carbon, Relay(carbon.pickle, refuse_s=0.7, cut_after=600) as relay:
-        epoch = int(time.time()) - 600
-        intervals = 8
-        text = run_host(relay.port, "sensors.host-async", intervals, 200, epoch, asynchronous=True)
-        if args.verbose:
-            print(text, file=sys.stderr)
-        samples, stats, _ = parse(text)
-        check_samples(samples, stats, intervals, 200)
-        assert stats["failures"] >= 1, stats
-        expected = series.expected_points("sensors.host-async", epoch, INTERVAL_S, samples)
-        carbon.wait(READINGS * intervals)
-        check_stored(carbon.dump(), "sensors.host-async", expected)
-        dups, cuts, conns = check_relay(relay, expected)
-        assert cuts == 1, cuts
-        log(
-            f"fault-host-async: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
-            f"{stats['resent']} sent again, {dups} arrived twice (documented), all {stats['delivered']} in whisper"
-        )
+    fault_host(args, "fault-host-async", "sensors.host-async", asynchronous=True)
 
 
 SCENARIOS = {
