@@ -16,7 +16,9 @@ use crate::time_driver;
 
 static PENDED: AtomicBool = AtomicBool::new(true);
 
-/// Called by the executor (through a waker) when a task has become ready.
+/// Called by the executor (through a waker) when a task has become ready. embassy-executor links to it by
+/// this name (`export_name` is an unsafe attribute: the symbol must be defined once, with this signature;
+/// no platform feature of embassy-executor is enabled, so this is the only definition).
 #[unsafe(export_name = "__pender")]
 fn pender(_context: *mut ()) {
     PENDED.store(true, Ordering::Release);
