@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The firmware's part of scripts/test.sh (README command 2): lint and host tests of the firmware workspace,
 # builds for both boards, then the end-to-end runs against a real carbon-cache (firmware/tests/run_tests.py:
-# QEMU mps2-an386 and mps2-an385, the host node, the fault relay runs, and the same boards over TLS 1.3 through
-# stunnel) and the footprint report.
+# QEMU mps2-an386 and mps2-an385, the embassy node on mps2-an386, the host node with the blocking and the
+# async sender, the fault relay runs, and the boards over TLS 1.3 through stunnel) and the footprint report.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh" firmware   # idempotent: QEMU, defmt-print, the targets, carbon's venv
@@ -12,13 +12,17 @@ step() { printf -- '--- firmware: %s\n' "$*" >&2; }
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
 
-step "fmt, clippy (host crates, both boards), docs"
+step "fmt, clippy (host crates, both boards, the embassy node), docs"
 cargo fmt --check   # the firmware workspace only (--all would also check the core, a path dependency)
 cargo clippy -q --all-targets -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7m-none-eabi -- -D warnings
+cargo clippy -q -p embassy-node --release --target thumbv7em-none-eabihf -- -D warnings
+cargo clippy -q -p mps2-board --target thumbv7m-none-eabi --all-features -- -D warnings
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt -- -D warnings
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,async -- -D warnings
 cargo clippy -q -p carbon-sender --features log -- -D warnings
+cargo clippy -q -p carbon-sender --all-targets --no-default-features -- -D warnings
 # Feature tls: the sender's TLS stack (no_std with defmt, host with log), and both boards built with a CA (a
 # throwaway one made here; run_tests.py makes its own for the runs).
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls -- -D warnings
@@ -29,11 +33,12 @@ for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do
   NODE_TLS_CA="$SCRATCH/ca.pem" NODE_TLS_SERVER_NAME=carbon.test \
     cargo clippy -q -p mps2-node --release --target "$t" --features tls -- -D warnings
 done
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls
 
-step "sender and series unit tests, scripted fake stack, doctests"
-cargo test -q
+step "sender and series unit tests, scripted fake stack (blocking and async sender), doctests"
+cargo test -q   # host-node enables carbon-sender's async feature, so this runs tests/scripted_async.rs too
+cargo test -q -p carbon-sender --no-default-features   # the blocking sender alone, as without the feature
 cargo test -q -p carbon-sender --features tls
 
 step "QEMU and host runs against carbon-cache, plain and over TLS (stunnel)"

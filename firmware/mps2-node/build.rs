@@ -19,6 +19,10 @@
 //! | `NODE_TLS_SERVER_NAME` | the server's name: sent as SNI, matched against the certificate's names     |
 //!
 //! Everything is parsed and checked here, so a bad setting fails the build, not the device.
+//!
+//! `embassy-node` builds with this same script (its build.rs includes this file): the link script, the map
+//! and the settings are the same; only its default prefix differs (`sensors.<board>-embassy`), so both
+//! images can send into one carbon.
 
 use std::env;
 use std::fs;
@@ -34,15 +38,19 @@ fn fail(name: &str, value: &str, why: &str) -> ! {
     panic!("{name}={value:?}: {why}")
 }
 
-fn main() {
+pub fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
-    fs::write(out.join("memory.x"), include_bytes!("memory.x")).unwrap();
+    let package = env::var("CARGO_PKG_NAME").unwrap();
+    // The boards' memory map, kept with the rest of the board support.
+    let memory_x =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("../mps2-board/memory.x");
+    fs::copy(&memory_x, out.join("memory.x")).unwrap();
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed={}", memory_x.display());
     // The linker map, for the footprint report (tests/footprint.py).
     println!(
         "cargo:rustc-link-arg-bins=-Map={}",
-        out.join("mps2-node.map").display()
+        out.join(format!("{package}.map")).display()
     );
 
     let target = env::var("TARGET").unwrap();
@@ -88,7 +96,11 @@ fn main() {
         .parse()
         .unwrap_or_else(|_| fail("NODE_CARBON", &carbon, "want a.b.c.d:port"));
 
-    let prefix = setting("NODE_PREFIX", &format!("sensors.{board}"));
+    let default_prefix = match package.as_str() {
+        "embassy-node" => format!("sensors.{board}-embassy"),
+        _ => format!("sensors.{board}"),
+    };
+    let prefix = setting("NODE_PREFIX", &default_prefix);
     if prefix.is_empty()
         || prefix.split('.').any(|c| {
             c.is_empty()

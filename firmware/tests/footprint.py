@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Footprint of the mps2-node firmware: section sizes of the ELF and who they belong to.
+"""Footprint of the firmware images: section sizes of the ELF and who they belong to.
 
-    footprint.py [--board mps2-an386|mps2-an385] [--json] [--no-tls]
+    footprint.py [--board mps2-an386|mps2-an385|embassy-an386] [--json] [--no-tls] [--stack-report FILE]
 
-The plain images come first; the TLS images (feature tls, built by run_tests.py into target/tls/) follow when
+The TLS images of mps2-node (feature tls, built by run_tests.py into target/tls/) follow the plain ones when
 they are there, with the RAM they need (static RAM plus the stack high-water that run_tests.py measured, if
 given with --stack-report) against the boards' 4 MiB.
 
+Images: mps2-node (super-loop, blocking sender, smoltcp-nal) on both boards, and embassy-node (embassy-executor,
+embassy-net, the async sender) on mps2-an386; the last table sets Flash and RAM of the images side by side.
 Sizes come from the ELF's section headers; the split by crate from the linker map that mps2-node/build.rs
-asks for (OUT_DIR/mps2-node.map). rustc puts every function and static in its own input section, named
+asks for (OUT_DIR/<package>.map). rustc puts every function and static in its own input section, named
 after its mangled symbol, and the map lists each with its size, so a section is attributed to the crate its
 symbol belongs to. Code the optimizer inlined into another crate's function counts for that crate: the
 carbon-pickle figure is what remains of the core as functions of its own. Reported, not asserted.
@@ -24,18 +26,24 @@ from pathlib import Path
 
 FIRMWARE = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or FIRMWARE / "target")
-TRIPLES = {"mps2-an386": "thumbv7em-none-eabihf", "mps2-an385": "thumbv7m-none-eabi"}
+TRIPLES = {"mps2-an386": "thumbv7em-none-eabihf", "mps2-an385": "thumbv7m-none-eabi", "embassy-an386": "thumbv7em-none-eabihf"}
+PACKAGES = {"mps2-an386": "mps2-node", "mps2-an385": "mps2-node", "embassy-an386": "embassy-node"}
 
 GROUPS = [
     ("carbon-pickle (core, ryu, itoa)", {"carbon_pickle", "ryu", "itoa"}),
     ("carbon-sender", {"carbon_sender"}),
-    ("network (smoltcp, smoltcp-nal)", {"smoltcp", "smoltcp_nal", "embedded_time", "nanorand", "managed"}),
-    ("firmware (mps2-node, sensor-node)", {"mps2_node", "sensor_node"}),
+    ("network (smoltcp, smoltcp-nal / embassy-net)", {"smoltcp", "smoltcp_nal", "embedded_time", "nanorand", "managed",
+                                                      "embassy_net", "embassy_net_driver"}),
+    ("embassy (executor, time, sync, futures)", {"embassy_executor", "embassy_time", "embassy_time_driver",
+                                                 "embassy_time_queue_utils", "embassy_sync", "embassy_futures",
+                                                 "static_cell"}),
+    ("firmware (node, mps2-board, sensor-node)", {"mps2_node", "embassy_node", "mps2_board", "sensor_node"}),
     ("defmt, semihosting, cortex-m", {"defmt", "defmt_semihosting", "semihosting", "panic_probe", "cortex_m",
                                       "cortex_m_rt", "cortex_m_semihosting", "critical_section"}),
-    ("heapless, embedded-nal, embedded-io", {"heapless", "embedded_nal", "embedded_io", "nb", "hash32"}),
+    ("heapless, embedded-nal(-async), embedded-io(-async)", {"heapless", "embedded_nal", "embedded_io", "nb", "hash32",
+                                                             "embedded_io_async", "embedded_nal_async"}),
     ("Rust core, compiler-builtins", {"core", "compiler_builtins", "alloc"}),
-    ("TLS: embedded-tls, der (X.509)", {"embedded_tls", "der", "const_oid", "embedded_io_async", "portable_atomic"}),
+    ("TLS: embedded-tls, der (X.509)", {"embedded_tls", "der", "const_oid", "portable_atomic"}),
     ("crypto: P-256, AES-GCM, SHA-256, ChaCha", {
         "p256", "primeorder", "ecdsa", "elliptic_curve", "aes", "aes_gcm", "sha2", "hkdf", "hmac", "polyval",
         "ghash", "universal_hash", "cipher", "ctr", "aead", "sec1", "crypto_bigint", "digest", "signature",
@@ -124,15 +132,16 @@ RAM = 4 * 1024 * 1024
 
 
 def newest_map(board, target=TARGET):
+    pkg = PACKAGES[board]
     maps = sorted(
-        (target / TRIPLES[board] / "release" / "build").glob("mps2-node-*/out/mps2-node.map"),
+        (target / TRIPLES[board] / "release" / "build").glob(f"{pkg}-*/out/{pkg}.map"),
         key=lambda p: p.stat().st_mtime,
     )
     return maps[-1]
 
 
 def report(board, target=TARGET, label=None):
-    elf = target / TRIPLES[board] / "release" / "mps2-node"
+    elf = target / TRIPLES[board] / "release" / PACKAGES[board]
     secs = elf_sections(elf)
     size = lambda n: secs.get(n, (0,))[0]  # noqa: E731
     attribution = map_attribution(newest_map(board, target))
@@ -163,14 +172,14 @@ def render(r):
     lines = [
         f"{r['board']}: .text {s['text']} B, .rodata {s['rodata']} B, .vector_table {s['vector_table']} B, "
         f".data {s['data']} B, .bss {s['bss']} B",
-        f"  {'by crate (linker map)':<38} {'.text':>7} {'share':>6} {'.rodata':>8} {'.bss':>7}",
+        f"  {'by crate (linker map)':<46} {'.text':>7} {'share':>6} {'.rodata':>8} {'.bss':>7}",
     ]
     names = [g for g, _ in GROUPS] + [OTHER]
     for g in names:
         t, ro, b = (r[k].get(g, 0) for k in ("text_by_group", "rodata_by_group", "bss_by_group"))
         if t or ro or b:
             share = f"{100 * t / s['text']:.1f}%" if s["text"] else "-"
-            lines.append(f"  {g:<38} {t:>7} {share:>6} {ro:>8} {b:>7}")
+            lines.append(f"  {g:<46} {t:>7} {share:>6} {ro:>8} {b:>7}")
     core = r["text_by_group"].get(GROUPS[0][0], 0)
     net = r["text_by_group"].get(GROUPS[2][0], 0)
     if core and net:
@@ -183,6 +192,20 @@ def render(r):
             f"of the board's {RAM // 1024} KiB ({100 * need / RAM:.1f}%)"
         )
     return "\n".join(lines)
+
+
+def flash_ram(r):
+    s = r["sections"]
+    return s["vector_table"] + s["text"] + s["rodata"] + s["data"], s["data"] + s["bss"] + s["uninit"]
+
+
+def render_side_by_side(reports):
+    """Flash (vector table, code, constants, .data's initial values) and static RAM (.data, .bss) per image."""
+    lines = [f"  {'image':<26} {'Flash':>8} {'RAM':>7}   (Flash: .vector_table + .text + .rodata + .data; RAM: .data + .bss)"]
+    for r in reports:
+        flash, ram = flash_ram(r)
+        lines.append(f"  {r['board']:<26} {flash:>8} {ram:>7}")
+    return "Flash and static RAM (stack not included):\n" + "\n".join(lines)
 
 
 def main():
@@ -200,14 +223,16 @@ def main():
             reports[-1]["stack"] = stacks[b]["program_stack"]
     tls_target = TARGET / "tls"
     for b in [] if args.no_tls else args.board or TRIPLES:
-        if (tls_target / TRIPLES[b] / "release" / "mps2-node").exists():
+        if PACKAGES[b] == "mps2-node" and (tls_target / TRIPLES[b] / "release" / "mps2-node").exists():
             reports.append(report(b, tls_target, f"{b} (feature tls)"))
             if f"{b}-tls" in stacks and "program_stack" in stacks[f"{b}-tls"]:
                 reports[-1]["stack"] = stacks[f"{b}-tls"]["program_stack"]
     if args.json:
+        for r in reports:
+            r["flash"], r["ram"] = flash_ram(r)
         print(json.dumps(reports, indent=2))
     else:
-        print("\n\n".join(render(r) for r in reports))
+        print("\n\n".join([*(render(r) for r in reports), render_side_by_side(reports)]))
     return 0
 
 

@@ -25,6 +25,16 @@ Scenarios (each against its own carbon-cache from tests/carbon/harness.py):
   tls-fault   a relay between QEMU and stunnel resets the first connection in the middle of a record, then
               stunnel is killed and restarted mid-stream; every datapoint lands, duplicates only of frames
               written on a connection that then broke (a plaintext relay between stunnel and carbon records them).
+  embassy     embassy-node (embassy-executor, embassy-net, the async sender) on mps2-an386 into carbon: its
+              defmt log must equal tests/expected/embassy-an386.log, every datapoint must be in whisper.
+  fault-embassy  embassy-node behind the fault relay (refuses, then cuts a connection mid-frame): every
+              datapoint lands, duplicates only after the cut.
+  host-async  the host node with the async sender (--async, a tokio runtime) into carbon, then behind the
+              fault-host relay: every datapoint lands, duplicates only after the cut.
+For both embassy runs the sampler must keep its period (each sample within 20 ms of i s, also while carbon is
+unreachable) and the firmware must not spin: the node counts its executor polls, the milliseconds in which it
+polled and its sleeps in wfi; at most MAX_POLLS_PER_S polls and MAX_WAKEUPS_PER_S wake-ups a second, busy in
+at most MAX_BUSY_SHARE of the milliseconds.
 For every run the queue depth and reconnect count of each sample are also checked against the log's own
 record of deliveries and failures before that sample.
 """
@@ -54,6 +64,12 @@ EXPECTED = FIRMWARE / "tests" / "expected"
 PY = sys.executable
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or FIRMWARE / "target")
 BOARDS = {"mps2-an386": "thumbv7em-none-eabihf", "mps2-an385": "thumbv7m-none-eabi"}
+EMBASSY = "embassy-an386"  # the async image: embassy-node on mps2-an386
+EMBASSY_PREFIX = "sensors.mps2-an386-embassy"
+MAX_POLLS_PER_S = 100
+MAX_WAKEUPS_PER_S = 50
+MAX_BUSY_SHARE = 0.05
+PERIOD_SLACK_MS = 20
 INTERVALS = 5  # the build's defaults (mps2-node/build.rs): 5 samples, 1 s apart
 INTERVAL_S = 1
 READINGS = len(series.METRICS)
@@ -64,7 +80,13 @@ def log(msg):
 
 
 def elf(board):
+    if board == EMBASSY:
+        return TARGET / BOARDS["mps2-an386"] / "release" / "embassy-node"
     return TARGET / BOARDS[board] / "release" / "mps2-node"
+
+
+def machine(board):
+    return "mps2-an386" if board == EMBASSY else board
 
 
 def host_bin(name):
@@ -73,7 +95,7 @@ def host_bin(name):
 
 def build():
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
-    for alias in ("build-an386", "build-an385"):
+    for alias in ("build-an386", "build-an385", "build-embassy-an386"):
         subprocess.run(["cargo", alias, "-q"], cwd=FIRMWARE, env=env, check=True)
     subprocess.run(
         ["cargo", "build", "-q", "--release", "-p", "host-node", "-p", "guestfwd-connector"],
@@ -289,6 +311,7 @@ def normalize(text):
         line = re.sub(r"sender \d+ bytes, network \d+ bytes, whole program \d+ bytes", "sender <n> bytes, network <n> bytes, whole program <n> bytes", line)
         line = re.sub(r"TLS task: stack high-water \d+ bytes", "TLS task: stack high-water <n> bytes", line)
         line = re.sub(r"CA compiled in \(\d+ bytes DER\)", "CA compiled in (<n> bytes DER)", line)
+        line = re.sub(r"idle: .*", "idle: <figures>", line)
         out.append(line)
     return "\n".join(out) + "\n"
 
@@ -308,6 +331,34 @@ def check_log(board, text, bless):
         raise AssertionError(f"{board}: defmt log differs from the expected log:\n{diff}")
 
 
+IDLE = re.compile(r"idle: executor polled (\d+) times in (\d+) ms, busy in (\d+) of \d+ ms, the CPU slept (\d+) times")
+
+
+def check_idle(text):
+    """The firmware does not spin: the executor polls only when woken, in few of the milliseconds, and the CPU
+    (tickless time driver) leaves wfi only for events: a few dozen times a second at most."""
+    m = IDLE.search(text)
+    assert m, "no idle figures in the log"
+    polls, ms, busy, sleeps = map(int, m.groups())
+    per_s = polls * 1000 / ms
+    wakeups_per_s = sleeps * 1000 / ms
+    share = busy / ms
+    assert per_s <= MAX_POLLS_PER_S, f"executor polled {per_s:.1f} times a second (bound {MAX_POLLS_PER_S})"
+    assert wakeups_per_s <= MAX_WAKEUPS_PER_S, f"CPU woke {wakeups_per_s:.1f} times a second (bound {MAX_WAKEUPS_PER_S})"
+    assert share <= MAX_BUSY_SHARE, f"executor busy in {share:.1%} of the milliseconds (bound {MAX_BUSY_SHARE:.0%})"
+    return {
+        "polls": polls, "ms": ms, "busy_ms": busy, "sleeps": sleeps, "polls_per_s": round(per_s, 1),
+        "wakeups_per_s": round(wakeups_per_s, 1), "idle_share": round(1 - share, 4),
+    }
+
+
+def check_period(samples, pace_ms):
+    """The sampler task keeps its period whatever the network does."""
+    for s in samples:
+        late = s["uptime"] - s["i"] * pace_ms
+        assert 0 <= late <= PERIOD_SLACK_MS, f"sample {s['i']} at {s['uptime']} ms, {late} ms off its period"
+
+
 def stack_figures(text):
     m = re.search(r"stack high-water: sender (\d+) bytes, network (\d+) bytes, whole program (\d+) bytes", text)
     return m and {"sender_stack": int(m[1]), "network_stack": int(m[2]), "program_stack": int(m[3])}
@@ -321,7 +372,7 @@ def run_qemu(board, env_extra, timeout=90, image=None):
     env = dict(os.environ, QEMU_TIMEOUT=str(timeout), **env_extra)
     t0 = time.monotonic()
     r = subprocess.run(
-        [FIRMWARE / "tools" / "qemu-run", board, image or elf(board)],
+        [FIRMWARE / "tools" / "qemu-run", machine(board), image or elf(board)],
         env=env,
         capture_output=True,
         text=True,
@@ -333,10 +384,11 @@ def run_qemu(board, env_extra, timeout=90, image=None):
     return r.stdout
 
 
-def run_host(carbon_port, prefix, intervals, pace_ms, epoch):
+def run_host(carbon_port, prefix, intervals, pace_ms, epoch, asynchronous=False):
     r = subprocess.run(
         [
             host_bin("host-node"),
+            *(["--async"] if asynchronous else []),
             "--carbon",
             f"127.0.0.1:{carbon_port}",
             "--prefix",
@@ -410,9 +462,11 @@ def scenario_boards(args, report):
         log(f"host-node: {stats['delivered']} datapoints in whisper as sent")
 
 
-def scenario_fault_qemu(args, report):
-    board = "mps2-an386"
-    with Carbon("fault-qemu", args.keep) as carbon, Relay(carbon.pickle, refuse_s=2.5, cut_after=600) as relay:
+def fault_qemu(args, name, board, prefix, extra_checks=None):
+    """A QEMU image behind the relay (refuses 2.5 s, cuts the first connection after 600 bytes): every
+    datapoint in whisper exactly, duplicates only from the cut connection. Returns the log, counters, relay
+    figures."""
+    with Carbon(name, args.keep) as carbon, Relay(carbon.pickle, refuse_s=2.5, cut_after=600) as relay:
         connector = host_bin("guestfwd-connector")
         text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {relay.port}"})
         if args.verbose:
@@ -421,37 +475,101 @@ def scenario_fault_qemu(args, report):
         check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
         assert stats["failures"] >= 1 and samples[-1]["reconnects"] >= 1, stats
         assert any(s["depth"] > 0 for s in samples), samples
-        expected = series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples)
+        if extra_checks:
+            extra_checks(text, samples)
+        expected = series.expected_points(prefix, epoch, INTERVAL_S, samples)
         carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), f"sensors.{board}", expected)
+        check_stored(carbon.dump(), prefix, expected)
         dups, cuts, conns = check_relay(relay, expected)
         assert cuts == 1, cuts
-        report["fault-qemu"] = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
+        figures = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
         log(
-            f"fault-qemu: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
+            f"{name}: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
             f"{stats['resent']} datapoints sent again, {dups} arrived twice (documented), all {stats['delivered']} in whisper"
         )
+        return text, figures
 
 
-def scenario_fault_host(args, report):
-    with Carbon("fault-host", args.keep) as carbon, Relay(carbon.pickle, refuse_s=0.7, cut_after=600) as relay:
+def fault_host(args, name, prefix, asynchronous):
+    """The host node behind the relay (refuses 0.7 s, a real refused connect; then cuts after 600 bytes)."""
+    with Carbon(name, args.keep) as carbon, Relay(carbon.pickle, refuse_s=0.7, cut_after=600) as relay:
         epoch = int(time.time()) - 600
         intervals = 8
-        text = run_host(relay.port, "sensors.host", intervals, 200, epoch)
+        text = run_host(relay.port, prefix, intervals, 200, epoch, asynchronous=asynchronous)
         if args.verbose:
             print(text, file=sys.stderr)
         samples, stats, _ = parse(text)
         check_samples(samples, stats, intervals, 200)
         assert stats["failures"] >= 1, stats
-        expected = series.expected_points("sensors.host", epoch, INTERVAL_S, samples)
+        expected = series.expected_points(prefix, epoch, INTERVAL_S, samples)
         carbon.wait(READINGS * intervals)
-        check_stored(carbon.dump(), "sensors.host", expected)
+        check_stored(carbon.dump(), prefix, expected)
         dups, cuts, conns = check_relay(relay, expected)
         assert cuts == 1, cuts
         log(
-            f"fault-host: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
+            f"{name}: {stats['failures']} failed connections, {conns} reached the relay (1 cut), "
             f"{stats['resent']} sent again, {dups} arrived twice (documented), all {stats['delivered']} in whisper"
         )
+
+
+def scenario_fault_qemu(args, report):
+    board = "mps2-an386"
+    _, report["fault-qemu"] = fault_qemu(args, "fault-qemu", board, f"sensors.{board}")
+
+
+def scenario_fault_host(args, report):
+    fault_host(args, "fault-host", "sensors.host", asynchronous=False)
+
+
+def scenario_embassy(args, report):
+    with Carbon("embassy", args.keep) as carbon:
+        text = run_qemu(EMBASSY, {"CARBON_PICKLE_PORT": str(carbon.pickle)})
+        check_log(EMBASSY, text, args.bless)
+        samples, stats, epoch = parse(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        check_period(samples, INTERVAL_S * 1000)
+        assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
+        assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
+        idle = check_idle(text)
+        carbon.wait(READINGS * INTERVALS)
+        check_stored(carbon.dump(), EMBASSY_PREFIX, series.expected_points(EMBASSY_PREFIX, epoch, INTERVAL_S, samples))
+        report[EMBASSY] = {**(stack_figures(text) or {}), "frames": stats["frames"], "bytes": stats["bytes"], "idle": idle}
+        log(
+            f"{EMBASSY}: {stats['delivered']} datapoints in whisper as sent; defmt log as expected; executor polled "
+            f"{idle['polls_per_s']}/s, CPU woken {idle['wakeups_per_s']}/s, idle in {idle['idle_share']:.2%} of the ms"
+        )
+
+
+def scenario_fault_embassy(args, report):
+    idle = {}
+
+    def checks(text, samples):
+        # The network is down for the first 2.5 s: the samples in that time keep their period all the same.
+        check_period(samples, INTERVAL_S * 1000)
+        idle.update(check_idle(text))
+
+    text, figures = fault_qemu(args, "fault-embassy", EMBASSY, EMBASSY_PREFIX, checks)
+    report["fault-embassy"] = {**figures, "sender_stack": (stack_figures(text) or {}).get("sender_stack"), "idle": idle}
+    log(
+        f"fault-embassy: samples on their period; executor polled {idle['polls_per_s']}/s, CPU woken "
+        f"{idle['wakeups_per_s']}/s, idle in {idle['idle_share']:.2%} of the ms"
+    )
+
+
+def scenario_host_async(args, report):
+    """The async sender on a std executor (tokio) against carbon: straight, then behind the fault relay."""
+    with Carbon("host-async", args.keep) as carbon:
+        epoch = int(time.time()) - 600
+        text = run_host(carbon.pickle, "sensors.host-async", INTERVALS, 200, epoch, asynchronous=True)
+        samples, stats, _ = parse(text)
+        check_samples(samples, stats, INTERVALS, 200)
+        assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
+        carbon.wait(READINGS * INTERVALS)
+        check_stored(carbon.dump(), "sensors.host-async", series.expected_points("sensors.host-async", epoch, INTERVAL_S, samples))
+        log(f"host-async: {stats['delivered']} datapoints in whisper as sent")
+    fault_host(args, "fault-host-async", "sensors.host-async", asynchronous=True)
+
+
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -603,6 +721,9 @@ SCENARIOS = {
     "boards": scenario_boards,
     "fault-qemu": scenario_fault_qemu,
     "fault-host": scenario_fault_host,
+    "embassy": scenario_embassy,
+    "fault-embassy": scenario_fault_embassy,
+    "host-async": scenario_host_async,
     "tls": scenario_tls,
     "tls-refusals": scenario_tls_refusals,
     "tls-fault": scenario_tls_fault,
@@ -629,7 +750,7 @@ def main():
     finally:
         for p in _PKI:
             p.cleanup()
-    for board in BOARDS:
+    for board in (*BOARDS, EMBASSY):
         if "sender_stack" in report.get(board, {}):
             r = report[board]
             log(

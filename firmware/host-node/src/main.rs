@@ -3,8 +3,11 @@
 //!
 //! ```text
 //! host-node --carbon 127.0.0.1:2004 [--prefix sensors.host] [--intervals 5] [--interval-s 1] [--pace-ms 1000]
-//!           [--epoch SECONDS]
+//!           [--epoch SECONDS] [--async]
 //! ```
+//!
+//! `--async` runs the async sender (`AsyncSender`) on a tokio runtime instead of polling the blocking one
+//! (`async_node.rs`): the same readings, log lines and exit status.
 //!
 //! Sample `i` is stamped `epoch + i * interval_s`; `--pace-ms` is the real time between samples (shorter than
 //! the interval in tests, so a run takes less time than the series it sends). Logs go to stderr; the exit
@@ -19,18 +22,21 @@ use carbon_pickle::Options;
 use carbon_sender::{Backoff, Config, Sender};
 use sensor_node::{readings, Live};
 
+mod async_node;
+
 const QUEUE: usize = 64;
 const FLUSH_TIMEOUT_MS: u64 = 30_000;
 
 type HostSender<'p> = Sender<'p, std_embedded_nal::Stack, &'static str, QUEUE>;
 
-struct Args {
+pub(crate) struct Args {
     carbon: SocketAddr,
     prefix: String,
     intervals: u32,
     interval_s: u32,
     pace_ms: u64,
     epoch: Option<u32>,
+    asynchronous: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,9 +47,14 @@ fn parse_args() -> Result<Args, String> {
         interval_s: 1,
         pace_ms: 1_000,
         epoch: None,
+        asynchronous: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--async" {
+            args.asynchronous = true;
+            continue;
+        }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let bad = |e: &dyn std::fmt::Display| format!("{flag} {value}: {e}");
         match flag.as_str() {
@@ -116,6 +127,22 @@ fn main() -> ExitCode {
         .with_connect_timeout_ms(3_000)
         .with_confirm_ms(300)
         .with_backoff(Backoff::new(100, 1_000));
+    if args.asynchronous {
+        log::info!(
+            "host sensor node (async): carbon at {}, prefix {}, {} samples, boot time {}",
+            args.carbon,
+            args.prefix,
+            args.intervals,
+            epoch
+        );
+        return match async_node::run(&args, config, epoch) {
+            Ok((st, flushed)) => report(st, flushed),
+            Err(e) => {
+                eprintln!("host-node: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let sender = match HostSender::new(config) {
         Ok(s) => s,
         Err(e) => {
@@ -162,8 +189,11 @@ fn main() -> ExitCode {
     let deadline = node.now_ms() + FLUSH_TIMEOUT_MS;
     node.run_until(|s, now| s.is_flushed() || now >= deadline);
     node.sender.close(&mut node.stack);
+    report(node.sender.stats(), node.sender.is_flushed())
+}
 
-    let st = node.sender.stats();
+/// Logs the counters; success only if every datapoint was delivered.
+fn report(st: carbon_sender::Stats, flushed: bool) -> ExitCode {
     log::info!(
         "delivered {} of {} datapoints in {} frames ({} bytes); {} connections, {} failures, {} sent again, {} dropped",
         st.delivered,
@@ -175,11 +205,7 @@ fn main() -> ExitCode {
         st.resent,
         st.dropped
     );
-    if node.sender.is_flushed()
-        && st.dropped == 0
-        && st.rejected == 0
-        && st.delivered == st.accepted
-    {
+    if flushed && st.dropped == 0 && st.rejected == 0 && st.delivered == st.accepted {
         ExitCode::SUCCESS
     } else {
         log::error!("datapoints missing");

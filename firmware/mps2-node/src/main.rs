@@ -6,44 +6,33 @@
 //! After the configured number of intervals it flushes, reports its counters and stack use over defmt,
 //! and exits through semihosting: status 0 only if every datapoint was delivered.
 //!
-//! Board specifics live in [`board`]; the network stack in [`net`]; settings come from the build
+//! Board specifics live in the `mps2-board` crate (shared with `embassy-node`); the network stack in [`net`]; settings come from the build
 //! (`build.rs`).
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod board;
 mod clock;
 mod net;
-mod stack_probe;
+mod node;
 #[cfg(feature = "tls")]
 mod tls;
 
-use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
-
-use carbon_pickle::Options;
-use carbon_sender::{Backoff, Config, Sender, Stats};
+use carbon_sender::{Sender, Stats};
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use defmt_semihosting as _;
 use embedded_nal::TcpClientStack;
+use mps2_board as board;
+use mps2_board::stack_probe::{Part, StackProbe};
 use panic_probe as _;
-use sensor_node::{readings, Live};
-
-use crate::stack_probe::{Part, StackProbe};
+use sensor_node::Live;
 
 /// Build-time configuration (see build.rs).
 mod config {
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 
-/// Datapoints the node can hold while carbon is unreachable: a dozen intervals of five readings.
-const QUEUE: usize = 64;
-/// At most two intervals per frame, so a backlog goes out as several frames.
-const MAX_POINTS: usize = 10;
-/// How long the node keeps trying to deliver after its last sample.
-const FLUSH_TIMEOUT_MS: u32 = 30_000;
-
-type NodeSender<S> = Sender<'static, S, &'static str, QUEUE>;
+type NodeSender<S> = Sender<'static, S, &'static str, { node::QUEUE }>;
 
 /// The stack the sender runs over: plain TCP ([`net::Stack`]) or TLS over it
 /// (`carbon_sender::tls::TlsStack`, feature `tls`), plus the poll that lets it move packets.
@@ -72,23 +61,6 @@ impl NodeStack for carbon_sender::tls::TlsStack<'_, net::Stack> {
 }
 
 defmt::timestamp!("{=u32:ms}", clock::now_ms());
-
-fn sender_config() -> Config<'static> {
-    let [a, b, c, d] = config::CARBON_IP;
-    let remote = SocketAddr::V4(SocketAddrV4::new(
-        Ipv4Addr::new(a, b, c, d),
-        config::CARBON_PORT,
-    ));
-    Config::new(remote)
-        .with_options(
-            Options::new()
-                .with_prefix(config::PREFIX)
-                .with_max_points(MAX_POINTS),
-        )
-        .with_connect_timeout_ms(3_000)
-        .with_confirm_ms(500)
-        .with_backoff(Backoff::new(250, 2_000))
-}
 
 /// Keeps the network and the sender going until `done` says stop; sleeps between SysTicks.
 ///
@@ -120,24 +92,7 @@ fn main() -> ! {
     let cp = cortex_m::Peripherals::take().unwrap();
     clock::start(cp.SYST, board::SYSCLK_HZ);
 
-    let [a, b, c, d] = config::IP;
-    let [g1, g2, g3, g4] = config::GATEWAY;
-    defmt::info!(
-        "{} sensor node: {}.{}.{}.{}/{} via {}.{}.{}.{}, carbon at {}, {} samples every {} s",
-        config::BOARD,
-        a,
-        b,
-        c,
-        d,
-        config::PREFIX_LEN,
-        g1,
-        g2,
-        g3,
-        g4,
-        sender_config().remote,
-        config::INTERVALS,
-        config::INTERVAL_S
-    );
+    node::log_banner("");
     let epoch = board::host_epoch();
     defmt::info!("boot time {} (host clock)", epoch);
 
@@ -158,7 +113,7 @@ fn main() -> ! {
     defmt::info!("LAN9118 id {=u32:#x}, MAC {=[u8]:02x}", id, config::MAC[..]);
 
     #[cfg(not(feature = "tls"))]
-    node(&mut stack, &mut probe, epoch);
+    run_node(&mut stack, &mut probe, epoch);
 
     #[cfg(feature = "tls")]
     {
@@ -187,14 +142,14 @@ fn main() -> ! {
             &link, read, write, settings, &mut rng
         ));
         let mut stack = TlsStack::new(&link, task);
-        node(&mut stack, &mut probe, epoch);
+        run_node(&mut stack, &mut probe, epoch);
     }
 }
 
 /// The node's life once the network is up: sample, send, flush, report, exit.
 #[inline(always)]
-fn node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> ! {
-    let mut sender: NodeSender<S> = match Sender::new(sender_config()) {
+fn run_node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> ! {
+    let mut sender: NodeSender<S> = match Sender::new(node::sender_config()) {
         Ok(s) => s,
         Err(e) => {
             defmt::error!("bad sender configuration: {}", e);
@@ -218,28 +173,16 @@ fn node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> ! {
             queue_depth: stats.queued as u32,
             reconnects: stats.failures,
         };
-        let timestamp = sensor_node::timestamp(epoch, i, config::INTERVAL_S);
-        let r = readings(i, live);
-        for (metric, value) in r {
-            // A full queue drops and counts the datapoint; the exit status reports it.
+        node::sample(i, epoch, live, |metric, timestamp, value| {
             let _ = sender.push(metric, timestamp, value);
-        }
-        defmt::info!(
-            "sample {}: temperature {} C, humidity {} %, uptime {} ms, queue depth {}, reconnects {}",
-            i,
-            r[0].1,
-            r[1].1,
-            live.uptime_ms,
-            live.queue_depth,
-            live.reconnects
-        );
+        });
         let next = due + interval_ms;
         run_until(stack, &mut sender, probe, |s, now| {
             s.is_flushed() || now >= next
         });
     }
 
-    let deadline = clock::now_ms() + FLUSH_TIMEOUT_MS;
+    let deadline = clock::now_ms() + node::FLUSH_TIMEOUT_MS;
     run_until(stack, &mut sender, probe, |s, now| {
         s.is_flushed() || now >= deadline
     });
@@ -248,37 +191,18 @@ fn node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> ! {
     run_until(stack, &mut sender, probe, |_, now| now >= linger);
 
     let stats: Stats = sender.stats();
-    defmt::info!(
-        "delivered {} of {} datapoints in {} frames ({} bytes); {} connections, {} failures, {} sent again, {} dropped",
-        stats.delivered,
-        stats.accepted,
-        stats.frames,
-        stats.bytes,
-        stats.connects,
-        stats.failures,
-        stats.resent,
-        stats.dropped
-    );
-    defmt::info!(
-        "stack high-water: sender {} bytes, network {} bytes, whole program {} bytes",
+    node::log_counters(&stats);
+    node::log_stack(
         probe.deepest(Part::Sender),
         probe.deepest(Part::Network),
-        probe.high_water()
+        probe.high_water(),
     );
     #[cfg(feature = "tls")]
     defmt::info!(
         "TLS task: stack high-water {} bytes in its own poll (it also runs inside the sender's poll)",
         probe.deepest(Part::Tls)
     );
-    let ok = sender.is_flushed()
-        && stats.dropped == 0
-        && stats.rejected == 0
-        && stats.delivered == stats.accepted;
-    if ok {
-        defmt::info!("all datapoints delivered");
-    } else {
-        defmt::error!("datapoints missing");
-    }
+    let ok = node::verdict(&stats, sender.is_flushed());
     board::exit(ok)
 }
 

@@ -20,8 +20,8 @@ use smoltcp::time::Instant;
 use smoltcp::wire::{EthernetAddress, IpCidr, Ipv4Address};
 use smoltcp_nal::{NetworkError, NetworkStack};
 
-use crate::board::lan9118::{self, Lan9118};
 use crate::clock::Millis;
+use mps2_board::lan9118::{self, Lan9118};
 
 /// TCP send buffer: a few frames of a few hundred bytes.
 pub const TCP_TX: usize = 2048;
@@ -81,7 +81,7 @@ pub fn up(settings: &Settings) -> Result<(Stack, u32), lan9118::Error> {
     // SAFETY: ETH_BASE is the board's LAN9118 and only this driver touches it.
     let (mut eth, id) = unsafe {
         Lan9118::new(
-            crate::board::ETH_BASE,
+            mps2_board::ETH_BASE,
             settings.mac,
             &mut b.eth_rx,
             &mut b.eth_tx,

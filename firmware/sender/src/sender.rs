@@ -14,14 +14,11 @@
 use core::fmt;
 use core::net::SocketAddr;
 
-use carbon_pickle::{
-    frame_len, write_frame, Counter, Error, FrameEncoder, Options, Protocol, StreamError,
-};
+use carbon_pickle::{Error, Options, StreamError};
 use embedded_nal::{nb, TcpClientStack, TcpError, TcpErrorKind};
-use heapless::Deque;
 
 use crate::backoff::Backoff;
-use crate::queue::{Queue, Sample};
+use crate::state::{Frame, Inflight, State};
 use crate::writer::{SocketWriter, WriteError};
 
 /// How the sender talks to the receiver.
@@ -183,24 +180,9 @@ pub struct Stats {
     pub failures: u32,
 }
 
-/// The frame being written: its size, and how much of it is out.
-#[derive(Debug, Clone, Copy)]
-struct Frame {
-    points: usize,
-    len: usize,
-    sent: usize,
-    progress_at: u64,
-}
-
-/// Frames written on a connection and not yet confirmed: (datapoints, when written), oldest first. When
-/// more frames are in flight than there are slots, the newest slot takes the next frame too (and its later
-/// time), which only delays confirmation.
-type Unconfirmed = Deque<(usize, u64), 8>;
-
 struct Conn<T> {
     socket: T,
-    frame: Option<Frame>,
-    unconfirmed: Unconfirmed,
+    inflight: Inflight,
 }
 
 enum Link<T> {
@@ -233,12 +215,8 @@ enum Step {
 /// # }
 /// ```
 pub struct Sender<'p, S: TcpClientStack, P, const N: usize> {
-    config: Config<'p>,
-    backoff: Backoff,
-    queue: Queue<P, N>,
+    state: State<'p, P, N>,
     link: Link<S::TcpSocket>,
-    stats: Stats,
-    last_failure: Option<Failure>,
 }
 
 impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
@@ -246,54 +224,20 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
     pub fn new(config: Config<'p>) -> Result<Self, Error> {
         config.options.validate()?;
         Ok(Sender {
-            config,
-            backoff: config.backoff,
-            queue: Queue::new(),
+            state: State::new(config),
             link: Link::Idle,
-            stats: Stats::default(),
-            last_failure: None,
         })
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config<'p> {
-        &self.config
-    }
-
-    /// The frame options, always protocol 2. Setting the protocol here, where the compiler sees it, is what
-    /// lets it drop protocol 0's number formatting from the program.
-    #[inline(always)]
-    fn options(&self) -> Options<'p> {
-        self.config.options.with_protocol(Protocol::V2)
+        &self.state.config
     }
 
     /// Queues a datapoint. It stays queued until it is delivered; when the queue is full it is dropped (and
     /// counted), never an older one.
     pub fn push(&mut self, path: P, timestamp: u32, value: f64) -> Result<(), PushError> {
-        let sample = Sample {
-            path,
-            timestamp,
-            value,
-        };
-        if let Err(e) = frame_len(core::iter::once(sample.datapoint()), &self.options()) {
-            self.stats.rejected = self.stats.rejected.wrapping_add(1);
-            warn!("datapoint rejected: {:?}", e);
-            return Err(PushError::Invalid(e));
-        }
-        match self.queue.push(sample) {
-            Ok(()) => {
-                self.stats.accepted = self.stats.accepted.wrapping_add(1);
-                Ok(())
-            }
-            Err(_) => {
-                self.stats.dropped = self.stats.dropped.wrapping_add(1);
-                warn!(
-                    "queue full ({} datapoints): datapoint dropped, {} so far",
-                    N, self.stats.dropped
-                );
-                Err(PushError::QueueFull)
-            }
-        }
+        self.state.push(path, timestamp, value)
     }
 
     /// Does what can be done now: connect, check the connection, confirm, write frames. Never blocks.
@@ -315,8 +259,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
         match core::mem::replace(&mut self.link, Link::Idle) {
             Link::Connecting { socket, .. } | Link::Up(Conn { socket, .. }) => {
                 let _ = stack.close(socket);
-                self.queue.rewind();
-                info!("connection closed");
+                self.state.closed();
             }
             Link::Idle | Link::Waiting { .. } => {}
         }
@@ -324,12 +267,12 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
 
     /// True when every datapoint pushed so far has been delivered (or dropped).
     pub fn is_flushed(&self) -> bool {
-        self.queue.len() == 0
+        self.state.queue.len() == 0
     }
 
     /// Datapoints in the queue.
     pub fn queued(&self) -> usize {
-        self.queue.len()
+        self.state.queue.len()
     }
 
     /// The queue bound.
@@ -339,11 +282,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
 
     /// The counters.
     pub fn stats(&self) -> Stats {
-        Stats {
-            queued: self.queue.len(),
-            unconfirmed: self.queue.written(),
-            ..self.stats
-        }
+        self.state.stats()
     }
 
     /// Where the connection is.
@@ -358,7 +297,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
 
     /// Why the last connection failed.
     pub fn last_failure(&self) -> Option<Failure> {
-        self.last_failure
+        self.state.last_failure
     }
 
     /// One transition; the flag asks for another step in the same poll.
@@ -368,14 +307,15 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
         link: Link<S::TcpSocket>,
         now: u64,
     ) -> (Link<S::TcpSocket>, bool) {
+        let queued = self.state.queue.len();
         match link {
-            Link::Idle if self.queue.len() == 0 => (Link::Idle, false),
+            Link::Idle if queued == 0 => (Link::Idle, false),
             Link::Waiting { until } if now < until => (Link::Waiting { until }, false),
-            Link::Waiting { .. } if self.queue.len() == 0 => (Link::Idle, false),
+            Link::Waiting { .. } if queued == 0 => (Link::Idle, false),
             Link::Idle | Link::Waiting { .. } => match stack.socket() {
                 Ok(socket) => {
-                    info!("connecting to {}", self.config.remote);
-                    let deadline = now.saturating_add(self.config.connect_timeout_ms.into());
+                    info!("connecting to {}", self.state.config.remote);
+                    let deadline = now.saturating_add(self.state.config.connect_timeout_ms.into());
                     (Link::Connecting { socket, deadline }, true)
                 }
                 Err(_) => (self.fail(stack, None, Failure::Socket, now), false),
@@ -383,14 +323,12 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
             Link::Connecting {
                 mut socket,
                 deadline,
-            } => match stack.connect(&mut socket, self.config.remote) {
+            } => match stack.connect(&mut socket, self.state.config.remote) {
                 Ok(()) => {
-                    self.stats.connects = self.stats.connects.wrapping_add(1);
-                    info!("connected");
+                    self.state.connected();
                     let conn = Conn {
                         socket,
-                        frame: None,
-                        unconfirmed: Deque::new(),
+                        inflight: Inflight::new(),
                     };
                     (Link::Up(conn), true)
                 }
@@ -420,20 +358,8 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
         if let Some(socket) = socket {
             let _ = stack.close(socket);
         }
-        let again = self.queue.rewind();
-        self.stats.resent = self.stats.resent.wrapping_add(again as u32);
-        self.stats.failures = self.stats.failures.wrapping_add(1);
-        self.last_failure = Some(why);
-        let delay = self.backoff.next_delay();
-        warn!(
-            "connection failed: {:?}; {} datapoints to send again, {} queued, retry in {} ms",
-            why,
-            again,
-            self.queue.len(),
-            delay
-        );
         Link::Waiting {
-            until: now.saturating_add(delay.into()),
+            until: self.state.fail(why, now),
         }
     }
 
@@ -447,89 +373,24 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
         if let Err(why) = check_open(stack, &mut conn.socket) {
             return self.fail(stack, Some(conn.socket), why, now);
         }
-        let confirm_ms = u64::from(self.config.confirm_ms);
-        let mut confirmed = 0;
-        while let Some(&(points, at)) = conn.unconfirmed.front() {
-            if now < at.saturating_add(confirm_ms) {
-                break;
-            }
-            conn.unconfirmed.pop_front();
-            confirmed += self.queue.release_written(points);
-        }
-        if confirmed > 0 {
-            self.stats.delivered = self.stats.delivered.wrapping_add(confirmed as u32);
-            self.backoff.reset();
-            debug!("{} datapoints delivered", confirmed);
-        }
-        loop {
-            let mut frame = match conn.frame {
-                Some(frame) => frame,
-                None if self.queue.unwritten() == 0 => break,
-                None => self.next_frame(now),
-            };
+        self.state.confirm(&mut conn.inflight, now);
+        while let Some(mut frame) = self.state.current_frame(&conn.inflight, now) {
             match self.write_some(stack, &mut conn.socket, &mut frame) {
-                Step::Done => {
-                    self.queue.mark_written(frame.points);
-                    self.stats.frames = self.stats.frames.wrapping_add(1);
-                    self.stats.bytes = self.stats.bytes.wrapping_add(frame.len as u32);
-                    if let Err(late) = conn.unconfirmed.push_back((frame.points, now)) {
-                        if let Some(last) = conn.unconfirmed.back_mut() {
-                            *last = (last.0 + late.0, now);
-                        }
-                    }
-                    conn.frame = None;
-                    debug!(
-                        "frame written: {} datapoints, {} bytes",
-                        frame.points, frame.len
-                    );
-                }
+                Step::Done => self.state.written(&mut conn.inflight, frame, now),
                 Step::Blocked { moved } => {
                     if moved {
                         frame.progress_at = now;
-                    } else if now.saturating_sub(frame.progress_at)
-                        >= self.config.stall_timeout_ms.into()
-                    {
+                    } else if self.state.stalled(&frame, now) {
                         return self.fail(stack, Some(conn.socket), Failure::Stalled, now);
                     }
-                    conn.frame = Some(frame);
+                    conn.inflight.frame = Some(frame);
                     break;
                 }
                 Step::Broken => return self.fail(stack, Some(conn.socket), Failure::Send, now),
-                Step::Refused => {
-                    // Cannot happen: datapoints are checked when pushed. Never loop on them either way.
-                    self.queue.discard_unwritten(frame.points.max(1));
-                    self.stats.rejected =
-                        self.stats.rejected.wrapping_add(frame.points.max(1) as u32);
-                    error!(
-                        "frame refused by the encoder; {} datapoints discarded",
-                        frame.points.max(1)
-                    );
-                    conn.frame = None;
-                }
+                Step::Refused => self.state.refused(&mut conn.inflight, frame),
             }
         }
         Link::Up(conn)
-    }
-
-    /// Sizes the next frame: as many unwritten datapoints as the frame limits allow.
-    fn next_frame(&self, now: u64) -> Frame {
-        let mut points = 0;
-        let mut len = 0;
-        if let Ok(mut enc) = FrameEncoder::new(Counter::default(), self.options()) {
-            for dp in self.queue.unwritten_points(0, usize::MAX) {
-                if enc.push(&dp).is_err() {
-                    break;
-                }
-            }
-            points = enc.points();
-            len = enc.frame_len();
-        }
-        Frame {
-            points,
-            len,
-            sent: 0,
-            progress_at: now,
-        }
     }
 
     /// Streams (the rest of) `frame` to the socket.
@@ -543,12 +404,11 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
             skip: frame.sent,
             position: 0,
         };
-        let points = self.queue.unwritten_points(0, frame.points);
-        let result = write_frame(&mut writer, points, &self.options());
+        let result = self.state.encode(frame, &mut writer);
         let moved = writer.position > frame.sent;
         frame.sent = frame.sent.max(writer.position);
         match result {
-            Ok(_) => Step::Done,
+            Ok(()) => Step::Done,
             Err(StreamError::Io {
                 error: WriteError::WouldBlock,
                 ..

@@ -65,3 +65,71 @@ impl<S: TcpClientStack> embedded_io::Write for SocketWriter<'_, S> {
         Ok(())
     }
 }
+
+/// The window is full: the rest of the frame goes in a later window.
+#[cfg(feature = "async")]
+#[derive(Debug)]
+pub(crate) struct WindowFull;
+
+#[cfg(feature = "async")]
+impl embedded_io::Error for WindowFull {
+    fn kind(&self) -> embedded_io::ErrorKind {
+        embedded_io::ErrorKind::OutOfMemory
+    }
+}
+
+/// Collects the bytes of a frame from `skip` on into `window`, then says [`WindowFull`]: the async sender's
+/// counterpart of [`SocketWriter`], which it fills under the queue's lock and then awaits the socket with.
+#[cfg(feature = "async")]
+pub(crate) struct WindowWriter<'w> {
+    skip: usize,
+    window: &'w mut [u8],
+    len: usize,
+}
+
+#[cfg(feature = "async")]
+impl<'w> WindowWriter<'w> {
+    pub(crate) fn new(skip: usize, window: &'w mut [u8]) -> Self {
+        WindowWriter {
+            skip,
+            window,
+            len: 0,
+        }
+    }
+
+    /// Bytes collected.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+#[cfg(feature = "async")]
+impl embedded_io::ErrorType for WindowWriter<'_> {
+    type Error = WindowFull;
+}
+
+#[cfg(feature = "async")]
+impl embedded_io::Write for WindowWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, WindowFull> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.skip > 0 {
+            let n = self.skip.min(buf.len());
+            self.skip -= n;
+            return Ok(n);
+        }
+        let room = self.window.len() - self.len;
+        if room == 0 {
+            return Err(WindowFull);
+        }
+        let n = room.min(buf.len());
+        self.window[self.len..self.len + n].copy_from_slice(&buf[..n]);
+        self.len += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> Result<(), WindowFull> {
+        Ok(())
+    }
+}

@@ -1,4 +1,7 @@
-//! SMSC LAN9118 Ethernet controller, polled, as a smoltcp [`phy::Device`].
+//! SMSC LAN9118 Ethernet controller: the register code, and two front ends over it, a polled smoltcp
+//! `phy::Device` (feature `smoltcp`, the super-loop firmware) and an interrupt-driven
+//! `embassy_net_driver::Driver` (feature `embassy`, the async firmware). Both firmware images run the same
+//! reset, FIFO and MAC code below; only how the network stack learns of a received frame differs.
 //!
 //! The MPS2 boards (and QEMU's model of them, `hw/net/lan9118.c`) have a LAN9118 on the static memory bus.
 //! The driver uses the chip's FIFOs directly: a received frame is a status word in the RX status FIFO and
@@ -9,8 +12,13 @@
 
 use core::ptr::{read_volatile, write_volatile};
 
-use smoltcp::phy::{self, DeviceCapabilities, Medium};
-use smoltcp::time::Instant;
+#[cfg(feature = "embassy")]
+mod embassy_driver;
+#[cfg(feature = "smoltcp")]
+mod smoltcp_phy;
+
+#[cfg(feature = "embassy")]
+pub use embassy_driver::{on_interrupt, ETH_IRQ};
 
 /// Largest Ethernet frame without FCS (1500 bytes of payload plus a 14-byte header).
 pub const MAX_FRAME: usize = 1514;
@@ -23,14 +31,14 @@ const TX_DATA_FIFO: usize = 0x20;
 const RX_STATUS_FIFO: usize = 0x40;
 const TX_STATUS_FIFO: usize = 0x48;
 const ID_REV: usize = 0x50;
-const IRQ_CFG: usize = 0x54;
-const INT_STS: usize = 0x58;
-const INT_EN: usize = 0x5c;
+pub(crate) const IRQ_CFG: usize = 0x54;
+pub(crate) const INT_STS: usize = 0x58;
+pub(crate) const INT_EN: usize = 0x5c;
 const BYTE_TEST: usize = 0x64;
 const RX_CFG: usize = 0x6c;
 const TX_CFG: usize = 0x70;
 const HW_CFG: usize = 0x74;
-const RX_FIFO_INF: usize = 0x7c;
+pub(crate) const RX_FIFO_INF: usize = 0x7c;
 const TX_FIFO_INF: usize = 0x80;
 const PMT_CTRL: usize = 0x84;
 const MAC_CSR_CMD: usize = 0xa4;
@@ -69,18 +77,18 @@ pub enum Error {
 }
 
 /// The register block.
-struct Regs {
+pub(crate) struct Regs {
     base: usize,
 }
 
 impl Regs {
-    fn read(&self, offset: usize) -> u32 {
+    pub(crate) fn read(&self, offset: usize) -> u32 {
         // SAFETY: `Lan9118::new`'s caller guarantees `base` is the controller's register block, owned by this
         // driver; every offset used is a 32-bit register inside it.
         unsafe { read_volatile((self.base + offset) as *const u32) }
     }
 
-    fn write(&self, offset: usize, value: u32) {
+    pub(crate) fn write(&self, offset: usize, value: u32) {
         // SAFETY: as in `read`.
         unsafe { write_volatile((self.base + offset) as *mut u32, value) }
     }
@@ -112,6 +120,7 @@ impl Regs {
 /// A LAN9118 driven by polling.
 pub struct Lan9118 {
     regs: Regs,
+    mac: [u8; 6],
     rx: &'static mut [u8; BUF_LEN],
     tx: &'static mut [u8; BUF_LEN],
     tag: u16,
@@ -156,6 +165,7 @@ impl Lan9118 {
         regs.write(TX_CFG, TX_CFG_TX_ON);
         let driver = Lan9118 {
             regs,
+            mac,
             rx,
             tx,
             tag: 0,
@@ -192,26 +202,16 @@ impl Lan9118 {
     }
 }
 
-/// A received frame, borrowed from the driver's RX buffer.
-pub struct RxToken<'a> {
-    frame: &'a [u8],
-}
-
 /// Room to send one frame.
-pub struct TxToken<'a> {
+pub(crate) struct Tx<'a> {
     regs: &'a Regs,
     buf: &'a mut [u8; BUF_LEN],
     tag: &'a mut u16,
 }
 
-impl phy::RxToken for RxToken<'_> {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(self.frame)
-    }
-}
-
-impl phy::TxToken for TxToken<'_> {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+impl Tx<'_> {
+    /// Lets `f` fill `len` bytes of the frame, then pushes it into the TX FIFO.
+    pub(crate) fn send<R>(self, len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
         let len = len.min(MAX_FRAME);
         let result = f(&mut self.buf[..len]);
         *self.tag = self.tag.wrapping_add(1);
@@ -233,42 +233,35 @@ impl phy::TxToken for TxToken<'_> {
     }
 }
 
-impl phy::Device for Lan9118 {
-    type RxToken<'a> = RxToken<'a>;
-    type TxToken<'a> = TxToken<'a>;
-
-    fn receive(&mut self, _: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
+impl Lan9118 {
+    /// A received frame (in the RX buffer) and room to answer it, as both stacks ask for them.
+    pub(crate) fn rx_tx(&mut self) -> Option<(&mut [u8], Tx<'_>)> {
         if !self.tx_room() {
             return None;
         }
         let len = self.read_frame()?;
-        let rx = RxToken {
-            frame: &self.rx[..len],
-        };
-        let tx = TxToken {
+        let tx = Tx {
             regs: &self.regs,
             buf: self.tx,
             tag: &mut self.tag,
         };
-        Some((rx, tx))
+        Some((&mut self.rx[..len], tx))
     }
 
-    fn transmit(&mut self, _: Instant) -> Option<TxToken<'_>> {
+    /// Room to send a frame.
+    pub(crate) fn tx(&mut self) -> Option<Tx<'_>> {
         if !self.tx_room() {
             return None;
         }
-        Some(TxToken {
+        Some(Tx {
             regs: &self.regs,
             buf: self.tx,
             tag: &mut self.tag,
         })
     }
 
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut caps = DeviceCapabilities::default();
-        caps.medium = Medium::Ethernet;
-        caps.max_transmission_unit = MAX_FRAME;
-        caps.max_burst_size = Some(1);
-        caps
+    /// The Ethernet address the MAC filters on.
+    pub fn mac(&self) -> [u8; 6] {
+        self.mac
     }
 }

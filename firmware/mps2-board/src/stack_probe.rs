@@ -54,9 +54,9 @@ fn lowest_used(from: usize, to: usize) -> usize {
 /// What a measured call was.
 #[derive(Clone, Copy)]
 pub enum Part {
-    /// `Sender::poll`.
+    /// `Sender::poll` (a poll of the sender task in the async firmware).
     Sender = 0,
-    /// The network stack's poll (smoltcp, the driver).
+    /// The network stack's poll (smoltcp, the driver; the network task in the async firmware).
     Network = 1,
     /// The TLS task's own poll (feature `tls`; it also runs inside `Sender::poll`).
     #[cfg_attr(not(feature = "tls"), allow(dead_code))]
@@ -69,6 +69,12 @@ pub struct StackProbe {
     bottom: usize,
     lowest: usize,
     deepest: [usize; 3],
+}
+
+impl Default for StackProbe {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl StackProbe {

@@ -1,10 +1,15 @@
-//! Everything specific to the MPS2 AN385 / AN386 boards (and QEMU's model of them).
+//! Everything specific to the MPS2 AN385 / AN386 boards (and QEMU's model of them), shared by the two
+//! example firmware images: `mps2-node` (super-loop, smoltcp) and `embassy-node` (embassy-executor,
+//! embassy-net). One copy of the LAN9118 register code serves both.
 //!
-//! The rest of the firmware sees a smoltcp `phy::Device`, a millisecond clock, the wall-clock time at boot
-//! and a way to stop. A real board replaces this module: its Ethernet driver, its clock frequency, and an
-//! RTC or SNTP instead of asking the debug host for the time.
+//! The firmware sees an Ethernet device (smoltcp `phy::Device` or `embassy_net_driver::Driver`), the clock
+//! frequency, the wall-clock time at boot and a way to stop. A real board replaces this crate: its Ethernet
+//! driver, its clock frequency, and an RTC or SNTP instead of asking the debug host for the time.
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod lan9118;
+pub mod stack_probe;
 
 use cortex_m_semihosting::debug;
 
@@ -41,8 +46,9 @@ pub fn exit(success: bool) -> ! {
 #[cfg(feature = "tls")]
 pub fn emulator_host_entropy() -> Option<[u8; 32]> {
     const PATH: &[u8] = b"/dev/urandom\0";
-    const MODE_RB: usize = 1; // "rb"
-                              // SAFETY: SYS_OPEN reads a NUL-terminated path of the given length (without the NUL) and a mode.
+    // "rb"
+    const MODE_RB: usize = 1;
+    // SAFETY: SYS_OPEN reads a NUL-terminated path of the given length (without the NUL) and a mode.
     let handle = unsafe {
         cortex_m_semihosting::syscall!(OPEN, PATH.as_ptr(), MODE_RB, PATH.len() - 1) as isize
     };
