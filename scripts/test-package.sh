@@ -46,7 +46,7 @@ rm -f "$SENDER/Cargo.lock"
 printf '\n[patch.crates-io]\ncarbon-pickle = { path = "%s" }\n' "$CORE" >>"$SENDER/Cargo.toml"
 (cd "$SENDER" && CARGO_TARGET_DIR="$TMP/target-sender" cargo build -q --all-features && rm Cargo.lock \
   && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-sender-msrv" cargo "+$MSRV" build -q \
-  && CARGO_TARGET_DIR="$TMP/target-sender-msrv" cargo "+$MSRV" build -q --features tls,async)   # TLS and the async sender too
+  && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-sender-msrv" cargo "+$MSRV" build -q --features tls,async)   # TLS and the async sender too
 
 say "npm: pack from a clean clone (prepack builds pkg/), install, use"
 git clone -q "$ROOT" "$TMP/clone"
