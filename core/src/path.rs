@@ -482,24 +482,31 @@ mod tests {
         }
     }
 
+    /// Asserts that a fast pass answers as the byte loop on `bytes`, with and without spaces allowed, for a
+    /// leaf and for a prefix.
+    pub(crate) fn agrees_with_byte_loop(
+        bytes: &[u8],
+        pass: impl Fn(&[u8], PathRules, usize) -> bool,
+    ) {
+        for allow_spaces in [false, true] {
+            let rules = PathRules {
+                allow_spaces,
+                ascii_only: false,
+            };
+            for max in [MAX_LAST_COMPONENT, MAX_COMPONENT] {
+                assert_eq!(
+                    pass(bytes, rules, max),
+                    quick_ok_bytes(bytes, rules, max),
+                    "{bytes:?} {rules:?} {max}"
+                );
+            }
+        }
+    }
+
     /// The wide pass agrees with the byte loop on paths of 8 to 40 bytes and around the component limits.
     #[test]
     fn wide_quick_pass_every_byte_every_position() {
-        every_byte_every_position(8..=40, 10, |b| {
-            for allow_spaces in [false, true] {
-                let rules = PathRules {
-                    allow_spaces,
-                    ascii_only: false,
-                };
-                for max in [MAX_LAST_COMPONENT, MAX_COMPONENT] {
-                    assert_eq!(
-                        quick_ok_wide(b, rules, max),
-                        quick_ok_bytes(b, rules, max),
-                        "{b:?} {rules:?} {max}"
-                    );
-                }
-            }
-        });
+        every_byte_every_position(8..=40, 10, |b| agrees_with_byte_loop(b, quick_ok_wide));
     }
 
     #[test]

@@ -175,24 +175,12 @@ pub(super) fn quick_ok(bytes: &[u8], allow_spaces: bool, max_last: usize) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::path::{quick_ok_bytes, MAX_COMPONENT, MAX_LAST_COMPONENT};
-    use crate::PathRules;
     use proptest::prelude::*;
 
     fn agree(bytes: &[u8]) {
-        for allow_spaces in [false, true] {
-            let rules = PathRules {
-                allow_spaces,
-                ascii_only: false,
-            };
-            for max in [MAX_LAST_COMPONENT, MAX_COMPONENT] {
-                assert_eq!(
-                    quick_ok(bytes, allow_spaces, max),
-                    quick_ok_bytes(bytes, rules, max),
-                    "{bytes:?} allow_spaces={allow_spaces} max={max}"
-                );
-            }
-        }
+        crate::path::tests::agrees_with_byte_loop(bytes, |b, rules, max| {
+            quick_ok(b, rules.allow_spaces, max)
+        });
     }
 
     /// Every byte value in every position of paths of 17 to 70 bytes and around the component limits.
