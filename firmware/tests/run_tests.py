@@ -48,13 +48,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import series  # noqa: E402
 import tls  # noqa: E402
+from loopback import LoopbackServer  # noqa: E402
 
 FIRMWARE = Path(__file__).resolve().parent.parent
 REPO = FIRMWARE.parent
@@ -152,7 +152,7 @@ class Carbon:
         return json.loads(r.stdout)
 
 
-class Relay:
+class Relay(LoopbackServer):
     """A loopback relay in front of carbon.
 
     For `refuse_s` after start it refuses connections (its port is bound but not listening, so a connect gets
@@ -162,27 +162,11 @@ class Relay:
     """
 
     def __init__(self, upstream, refuse_s, cut_after):
+        super().__init__()
         self.upstream = upstream
         self.refuse_s = refuse_s
         self.cut_after = cut_after
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
         self.conns = []  # {"bytes": bytearray, "cut": bool}
-        self.stop = threading.Event()
-        self.threads = []
-
-    def __enter__(self):
-        t = threading.Thread(target=self._serve, daemon=True)
-        t.start()
-        self.threads.append(t)
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=10)
-        self.sock.close()
 
     def _serve(self):
         if self.stop.wait(self.refuse_s):
@@ -197,9 +181,7 @@ class Relay:
             rec = {"bytes": bytearray(), "cut": False}
             cut = self.cut_after if not self.conns else None
             self.conns.append(rec)
-            t = threading.Thread(target=self._pump, args=(client, rec, cut), daemon=True)
-            t.start()
-            self.threads.append(t)
+            self.spawn(self._pump, client, rec, cut)
 
     def _pump(self, client, rec, cut):
         up = socket.create_connection(("127.0.0.1", self.upstream))
@@ -438,19 +420,27 @@ def check_relay(relay, expected):
     return len(dups), cut_connections, len(relay.conns)
 
 
+def straight_run(args, carbon, board, env, log_name, prefix, stored_before=0, image=None):
+    """One run with nothing in the way: the log as expected (tests/expected/<log_name>.log), one connection and
+    no failure, every datapoint in whisper as sent. Returns the log, the samples and the final counters."""
+    text = run_qemu(board, env, image=image)
+    check_log(log_name, text, args.bless)
+    samples, stats, epoch = parse(text)
+    check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+    assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
+    assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
+    carbon.wait(stored_before + READINGS * INTERVALS)
+    check_stored(carbon.dump(), prefix, series.expected_points(prefix, epoch, INTERVAL_S, samples))
+    return text, samples, stats
+
+
 def scenario_boards(args, report):
     with Carbon("boards", args.keep) as carbon:
         total = 0
         for board in BOARDS:
-            text = run_qemu(board, {"CARBON_PICKLE_PORT": str(carbon.pickle)})
-            check_log(board, text, args.bless)
-            samples, stats, epoch = parse(text)
-            check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
-            assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
-            assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
-            carbon.wait(total + READINGS * INTERVALS)
+            env = {"CARBON_PICKLE_PORT": str(carbon.pickle)}
+            text, _, stats = straight_run(args, carbon, board, env, board, f"sensors.{board}", total)
             total += READINGS * INTERVALS
-            check_stored(carbon.dump(), f"sensors.{board}", series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples))
             report[board] = {**(stack_figures(text) or {}), "frames": stats["frames"], "bytes": stats["bytes"]}
             log(f"{board}: {stats['delivered']} datapoints in whisper as sent; defmt log as expected")
         epoch = int(time.time()) - 600
@@ -523,16 +513,10 @@ def scenario_fault_host(args, report):
 
 def scenario_embassy(args, report):
     with Carbon("embassy", args.keep) as carbon:
-        text = run_qemu(EMBASSY, {"CARBON_PICKLE_PORT": str(carbon.pickle)})
-        check_log(EMBASSY, text, args.bless)
-        samples, stats, epoch = parse(text)
-        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        env = {"CARBON_PICKLE_PORT": str(carbon.pickle)}
+        text, samples, stats = straight_run(args, carbon, EMBASSY, env, EMBASSY, EMBASSY_PREFIX)
         check_period(samples, INTERVAL_S * 1000)
-        assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
-        assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
         idle = check_idle(text)
-        carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), EMBASSY_PREFIX, series.expected_points(EMBASSY_PREFIX, epoch, INTERVAL_S, samples))
         report[EMBASSY] = {**(stack_figures(text) or {}), "frames": stats["frames"], "bytes": stats["bytes"], "idle": idle}
         log(
             f"{EMBASSY}: {stats['delivered']} datapoints in whisper as sent; defmt log as expected; executor polled "
@@ -598,15 +582,9 @@ def scenario_tls(args, report):
     with Carbon("tls", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
         total = 0
         for board in BOARDS:
-            text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"}, image=tls.elf(board))
-            check_log(f"{board}-tls", text, args.bless)
-            samples, stats, epoch = parse(text)
-            check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
-            assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
-            assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
-            carbon.wait(total + READINGS * INTERVALS)
+            env = {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"}
+            text, _, stats = straight_run(args, carbon, board, env, f"{board}-tls", f"sensors.{board}", total, tls.elf(board))
             total += READINGS * INTERVALS
-            check_stored(carbon.dump(), f"sensors.{board}", series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples))
             (tcp, hs), = tls.connect_ms(text)
             report[f"{board}-tls"] = {**(stack_figures(text) or {}), **tls_stats(text), "handshake_ms": hs}
             log(f"{board} over TLS 1.3 (stunnel): {stats['delivered']} datapoints in whisper as sent; handshake {hs} ms (TCP connect {tcp} ms)")

@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from loopback import LoopbackServer
+
 FIRMWARE = Path(__file__).resolve().parent.parent
 SERVER_NAME = "carbon.test"
 # The TLS builds get a target directory of their own, so they do not replace the plain images that the other
@@ -142,37 +144,21 @@ class Stunnel:
             subprocess.run(["rm", "-rf", str(self.dir)], check=False)
 
 
-class RecordCutter:
+class RecordCutter(LoopbackServer):
     """A loopback relay between QEMU and stunnel that follows the TLS records the client sends and resets the
     first connection in the middle of one: once `cut_record`'s record of type 23 (the first one is the client's
     encrypted Finished, so 3 is the second application-data record) is half through. Later connections are
     forwarded whole. An upstream that refuses (stunnel down) makes it reset the client's connection."""
 
     def __init__(self, upstream, cut_record=3):
+        super().__init__()
         self.upstream = upstream
         self.cut_record = cut_record
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.threads = []
         self.connections = 0
         self.refused = 0
         self.cut_at = None  # (bytes forwarded, record number, bytes of it forwarded, its length)
-
-    def __enter__(self):
         self.sock.listen(8)
         self.sock.settimeout(0.1)
-        t = threading.Thread(target=self._serve, daemon=True)
-        t.start()
-        self.threads.append(t)
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=10)
-        self.sock.close()
 
     def _serve(self):
         while not self.stop.is_set():
@@ -181,9 +167,7 @@ class RecordCutter:
             except socket.timeout:
                 continue
             self.connections += 1
-            t = threading.Thread(target=self._pump, args=(client, self.connections == 1), daemon=True)
-            t.start()
-            self.threads.append(t)
+            self.spawn(self._pump, client, self.connections == 1)
 
     @staticmethod
     def _reset(s):
