@@ -1,44 +1,65 @@
-//! The sender's queue, framing and reconnect rules against a scripted fake TCP stack.
+//! The sender's queue, framing and reconnect rules against a scripted fake TCP stack, for both senders.
 //!
 //! These complement the real runs (QEMU + smoltcp and std-embedded-nal against carbon): here every failure
 //! is placed exactly, at a byte or a millisecond, and what reached the "receiver" is decoded and compared.
+//!
+//! Each case is written once, generic over a [`Flavor`] (`fake/driver.rs`), and run against the blocking
+//! `Sender` (module `blocking`, polled once per fake millisecond) and, with the `async` feature, the async
+//! `AsyncSender` (module `async_sender`, its `run` future polled once per fake millisecond, the fake reached
+//! through embedded-nal-async). The two share one state machine, so they must agree; where the figures
+//! differ it is because the async sender looks at the connection again right after writing, not on the next
+//! poll: a close right after a frame is seen in the same millisecond, and a reset seen by the read reports
+//! `PeerClosed` rather than `Send` (`Flavor::CLOSE_SEEN_AFTER_MS`, `Flavor::RESET_MID_FRAME`).
 
 mod fake;
 
-use carbon_sender::{Failure, LinkState, PushError, Sender};
+use carbon_sender::{Failure, LinkState, PushError};
 use fake::*;
 
-type TestSender<const N: usize> = Sender<'static, FakeStack, &'static str, N>;
+/// Emits `#[test] fn case()` running `case::<Blocking>()` in module `blocking` and `case::<Async>()` in
+/// module `async_sender` (with the `async` feature), for every case named.
+macro_rules! for_both_senders {
+    ($($case:ident),* $(,)?) => {
+        mod blocking {
+            $(#[test]
+            fn $case() {
+                super::$case::<crate::fake::Blocking>();
+            })*
+        }
 
-fn sender<const N: usize>() -> TestSender<N> {
-    Sender::new(config()).unwrap()
+        #[cfg(feature = "async")]
+        mod async_sender {
+            $(#[test]
+            fn $case() {
+                super::$case::<crate::fake::Async>();
+            })*
+        }
+    };
 }
 
-fn push_n<const N: usize>(s: &mut TestSender<N>, from: u32, n: u32) {
-    for i in from..from + n {
-        s.push("t", T0 + i, f64::from(i) + 0.5).unwrap();
-    }
-}
-
-/// Polls every millisecond from `from` to `to` (exclusive); returns the time reached.
-fn run<const N: usize>(s: &mut TestSender<N>, stack: &mut FakeStack, from: u64, to: u64) -> u64 {
-    for now in from..to {
-        stack.tick(now);
-        s.poll(stack, now);
-    }
-    to
-}
+for_both_senders!(
+    frames_are_exactly_the_core_encoding_and_split_by_max_points,
+    a_socket_taking_a_few_bytes_at_a_time_gets_the_same_bytes,
+    refused_connections_back_off_exponentially_then_deliver_everything_once,
+    nothing_queued_means_no_connection,
+    connect_timeout_counts_as_a_failure,
+    a_frame_cut_mid_way_is_sent_again_whole_and_nothing_is_lost,
+    peer_close_before_confirmation_resends_after_confirmation_does_not,
+    queue_bound_drops_new_points_and_counts_them,
+    invalid_points_are_rejected_up_front,
+    a_stalled_connection_is_abandoned_and_the_frame_resent,
+    backoff_starts_over_after_a_delivery,
+    frames_are_confirmed_one_by_one_under_a_steady_stream,
+);
 
 // ---------------------------------------------------------------------------------------------------------
-// Tests
+// The cases
 
-#[test]
-fn frames_are_exactly_the_core_encoding_and_split_by_max_points() {
-    let mut stack = FakeStack::new([Plan::Accept(OPEN)]);
-    let mut s = sender::<16>();
-    push_n(&mut s, 0, 10);
-    run(&mut s, &mut stack, 0, 1);
-    let (got, partial) = frames(&stack.records[0].bytes);
+fn frames_are_exactly_the_core_encoding_and_split_by_max_points<F: Flavor>() {
+    let mut s = F::new::<16>([Plan::Accept(OPEN)]);
+    s.push_n(0, 10);
+    s.run(0, 1);
+    let (got, partial) = frames(&s.stack().records[0].bytes);
     assert_eq!(partial, 0);
     assert_eq!(got.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
     // Byte for byte what carbon_pickle::to_vec makes of the same datapoints.
@@ -46,11 +67,11 @@ fn frames_are_exactly_the_core_encoding_and_split_by_max_points() {
         .map(|i| carbon_pickle::Datapoint::new("t", T0 + i, f64::from(i) + 0.5))
         .collect();
     let want = carbon_pickle::to_vec(&dps, &config().options).unwrap();
-    assert_eq!(stack.records[0].bytes, want);
+    assert_eq!(s.stack().records[0].bytes, want);
     // Written, not yet confirmed.
     assert_eq!(s.stats().unconfirmed, 10);
     assert_eq!(s.stats().delivered, 0);
-    run(&mut s, &mut stack, 1, 101);
+    s.run(1, 101);
     let st = s.stats();
     assert_eq!(
         (st.queued, st.delivered, st.frames, st.bytes),
@@ -59,29 +80,26 @@ fn frames_are_exactly_the_core_encoding_and_split_by_max_points() {
     assert!(s.is_flushed());
 }
 
-#[test]
-fn a_socket_taking_a_few_bytes_at_a_time_gets_the_same_bytes() {
+fn a_socket_taking_a_few_bytes_at_a_time_gets_the_same_bytes<F: Flavor>() {
     let slow = Conn {
         chunk: 3,
         per_tick: Some(7),
         ..OPEN
     };
-    let mut stack = FakeStack::new([Plan::Accept(slow)]);
-    let mut s = sender::<16>();
-    push_n(&mut s, 0, 6);
+    let mut s = F::new::<16>([Plan::Accept(slow)]);
+    s.push_n(0, 6);
     let mut now = 0;
     while !s.is_flushed() {
-        now = run(&mut s, &mut stack, now, now + 1);
+        now = s.run(now, now + 1);
         assert!(now < 1_000);
     }
-    assert_eq!(stored(&stack), expected(0..6));
-    assert_eq!(stack.records.len(), 1);
+    assert_eq!(stored(&s.stack()), expected(0..6));
+    assert_eq!(s.stack().records.len(), 1);
     assert_eq!(s.stats().failures, 0);
 }
 
-#[test]
-fn refused_connections_back_off_exponentially_then_deliver_everything_once() {
-    let mut stack = FakeStack::new([
+fn refused_connections_back_off_exponentially_then_deliver_everything_once<F: Flavor>() {
+    let mut s = F::new::<16>([
         Plan::Refuse,
         Plan::Refuse,
         Plan::Refuse,
@@ -89,12 +107,11 @@ fn refused_connections_back_off_exponentially_then_deliver_everything_once() {
         Plan::Refuse,
         Plan::Accept(OPEN),
     ]);
-    let mut s = sender::<16>();
-    push_n(&mut s, 0, 3);
-    run(&mut s, &mut stack, 0, 2_000);
+    s.push_n(0, 3);
+    s.run(0, 2_000);
     // 50, 100, 200, 400, then capped at 400.
-    assert_eq!(stack.connect_attempts, [0, 50, 150, 350, 750, 1_150]);
-    assert_eq!(stored(&stack), expected(0..3));
+    assert_eq!(s.stack().connect_attempts, [0, 50, 150, 350, 750, 1_150]);
+    assert_eq!(stored(&s.stack()), expected(0..3));
     let st = s.stats();
     assert_eq!(
         (st.failures, st.connects, st.delivered, st.resent),
@@ -103,60 +120,55 @@ fn refused_connections_back_off_exponentially_then_deliver_everything_once() {
     assert_eq!(s.last_failure(), Some(Failure::Connect));
 }
 
-#[test]
-fn nothing_queued_means_no_connection() {
-    let mut stack = FakeStack::new([Plan::Accept(OPEN)]);
-    let mut s = sender::<4>();
-    run(&mut s, &mut stack, 0, 500);
-    assert!(stack.connect_attempts.is_empty());
+fn nothing_queued_means_no_connection<F: Flavor>() {
+    let mut s = F::new::<4>([Plan::Accept(OPEN)]);
+    s.run(0, 500);
+    assert!(s.stack().connect_attempts.is_empty());
     assert_eq!(s.link_state(), LinkState::Idle);
 }
 
-#[test]
-fn connect_timeout_counts_as_a_failure() {
-    let mut stack = FakeStack::new([
+fn connect_timeout_counts_as_a_failure<F: Flavor>() {
+    let mut s = F::new::<4>([
         Plan::Hang,
         Plan::Accept(Conn {
             delay_polls: 3,
             ..OPEN
         }),
     ]);
-    let mut s = sender::<4>();
-    push_n(&mut s, 0, 1);
-    run(&mut s, &mut stack, 0, 999);
+    s.push_n(0, 1);
+    s.run(0, 999);
     assert_eq!(s.link_state(), LinkState::Connecting);
-    run(&mut s, &mut stack, 999, 1_001);
+    s.run(999, 1_001);
     assert_eq!(s.last_failure(), Some(Failure::ConnectTimeout));
     assert_eq!(s.link_state(), LinkState::BackingOff { until_ms: 1_050 });
-    run(&mut s, &mut stack, 1_001, 1_200);
-    assert_eq!(stack.connect_attempts, [0, 1_050]);
+    s.run(1_001, 1_200);
+    assert_eq!(s.stack().connect_attempts, [0, 1_050]);
     assert!(s.is_flushed());
-    assert_eq!(stored(&stack), expected(0..1));
+    assert_eq!(stored(&s.stack()), expected(0..1));
 }
 
-#[test]
-fn a_frame_cut_mid_way_is_sent_again_whole_and_nothing_is_lost() {
+fn a_frame_cut_mid_way_is_sent_again_whole_and_nothing_is_lost<F: Flavor>() {
     // Frames of 4 points: 10 + 4 * 27 = 118 bytes (27 per "node.t" datapoint). The first connection resets
     // 40 bytes into the second frame; the second connection takes everything.
-    let mut stack = FakeStack::new([
+    let mut s = F::new::<16>([
         Plan::Accept(Conn {
             reset_after: Some(118 + 40),
             ..OPEN
         }),
         Plan::Accept(OPEN),
     ]);
-    let mut s = sender::<16>();
-    push_n(&mut s, 0, 8);
-    run(&mut s, &mut stack, 0, 1_000);
-    let (first, partial) = frames(&stack.records[0].bytes);
+    s.push_n(0, 8);
+    s.run(0, 1_000);
+    let (first, partial) = frames(&s.stack().records[0].bytes);
     assert_eq!((first.len(), partial), (1, 40));
     assert_eq!(first[0], expected(0..4));
-    let (second, partial) = frames(&stack.records[1].bytes);
+    let (second, partial) = frames(&s.stack().records[1].bytes);
     assert_eq!(partial, 0);
     // Everything from the first connection went out again, whole: the complete first frame is the only
     // duplicate, as documented (written less than confirm_ms before the connection broke).
     assert_eq!(second.concat(), expected(0..8));
-    assert_eq!(s.last_failure(), Some(Failure::Send));
+    // `Send` for the blocking sender; the async one's read right after the partial write sees the reset.
+    assert_eq!(s.last_failure(), Some(F::RESET_MID_FRAME));
     let st = s.stats();
     assert_eq!(
         (st.delivered, st.resent, st.failures, st.queued),
@@ -164,54 +176,58 @@ fn a_frame_cut_mid_way_is_sent_again_whole_and_nothing_is_lost() {
     );
 }
 
-#[test]
-fn peer_close_before_confirmation_resends_after_confirmation_does_not() {
+fn peer_close_before_confirmation_resends_after_confirmation_does_not<F: Flavor>() {
     // Connection 1: the peer closes right after the first frame (3 points: 10 + 3 * 27 = 91 bytes).
     // Connection 2: stays open; its frame is confirmed; later pushes go out on it.
-    let mut stack = FakeStack::new([
+    let mut s = F::new::<16>([
         Plan::Accept(Conn {
             fin_after: Some(91),
             ..OPEN
         }),
         Plan::Accept(OPEN),
     ]);
-    let mut s = sender::<16>();
-    push_n(&mut s, 0, 3);
-    run(&mut s, &mut stack, 0, 10);
+    s.push_n(0, 3);
+    s.run(0, 10);
     assert_eq!(s.last_failure(), Some(Failure::PeerClosed));
-    assert!(stack.records[0].closed_by_us);
+    assert!(s.stack().records[0].closed_by_us);
     assert_eq!(s.stats().resent, 3);
-    run(&mut s, &mut stack, 10, 300);
+    s.run(10, 300);
     assert_eq!(s.stats().delivered, 3);
-    push_n(&mut s, 3, 2);
-    run(&mut s, &mut stack, 300, 500);
-    assert_eq!(frames(&stack.records[0].bytes).0.concat(), expected(0..3));
-    assert_eq!(frames(&stack.records[1].bytes).0.concat(), expected(0..5));
-    assert_eq!(stack.records.len(), 2);
+    s.push_n(3, 2);
+    s.run(300, 500);
+    assert_eq!(
+        frames(&s.stack().records[0].bytes).0.concat(),
+        expected(0..3)
+    );
+    assert_eq!(
+        frames(&s.stack().records[1].bytes).0.concat(),
+        expected(0..5)
+    );
+    assert_eq!(s.stack().records.len(), 2);
     assert_eq!(s.stats().resent, 3);
 }
 
-#[test]
-fn queue_bound_drops_new_points_and_counts_them() {
-    let mut stack = FakeStack::new([Plan::Refuse; 8]);
-    let mut s = sender::<4>();
-    push_n(&mut s, 0, 4);
+fn queue_bound_drops_new_points_and_counts_them<F: Flavor>() {
+    let mut s = F::new::<4>([Plan::Refuse; 8]);
+    s.push_n(0, 4);
     assert_eq!(s.push("t", T0 + 4, 4.5), Err(PushError::QueueFull));
     assert_eq!(s.push("t", T0 + 5, 5.5), Err(PushError::QueueFull));
-    run(&mut s, &mut stack, 0, 300);
+    s.run(0, 300);
     let st = s.stats();
     assert_eq!((st.accepted, st.dropped, st.queued), (4, 2, 4));
     // The receiver comes back: the four oldest arrive, the dropped ones never do.
-    stack.script.push_back(Plan::Accept(OPEN));
-    stack.script.retain(|p| matches!(p, Plan::Accept(_)));
-    run(&mut s, &mut stack, 300, 2_000);
-    assert_eq!(stored(&stack), expected(0..4));
+    {
+        let mut stack = s.stack_mut();
+        stack.script.push_back(Plan::Accept(OPEN));
+        stack.script.retain(|p| matches!(p, Plan::Accept(_)));
+    }
+    s.run(300, 2_000);
+    assert_eq!(stored(&s.stack()), expected(0..4));
     assert!(s.is_flushed());
 }
 
-#[test]
-fn invalid_points_are_rejected_up_front() {
-    let mut s = sender::<4>();
+fn invalid_points_are_rejected_up_front<F: Flavor>() {
+    let mut s = F::new::<4>([]);
     assert!(matches!(
         s.push("t", T0, f64::NAN),
         Err(PushError::Invalid(_))
@@ -228,26 +244,23 @@ fn invalid_points_are_rejected_up_front() {
     assert_eq!(s.stats().queued, 0);
 }
 
-#[test]
-fn a_stalled_connection_is_abandoned_and_the_frame_resent() {
+fn a_stalled_connection_is_abandoned_and_the_frame_resent<F: Flavor>() {
     let stuck = Conn {
         per_tick: Some(0),
         ..OPEN
     };
-    let mut stack = FakeStack::new([Plan::Accept(stuck), Plan::Accept(OPEN)]);
-    let mut s = sender::<8>();
-    push_n(&mut s, 0, 2);
-    run(&mut s, &mut stack, 0, 2_000);
+    let mut s = F::new::<8>([Plan::Accept(stuck), Plan::Accept(OPEN)]);
+    s.push_n(0, 2);
+    s.run(0, 2_000);
     assert_eq!(s.link_state(), LinkState::Connected);
-    run(&mut s, &mut stack, 2_000, 2_001);
+    s.run(2_000, 2_001);
     assert_eq!(s.link_state(), LinkState::BackingOff { until_ms: 2_050 });
     assert_eq!(s.last_failure(), Some(Failure::Stalled));
-    run(&mut s, &mut stack, 2_001, 2_300);
-    assert_eq!(stored(&stack), expected(0..2));
+    s.run(2_001, 2_300);
+    assert_eq!(stored(&s.stack()), expected(0..2));
 }
 
-#[test]
-fn backoff_starts_over_after_a_delivery() {
+fn backoff_starts_over_after_a_delivery<F: Flavor>() {
     let fin = |n| {
         Plan::Accept(Conn {
             fin_after: Some(n),
@@ -257,7 +270,7 @@ fn backoff_starts_over_after_a_delivery() {
     // Two closes right after the first frame (not confirmed: delay grows), then a good connection that
     // confirms and later dies: the next delay is the initial one again.
     // One datapoint per frame: 10 + 27 = 37 bytes.
-    let mut stack = FakeStack::new([
+    let mut s = F::new::<8>([
         fin(37),
         fin(37),
         Plan::Accept(Conn {
@@ -266,20 +279,25 @@ fn backoff_starts_over_after_a_delivery() {
         }),
         Plan::Accept(OPEN),
     ]);
-    let mut s = sender::<8>();
-    push_n(&mut s, 0, 1);
-    run(&mut s, &mut stack, 0, 400);
-    // A close is seen on the poll after the write.
-    assert_eq!(stack.connect_attempts, [0, 51, 152]);
+    s.push_n(0, 1);
+    s.run(0, 400);
+    // Back-off 50 ms, then 100 ms, each counted from the close being seen: on the poll after the write
+    // (blocking: [0, 51, 152]) or right after the write, in the same millisecond (async: [0, 50, 150]).
+    let seen = F::CLOSE_SEEN_AFTER_MS;
+    assert_eq!(s.stack().connect_attempts, [0, 50 + seen, 150 + 2 * seen]);
     assert_eq!(s.stats().delivered, 1);
-    push_n(&mut s, 1, 1);
-    run(&mut s, &mut stack, 400, 402);
+    s.push_n(1, 1);
+    s.run(400, 402);
     assert_eq!(s.last_failure(), Some(Failure::PeerClosed));
-    run(&mut s, &mut stack, 402, 800);
-    assert_eq!(stack.connect_attempts, [0, 51, 152, 451]);
+    s.run(402, 800);
+    // Reset to the initial 50 ms after the delivery (blocking: 451, async: 450).
+    assert_eq!(
+        s.stack().connect_attempts,
+        [0, 50 + seen, 150 + 2 * seen, 450 + seen]
+    );
     // Datapoint 0 went out on three connections, datapoint 1 on two: every copy a complete frame.
     assert_eq!(
-        stored(&stack),
+        stored(&s.stack()),
         [
             expected(0..1),
             expected(0..1),
@@ -291,24 +309,42 @@ fn backoff_starts_over_after_a_delivery() {
     assert!(s.is_flushed());
 }
 
-#[test]
-fn frames_are_confirmed_one_by_one_under_a_steady_stream() {
+fn frames_are_confirmed_one_by_one_under_a_steady_stream<F: Flavor>() {
     // A datapoint every 30 ms, confirmation after 100 ms, room for 8: the queue only stays small if each
     // frame is confirmed on its own, not after a quiet moment that never comes.
-    let mut stack = FakeStack::new([Plan::Accept(OPEN)]);
-    let mut s = sender::<8>();
+    let mut s = F::new::<8>([Plan::Accept(OPEN)]);
     let mut max_queued = 0;
     for i in 0..40u32 {
-        push_n(&mut s, i, 1);
-        run(&mut s, &mut stack, u64::from(i) * 30, u64::from(i + 1) * 30);
+        s.push_n(i, 1);
+        s.run(u64::from(i) * 30, u64::from(i + 1) * 30);
         max_queued = max_queued.max(s.stats().queued);
     }
-    run(&mut s, &mut stack, 1_200, 1_400);
+    s.run(1_200, 1_400);
     let st = s.stats();
     assert_eq!(
         (st.dropped, st.delivered, st.frames, st.queued),
         (0, 40, 40, 0)
     );
     assert!(max_queued <= 5, "{max_queued}");
-    assert_eq!(stored(&stack), expected(0..40));
+    assert_eq!(stored(&s.stack()), expected(0..40));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The async sender alone
+
+/// `shutdown` has no blocking counterpart (the blocking sender's `close` is a plain call).
+#[cfg(feature = "async")]
+#[test]
+fn async_sender_shutdown_closes_the_connection_and_keeps_unconfirmed_points() {
+    let mut s = Async::new::<8>([Plan::Accept(OPEN)]);
+    s.push_n(0, 2);
+    s.run(0, 10);
+    assert_eq!(s.stats().unconfirmed, 2);
+    s.rig.sender.shutdown();
+    // `run` returns on the next poll.
+    assert_eq!(s.run(10, 20), 11);
+    assert!(s.stack().records[0].closed_by_us);
+    let st = s.stats();
+    assert_eq!((st.queued, st.unconfirmed, st.delivered), (2, 0, 0));
+    assert_eq!(s.link_state(), LinkState::Idle);
 }

@@ -1,6 +1,6 @@
-//! The scripted fake TCP stack and the decoding of what it received, shared by the blocking sender's tests
-//! (`scripted.rs`, through embedded-nal) and the async sender's (`scripted_async.rs`, through the
-//! embedded-nal-async adapter in `fake/nal_async.rs`): one script, one fake, two drivers.
+//! The scripted fake TCP stack and the decoding of what it received, shared by the blocking sender (through
+//! embedded-nal) and the async sender (through the embedded-nal-async adapter in `fake/nal_async.rs`): one
+//! script, one fake, two drivers (`fake/driver.rs`), so that `scripted.rs` writes each case once.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -10,8 +10,13 @@ use carbon_pickle::Options;
 use carbon_sender::{Backoff, Config};
 use embedded_nal::{nb, TcpClientStack, TcpError, TcpErrorKind};
 
+pub mod driver;
 #[cfg(feature = "async")]
 pub mod nal_async;
+
+pub use driver::{Blocking, Driver, Flavor};
+#[cfg(feature = "async")]
+pub use nal_async::Async;
 
 // ---------------------------------------------------------------------------------------------------------
 // The fake stack

@@ -1,17 +1,21 @@
 //! The same fake stack behind embedded-nal-async: each call asks the scripted stack, and where the stack
-//! says "would block" the future is pending (the test polls it again on the next millisecond). So the async
-//! sender meets exactly the script, the byte limits and the timing the blocking sender's tests place.
+//! says "would block" the future is pending (the driver polls it again on the next millisecond). So the async
+//! sender meets exactly the script, the byte limits and the timing the blocking sender meets; `AsyncDriver`
+//! is its [`Driver`], polling the sender's `run` future once per fake millisecond.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use carbon_sender::Clock;
+use carbon_sender::{AsyncSender, Clock, Failure, LinkState, PushError, Stats};
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embedded_nal::{nb, TcpClientStack};
 
-use super::{FakeError, FakeStack};
+use super::driver::{Driver, Flavor};
+use super::{config, FakeError, FakeStack, Plan};
 
 impl std::fmt::Display for FakeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,22 +108,87 @@ impl Clock for FakeClock {
     }
 }
 
-/// Polls `fut` once per millisecond from `from` to `to` (exclusive), moving the stack's and the clock's time
-/// first, as the blocking tests call `poll`; returns the time reached.
-pub fn run_ms<F: Future<Output = ()>>(
-    fut: &mut Pin<&mut F>,
-    stack: &AsyncFake,
-    clock: &FakeClock,
-    from: u64,
-    to: u64,
-) -> u64 {
-    let mut cx = Context::from_waker(Waker::noop());
-    for now in from..to {
-        stack.0.borrow_mut().tick(now);
-        clock.0.set(now);
-        if fut.as_mut().poll(&mut cx).is_ready() {
-            return now + 1;
+// ---------------------------------------------------------------------------------------------------------
+// The async sender as a `Driver`: its `run` future polled once per millisecond.
+
+pub enum Async {}
+
+impl Flavor for Async {
+    type Driver<const N: usize> = AsyncDriver<N>;
+    const CLOSE_SEEN_AFTER_MS: u64 = 0;
+    const RESET_MID_FRAME: Failure = Failure::PeerClosed;
+}
+
+/// What `run` borrows: the sender, the stack behind embedded-nal-async, the clock.
+pub struct Rig<const N: usize> {
+    pub sender: AsyncSender<'static, NoopRawMutex, &'static str, N>,
+    pub stack: AsyncFake,
+    pub clock: FakeClock,
+}
+
+/// The rig and the sender's `run` future over it, kept across [`run`](Driver::run) calls as the task on the
+/// firmware lives across wake-ups (dropping it would close the connection). The future borrows the rig, so
+/// the rig is leaked to `'static`: a few kilobytes per test, in a test process.
+pub struct AsyncDriver<const N: usize> {
+    pub rig: &'static Rig<N>,
+    /// `None` once `run` has returned (after a shutdown).
+    fut: Option<Pin<Box<dyn Future<Output = ()>>>>,
+}
+
+impl<const N: usize> Driver for AsyncDriver<N> {
+    fn new(script: impl IntoIterator<Item = Plan>) -> Self {
+        let rig: &'static Rig<N> = Box::leak(Box::new(Rig {
+            sender: AsyncSender::new(config()).unwrap(),
+            stack: AsyncFake(FakeStack::new(script).into()),
+            clock: FakeClock::default(),
+        }));
+        AsyncDriver {
+            rig,
+            fut: Some(Box::pin(rig.sender.run(&rig.stack, &rig.clock))),
         }
     }
-    to
+
+    fn push(&mut self, path: &'static str, timestamp: u32, value: f64) -> Result<(), PushError> {
+        self.rig.sender.push(path, timestamp, value)
+    }
+
+    /// Polls the future once per millisecond, as the blocking sender is polled; stops early, returning the
+    /// next millisecond, when `run` returns.
+    fn run(&mut self, from: u64, to: u64) -> u64 {
+        let fut = self.fut.as_mut().expect("the sender's run has returned");
+        let mut cx = Context::from_waker(Waker::noop());
+        for now in from..to {
+            self.rig.stack.0.borrow_mut().tick(now);
+            self.rig.clock.0.set(now);
+            if fut.as_mut().poll(&mut cx).is_ready() {
+                self.fut = None;
+                return now + 1;
+            }
+        }
+        to
+    }
+
+    fn stats(&self) -> Stats {
+        self.rig.sender.stats()
+    }
+
+    fn link_state(&self) -> LinkState {
+        self.rig.sender.link_state()
+    }
+
+    fn last_failure(&self) -> Option<Failure> {
+        self.rig.sender.last_failure()
+    }
+
+    fn is_flushed(&self) -> bool {
+        self.rig.sender.is_flushed()
+    }
+
+    fn stack(&self) -> impl Deref<Target = FakeStack> + '_ {
+        self.rig.stack.0.borrow()
+    }
+
+    fn stack_mut(&mut self) -> impl DerefMut<Target = FakeStack> + '_ {
+        self.rig.stack.0.borrow_mut()
+    }
 }
