@@ -37,7 +37,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-nod
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls
 
 step "sender and series unit tests, scripted fake stack (blocking and async sender), doctests"
-cargo test -q   # host-node enables carbon-sender's async feature, so this runs tests/scripted_async.rs too
+cargo test -q   # host-node enables carbon-sender's async feature, so tests/scripted.rs runs both senders
 cargo test -q -p carbon-sender --no-default-features   # the blocking sender alone, as without the feature
 cargo test -q -p carbon-sender --features tls
 
