@@ -109,6 +109,18 @@ run_firmware() {
   add_expected 25
 }
 
+# ---- The same node as an async application (embassy-node) ----
+# embassy-executor tasks (a sampler, the async carbon-sender, embassy-net's runner) over the same LAN9118, in the
+# same QEMU user networking; it writes "sensors.mps2-an386-embassy".
+run_firmware_embassy() {
+  section "Firmware: mps2-an386 under QEMU, embassy-net + the async carbon-sender -> $TO"
+  local prefix="sensors.mps2-an386-embassy" target="${CARGO_TARGET_DIR:-$ROOT/firmware/target}"
+  [ -n "$PREFIX" ] && prefix="$PREFIX.$prefix"
+  (cd firmware && NODE_PREFIX="$prefix" cargo build-embassy-an386 -q)
+  NODE_GUESTFWD="tcp:$TO" firmware/tools/qemu-run mps2-an386 "$target/thumbv7em-none-eabihf/release/embassy-node"
+  add_expected 25
+}
+
 # ---- Firmware over TLS 1.3 (feature tls), through stunnel ----
 # The same node built with feature tls (embedded-tls: TLS 1.3, TLS_AES_128_GCM_SHA256, P-256, the server's
 # certificate checked against a CA compiled in and the name carbon.test). stunnel (Debian's stunnel4) terminates
@@ -158,6 +170,7 @@ run_firmware_tls() {
 run_rust
 run_node
 run_firmware
+run_firmware_embassy
 run_firmware_tls
 
 if [ "$LOCAL" = 1 ]; then
