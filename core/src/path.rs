@@ -391,8 +391,12 @@ mod tests {
         }
     }
 
-    fn bytes_like_paths() -> impl Strategy<Value = Vec<u8>> {
-        // Mostly path-like bytes (letters, dots), with every byte value in every position possible.
+    /// Mostly path-like bytes (letters, dots), with every byte value in every position possible: `short`
+    /// lengths, lengths around the component limits, and `random` lengths of any bytes.
+    pub(crate) fn bytes_like_paths(
+        short: core::ops::Range<usize>,
+        random: core::ops::Range<usize>,
+    ) -> impl Strategy<Value = Vec<u8>> {
         let byte = prop_oneof![
             6 => proptest::sample::select(b"abcxyz019_-:".to_vec()),
             3 => Just(b'.'),
@@ -400,9 +404,9 @@ mod tests {
             2 => any::<u8>(),
         ];
         prop_oneof![
-            proptest::collection::vec(byte.clone(), 0..80),
+            proptest::collection::vec(byte.clone(), short),
             proptest::collection::vec(byte, 240..264),
-            proptest::collection::vec(any::<u8>(), 0..64),
+            proptest::collection::vec(any::<u8>(), random),
         ]
     }
 
@@ -411,7 +415,7 @@ mod tests {
         /// The wide (SWAR) quick pass answers exactly as the byte loop, on any bytes.
         #[test]
         fn wide_quick_pass_equals_byte_loop(
-            bytes in bytes_like_paths(),
+            bytes in bytes_like_paths(0..80, 0..64),
             rules in rules(),
             leaf in any::<bool>(),
         ) {

@@ -189,25 +189,11 @@ mod tests {
         crate::path::tests::every_byte_every_position(MIN_LEN..=70, 18, agree);
     }
 
-    fn bytes_like_paths() -> impl Strategy<Value = Vec<u8>> {
-        let byte = prop_oneof![
-            6 => proptest::sample::select(b"abcxyz019_-:".to_vec()),
-            3 => Just(b'.'),
-            1 => Just(b' '),
-            2 => any::<u8>(),
-        ];
-        prop_oneof![
-            proptest::collection::vec(byte.clone(), MIN_LEN..120),
-            proptest::collection::vec(byte, 240..264),
-            proptest::collection::vec(any::<u8>(), MIN_LEN..100),
-        ]
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(5_000))]
         /// On any bytes, the vector pass answers exactly as the byte loop.
         #[test]
-        fn equals_byte_loop(bytes in bytes_like_paths()) {
+        fn equals_byte_loop(bytes in crate::path::tests::bytes_like_paths(MIN_LEN..120, MIN_LEN..100)) {
             agree(&bytes);
         }
     }

@@ -37,7 +37,6 @@ use embassy_time::{Duration, Instant, Timer};
 use mps2_board::lan9118::{self, Lan9118};
 use mps2_board::stack_probe::{Part, StackProbe};
 use panic_probe as _;
-use sensor_node::Live;
 use static_cell::{ConstStaticCell, StaticCell};
 
 /// Build-time configuration (mps2-node's build.rs, shared).
@@ -102,14 +101,15 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
         // The period holds whatever the network does: the sampler only pushes, it never waits on a socket.
         Timer::at(Instant::from_millis(u64::from(i) * interval_ms)).await;
         let stats = sender.stats();
-        let live = Live {
-            uptime_ms: time_driver::now_ms(),
-            queue_depth: stats.queued as u32,
-            reconnects: stats.failures,
-        };
-        node::sample(i, epoch, live, |metric, timestamp, value| {
-            let _ = sender.push(metric, timestamp, value);
-        });
+        node::sample(
+            i,
+            epoch,
+            &stats,
+            time_driver::now_ms(),
+            |metric, timestamp, value| {
+                let _ = sender.push(metric, timestamp, value);
+            },
+        );
     }
     Timer::at(Instant::from_millis(
         u64::from(config::INTERVALS) * interval_ms,

@@ -25,7 +25,6 @@ use embedded_nal::TcpClientStack;
 use mps2_board as board;
 use mps2_board::stack_probe::{Part, StackProbe};
 use panic_probe as _;
-use sensor_node::Live;
 
 /// Build-time configuration (see build.rs).
 mod config {
@@ -168,14 +167,15 @@ fn run_node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> 
         let due = i * interval_ms;
         run_until(stack, &mut sender, probe, |_, now| now >= due);
         let stats = sender.stats();
-        let live = Live {
-            uptime_ms: clock::now_ms(),
-            queue_depth: stats.queued as u32,
-            reconnects: stats.failures,
-        };
-        node::sample(i, epoch, live, |metric, timestamp, value| {
-            let _ = sender.push(metric, timestamp, value);
-        });
+        node::sample(
+            i,
+            epoch,
+            &stats,
+            clock::now_ms(),
+            |metric, timestamp, value| {
+                let _ = sender.push(metric, timestamp, value);
+            },
+        );
         let next = due + interval_ms;
         run_until(stack, &mut sender, probe, |s, now| {
             s.is_flushed() || now >= next

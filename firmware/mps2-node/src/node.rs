@@ -60,9 +60,21 @@ pub fn log_banner(kind: &str) {
     );
 }
 
-/// Sample `i`: the readings, stamped `epoch + i * interval`, handed to `push` (a full queue drops and counts
-/// a datapoint; the exit status reports it), then logged.
-pub fn sample(i: u32, epoch: u32, live: Live, mut push: impl FnMut(&'static str, u32, f64)) {
+/// Sample `i`: the readings (with the live values: `uptime_ms`, and the queue depth and reconnects from the
+/// sender's `stats` before it), stamped `epoch + i * interval`, handed to `push` (a full queue drops and
+/// counts a datapoint; the exit status reports it), then logged.
+pub fn sample(
+    i: u32,
+    epoch: u32,
+    stats: &Stats,
+    uptime_ms: u32,
+    mut push: impl FnMut(&'static str, u32, f64),
+) {
+    let live = Live {
+        uptime_ms,
+        queue_depth: stats.queued as u32,
+        reconnects: stats.failures,
+    };
     let timestamp = sensor_node::timestamp(epoch, i, config::INTERVAL_S);
     let r = readings(i, live);
     for (metric, value) in r {
