@@ -344,6 +344,19 @@ def read_points(path):
     return points
 
 
+def read_points_settled(path, timeout=5.0):
+    """read_points, waiting (up to `timeout` s) for a file carbon is creating right now: whisper writes the
+    header and then the archives, so a reader can meet a header or an archive that is not all there yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return read_points(path)
+        except (whisper.CorruptWhisperFile, struct.error):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def json_value(v):
     if math.isfinite(v):
         return v
@@ -353,7 +366,7 @@ def json_value(v):
 def dump(workdir, prefix=""):
     root = paths(workdir)["whisper"]
     files = sorted((m, f) for m, f in whisper_files(root) if m.startswith(prefix))
-    out = {metric: [[ts, json_value(v)] for ts, v in read_points(f)] for metric, f in files}
+    out = {metric: [[ts, json_value(v)] for ts, v in read_points_settled(f)] for metric, f in files}
     json.dump(out, sys.stdout, allow_nan=False)
     sys.stdout.write("\n")
     return 0
@@ -398,7 +411,7 @@ def wait(workdir, expected, timeout, prefix=""):
 
 def table(workdir):
     sys.stdout.reconfigure(encoding="utf-8", errors="replace")
-    rows = [(m, read_points(f)) for m, f in sorted(whisper_files(paths(workdir)["whisper"]))]
+    rows = [(m, read_points_settled(f)) for m, f in sorted(whisper_files(paths(workdir)["whisper"]))]
     width = max([len(m) for m, _ in rows] + [4])
     print("%-*s %6s  %-26s %-26s" % (width, "path", "count", "first (time, value)", "last (time, value)"))
     total = 0
