@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use carbon_sender::{AsyncSender, Clock, Config, Stats};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
-use sensor_node::{readings, Live};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -109,22 +108,10 @@ pub fn run(args: &Args, config: Config<'_>, epoch: u32) -> Result<(Stats, bool),
                 )
                 .await;
                 let stats = sender.stats();
-                let live = Live {
-                    uptime_ms: clock.now_ms() as u32,
-                    queue_depth: stats.queued as u32,
-                    reconnects: stats.failures,
-                };
-                let timestamp = sensor_node::timestamp(epoch, i, args.interval_s);
-                let r = readings(i, live);
-                for (metric, value) in r {
-                    let _ = sender.push(metric, timestamp, value);
-                }
-                log::info!(
-                    "sample {i}: uptime {} ms, queue depth {}, reconnects {}",
-                    live.uptime_ms,
-                    live.queue_depth,
-                    live.reconnects
-                );
+                let uptime_ms = clock.now_ms() as u32;
+                crate::sample(i, epoch, args.interval_s, &stats, uptime_ms, |m, t, v| {
+                    let _ = sender.push(m, t, v);
+                });
             }
             let deadline = clock.now_ms() + FLUSH_TIMEOUT_MS;
             while !sender.is_flushed() && clock.now_ms() < deadline {

@@ -167,22 +167,10 @@ fn main() -> ExitCode {
         let due = u64::from(i) * args.pace_ms;
         node.run_until(|_, now| now >= due);
         let stats = node.sender.stats();
-        let live = Live {
-            uptime_ms: node.now_ms() as u32,
-            queue_depth: stats.queued as u32,
-            reconnects: stats.failures,
-        };
-        let timestamp = sensor_node::timestamp(epoch, i, args.interval_s);
-        let r = readings(i, live);
-        for (metric, value) in r {
-            let _ = node.sender.push(metric, timestamp, value);
-        }
-        log::info!(
-            "sample {i}: uptime {} ms, queue depth {}, reconnects {}",
-            live.uptime_ms,
-            live.queue_depth,
-            live.reconnects
-        );
+        let uptime_ms = node.now_ms() as u32;
+        sample(i, epoch, args.interval_s, &stats, uptime_ms, |m, t, v| {
+            let _ = node.sender.push(m, t, v);
+        });
         let next = due + args.pace_ms;
         node.run_until(|s, now| s.is_flushed() || now >= next);
     }
@@ -190,6 +178,34 @@ fn main() -> ExitCode {
     node.run_until(|s, now| s.is_flushed() || now >= deadline);
     node.sender.close(&mut node.stack);
     report(node.sender.stats(), node.sender.is_flushed())
+}
+
+/// Sample `i` (both senders): the readings with the live values (`uptime_ms`, and the queue depth and
+/// reconnects from the sender's `stats` before it), stamped `epoch + i * interval_s`, handed to `push` (a full
+/// queue drops and counts a datapoint; the report says so), then logged.
+fn sample(
+    i: u32,
+    epoch: u32,
+    interval_s: u32,
+    stats: &carbon_sender::Stats,
+    uptime_ms: u32,
+    mut push: impl FnMut(&'static str, u32, f64),
+) {
+    let live = Live {
+        uptime_ms,
+        queue_depth: stats.queued as u32,
+        reconnects: stats.failures,
+    };
+    let timestamp = sensor_node::timestamp(epoch, i, interval_s);
+    for (metric, value) in readings(i, live) {
+        push(metric, timestamp, value);
+    }
+    log::info!(
+        "sample {i}: uptime {} ms, queue depth {}, reconnects {}",
+        live.uptime_ms,
+        live.queue_depth,
+        live.reconnects
+    );
 }
 
 /// Logs the counters; success only if every datapoint was delivered.
