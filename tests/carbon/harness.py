@@ -190,9 +190,30 @@ def log_tail(p):
     return "--- %s\n%s" % (p["out"], tail(p["out"]))
 
 
+def spawn_carbon(p):
+    """Starts carbon-cache on the configuration in place, stopped by the kernel if this process dies; returns
+    the process and where its part of the log starts."""
+    pidfile = os.path.join(p["storage"], "carbon-cache-a.pid")
+    if os.path.exists(pidfile):
+        os.remove(pidfile)
+    out = open(p["out"], "ab")
+    since = out.tell()
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(os.path.dirname(sys.executable), "carbon-cache.py"),
+         "--config=" + os.path.join(p["conf"], "carbon.conf"), "--nodaemon", "start"],
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=p["workdir"],
+        preexec_fn=die_with_parent,
+        env=dict(os.environ, PYTHONUTF8="1"),  # UTF-8 metric names become UTF-8 file names
+    )
+    out.close()
+    return proc, since
+
+
 def start_carbon(p, iface="127.0.0.1"):
     """Configures and starts carbon; returns (process, ports) once both TCP receivers accept connections."""
-    carbon_cache = os.path.join(os.path.dirname(sys.executable), "carbon-cache.py")
     for attempt in range(ATTEMPTS):
         line, pickle, query = free_ports(3, iface)
         write_atomic(
@@ -200,22 +221,7 @@ def start_carbon(p, iface="127.0.0.1"):
             CARBON_CONF.format(storage=p["storage"], conf=p["conf"], line=line, pickle=pickle, query=query,
                                iface=iface),
         )
-        pidfile = os.path.join(p["storage"], "carbon-cache-a.pid")
-        if os.path.exists(pidfile):
-            os.remove(pidfile)
-        out = open(p["out"], "ab")
-        since = out.tell()  # this attempt's part of the log
-        proc = subprocess.Popen(
-            [sys.executable, carbon_cache, "--config=" + os.path.join(p["conf"], "carbon.conf"), "--nodaemon",
-             "start"],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=p["workdir"],
-            preexec_fn=die_with_parent,
-            env=dict(os.environ, PYTHONUTF8="1"),  # UTF-8 metric names become UTF-8 file names
-        )
-        out.close()
+        proc, since = spawn_carbon(p)
         deadline = time.monotonic() + START_TIMEOUT
         taken = False
         while time.monotonic() < deadline:
@@ -263,9 +269,7 @@ def serve(workdir, iface="127.0.0.1"):
     if os.path.exists(p["ports"]):
         os.remove(p["ports"])
 
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
-    signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
+    stopping = stop_on_signals()
     parent = os.getppid()
 
     proc, ports = start_carbon(p, iface)
@@ -273,48 +277,42 @@ def serve(workdir, iface="127.0.0.1"):
     if iface != "127.0.0.1":
         ports.update(interface=iface)
     write_atomic(p["ports"], json.dumps(ports) + "\n")
+    supervise(proc, stopping, parent)
+    return 0
+
+
+def stop_on_signals():
+    """A list that SIGTERM or SIGINT make non-empty: the harness's cue to stop carbon and exit."""
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
+    return stopping
+
+
+def supervise(proc, stopping, parent):
+    """Waits until told to stop, carbon exits, or the harness's parent dies; then stops carbon."""
     try:
         while not stopping and proc.poll() is None and os.getppid() == parent:
             time.sleep(0.2)
     finally:
         stop(proc)
-    return 0
 
 
 def again(workdir):
     p = paths(workdir)
     ports = json.load(open(p["ports"]))
     iface = ports.get("interface", "127.0.0.1")
-    pidfile = os.path.join(p["storage"], "carbon-cache-a.pid")
-    if os.path.exists(pidfile):
-        os.remove(pidfile)
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
-    signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
+    stopping = stop_on_signals()
     parent = os.getppid()
-    out = open(p["out"], "ab")
-    proc = subprocess.Popen(
-        [sys.executable, os.path.join(os.path.dirname(sys.executable), "carbon-cache.py"),
-         "--config=" + os.path.join(p["conf"], "carbon.conf"), "--nodaemon", "start"],
-        stdin=subprocess.DEVNULL,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        cwd=p["workdir"],
-        preexec_fn=die_with_parent,
-        env=dict(os.environ, PYTHONUTF8="1"),
-    )
-    out.close()
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not accepts(ports["pickle"], iface):
-            if proc.poll() is not None or time.monotonic() > deadline or stopping:
-                die("carbon did not listen again on %s:%d\n%s" % (iface, ports["pickle"], log_tail(p)))
-            time.sleep(0.05)
-        print(proc.pid, flush=True)
-        while not stopping and proc.poll() is None and os.getppid() == parent:
-            time.sleep(0.2)
-    finally:
-        stop(proc)
+    proc, _ = spawn_carbon(p)
+    deadline = time.monotonic() + START_TIMEOUT
+    while not accepts(ports["pickle"], iface):
+        if proc.poll() is not None or time.monotonic() > deadline or stopping:
+            stop(proc)
+            die("carbon did not listen again on %s:%d\n%s" % (iface, ports["pickle"], log_tail(p)))
+        time.sleep(0.05)
+    print(proc.pid, flush=True)
+    supervise(proc, stopping, parent)
     return 0
 
 
