@@ -203,14 +203,6 @@ export function createApi(raw, memory) {
     return err;
   }
 
-  // The first n datapoints of any accepted form.
-  function firstPoints(points, n) {
-    if (Array.isArray(points)) return points.slice(0, n);
-    const { paths, values, timestamps: t } = points;
-    const timestamps = t === undefined || typeof t === 'number' || t instanceof Date ? t : t.slice(0, n);
-    return { paths: paths.slice(0, n), values: values.slice(0, n), timestamps };
-  }
-
   // `i`: the datapoint's index in a batch; undefined for push, which names it by `path`.
   function toTimestamp(t, i, now, path) {
     if (t === undefined) return now();
@@ -418,14 +410,18 @@ export function createApi(raw, memory) {
    */
   function encodeFrames(points, options) {
     const n = pointCount(points);
-    if (n > SEGMENT) return encodeSegments(points, n, options);
+    return n > SEGMENT ? encodeSegments(points, n, options) : encodeBatch(points, n, options);
+  }
+
+  // The first `n` datapoints of `points` in one trip into wasm.
+  function encodeBatch(points, n, options) {
     const codec = codecFor(options);
     let batch;
     try {
       batch = writeBatch(points, 0, n);
     } catch (err) {
       // Refused while laying out the batch: encode the datapoints before it, as a refusal in wasm would.
-      if (typeof err.index === 'number') err.frames = err.index > 0 ? encodeFrames(firstPoints(points, err.index), options) : [];
+      if (typeof err.index === 'number') err.frames = err.index > 0 ? encodeBatch(points, err.index, options) : [];
       throw err;
     }
     const refused = codec.pushBatch(batch.n, batch.textLen, batch.tsLen) ? null : lastFailure();
