@@ -18,7 +18,13 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
   harness.py again <workdir>
       After carbon was killed (a crash test): starts it again with the same configuration and ports, prints
       its pid once it accepts connections, and stops it when killed or when its own parent dies, as serve
-      does (so a test process that crashes leaves no carbon behind).
+      does (so a test process that crashes leaves no carbon behind). First it removes any whisper file whose
+      header is incomplete, and says so in carbon.out: a kill that lands while whisper.create is writing a
+      new file leaves it empty (create opens it with 'wb' and writes the header through a buffer), and
+      carbon 1.1.10 never repairs such a file: it sees that the file exists, fails every later write to it
+      ("Error writing to ...: Unable to read header") and drops all of that metric's points from then on.
+      Removing it loses nothing stored (carbon writes points only after create returns) and is what an
+      operator does after such a crash; the points carbon held in memory are the sender's to send again.
   harness.py dump <workdir> [metric_prefix]
       Prints JSON {"metric.path": [[ts, value], ...], ...}: every point stored in every whisper file (of the
       metrics whose path starts with metric_prefix, if given: a 1 s/1 d file is 1 MiB to read), from the
@@ -27,8 +33,8 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
   harness.py wait <workdir> <expected_count> [timeout_s] [metric_prefix]
       Polls until at least <expected_count> points are stored in total (default timeout 60 s), counting only
       metrics whose path starts with metric_prefix if given: a test that shares a carbon with earlier tests
-      must not be satisfied by their points. Exit 0 and the count on stdout, or exit 1 with the count and
-      carbon's log tail on stderr.
+      must not be satisfied by their points. Exit 0 and the count on stdout, or exit 1 with the count, the
+      files whose header cannot be read, and carbon's log tail on stderr.
   harness.py table <workdir>
       A readable table of what is stored: path, count, first and last (ts, value).
 
@@ -298,9 +304,23 @@ def supervise(proc, stopping, parent):
         stop(proc)
 
 
+def remove_cut_creates(p):
+    """Removes the whisper files a kill left with an incomplete header (see `again`); returns their metrics."""
+    removed = []
+    for metric, f in unreadable_files(p["whisper"]):
+        size = os.path.getsize(f)
+        os.remove(f)
+        removed.append(metric)
+        with open(p["out"], "a") as out:
+            out.write("harness: removed %s (%d bytes, header incomplete): carbon was killed while creating it\n"
+                      % (f.decode("utf-8", "replace"), size))
+    return removed
+
+
 def again(workdir):
     p = paths(workdir)
     ports = json.load(open(p["ports"]))
+    remove_cut_creates(p)
     iface = ports.get("interface", "127.0.0.1")
     stopping = stop_on_signals()
     parent = os.getppid()
@@ -355,6 +375,16 @@ def read_points_settled(path, timeout=5.0):
             time.sleep(0.05)
 
 
+def unreadable_files(root, prefix=""):
+    """(metric, file) of every whisper file (under prefix) whose header cannot be read."""
+    for metric, f in whisper_files(root):
+        if metric.startswith(prefix):
+            try:
+                whisper.info(f)
+            except (whisper.CorruptWhisperFile, struct.error):
+                yield metric, f
+
+
 def json_value(v):
     if math.isfinite(v):
         return v
@@ -400,8 +430,10 @@ def wait(workdir, expected, timeout, prefix=""):
             print(n)
             return 0
         if time.monotonic() > deadline:
-            print("harness: %d of %d points%s stored after %ss\n%s"
-                  % (n, expected, " under %r" % prefix if prefix else "", timeout, log_tail(p)),
+            bad = sorted(m for m, _ in unreadable_files(p["whisper"], prefix))
+            print("harness: %d of %d points%s stored after %ss\n%s%s"
+                  % (n, expected, " under %r" % prefix if prefix else "", timeout,
+                     "files whose header cannot be read: %s\n" % ", ".join(bad) if bad else "", log_tail(p)),
                   file=sys.stderr)
             return 1
         time.sleep(0.1)
