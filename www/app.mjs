@@ -90,9 +90,27 @@ function ranges(nums) {
 const n = (x) => x.toLocaleString('en');
 const plural = (k, one, many = `${one}s`) => `${n(k)} ${k === 1 ? one : many}`;
 
+let protocol0Ready = false;
+
 function render() {
   pending = null;
   const opts = options();
+  if (opts.protocol === 0 && !protocol0Ready) {
+    // The package's protocol 0 is a module of its own, fetched the first time it is chosen (at once with a
+    // module built with it). `pending` holds the load, so the page counts as busy until it has rendered.
+    pending = cp.enableProtocol0().then(
+      () => {
+        protocol0Ready = true;
+        render();
+      },
+      (err) => {
+        pending = null;
+        $('optionsError').hidden = false;
+        $('optionsError').textContent = `protocol 0 did not load: ${err.message}`;
+      },
+    );
+    return;
+  }
   const result = encodeText(cp, editor.value, opts);
   editor.mark(result.lines);
 

@@ -71,6 +71,7 @@ impl<'a> Datapoint<'a> {
     }
 
     /// The timestamp as an integer, if it is one (it has been validated to lie in `0..2^32`).
+    #[cfg(feature = "protocol-0")]
     pub(crate) fn whole_timestamp(&self) -> Option<u32> {
         let t = self.timestamp as u32;
         (t as f64 == self.timestamp).then_some(t)

@@ -107,6 +107,8 @@ pub enum Error {
     /// `max_bytes` is below what an empty payload needs, or `max_points` is zero, or `max_bytes` is over
     /// `u32::MAX` (the header's range).
     InvalidLimits,
+    /// Protocol 0 was asked for, and this build of the crate leaves it out (crate feature `protocol-0`).
+    ProtocolNotEnabled,
 }
 
 impl Error {
@@ -177,6 +179,9 @@ impl fmt::Display for Error {
             Error::InvalidLimits => f.write_str(
                 "invalid limits: max_points must be at least 1 and max_bytes fit an empty payload and u32",
             ),
+            Error::ProtocolNotEnabled => {
+                f.write_str("protocol 0 is not in this build (crate feature `protocol-0`)")
+            }
         }
     }
 }

@@ -60,7 +60,7 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
         Ok(FrameEncoder {
             sink,
             opts,
-            codec: Codec::of(opts.protocol()),
+            codec: Codec::of(opts.protocol())?,
             start,
             capacity,
             points: 0,

@@ -18,7 +18,7 @@ impl Datapoint<'_> {
     /// ```
     pub fn encoded_len(&self, opts: &Options<'_>) -> Result<usize, Error> {
         self.validate(opts.path_rules())?;
-        Ok(Codec::of(opts.protocol()).len(opts.prefix(), self))
+        Ok(Codec::of(opts.protocol())?.len(opts.prefix(), self))
     }
 }
 

@@ -68,7 +68,7 @@ where
 {
     let size = frame_len(points.clone(), opts).map_err(StreamError::Encode)?;
     let protocol = opts.protocol();
-    let codec = Codec::of(protocol);
+    let codec = Codec::of(protocol).map_err(StreamError::Encode)?;
     let mut written = 0usize;
     let mut failure = None;
     let mut emit = |b: &[u8]| match w.write_all(b) {

@@ -6,7 +6,7 @@
 //! holds both lengths to the real output.
 
 use crate::opcode::*;
-use crate::{Datapoint, Protocol};
+use crate::{Datapoint, Error, Protocol};
 
 /// Bytes of the length header.
 pub const HEADER_LEN: usize = 4;
@@ -61,13 +61,16 @@ pub(crate) struct Codec {
     v0: Option<&'static V0Fns>,
 }
 
-/// Protocol 0's routines, reached only through a [`Codec`] made for protocol 0.
+/// Protocol 0's routines, reached only through a [`Codec`] made for protocol 0 (never made without the
+/// feature `protocol-0`).
+#[cfg_attr(not(feature = "protocol-0"), allow(dead_code))]
 struct V0Fns {
     len: fn(Option<&str>, &Datapoint<'_>) -> usize,
     fill: fn(Option<&str>, &Datapoint<'_>, &mut [u8]),
     write: fn(Option<&str>, &Datapoint<'_>, &mut Emit<'_>) -> Result<(), ()>,
 }
 
+#[cfg(feature = "protocol-0")]
 static V0_FNS: V0Fns = V0Fns {
     len: v0_len,
     fill: fill_v0,
@@ -86,13 +89,15 @@ impl core::fmt::Debug for Codec {
 }
 
 impl Codec {
+    /// The codec of `protocol`; protocol 0 only with the crate feature `protocol-0`.
     #[inline(always)]
-    pub(crate) fn of(protocol: Protocol) -> Codec {
-        Codec {
-            v0: match protocol {
-                Protocol::V2 => None,
-                Protocol::V0 => Some(&V0_FNS),
-            },
+    pub(crate) fn of(protocol: Protocol) -> Result<Codec, Error> {
+        match protocol {
+            Protocol::V2 => Ok(Codec { v0: None }),
+            #[cfg(feature = "protocol-0")]
+            Protocol::V0 => Ok(Codec { v0: Some(&V0_FNS) }),
+            #[cfg(not(feature = "protocol-0"))]
+            Protocol::V0 => Err(Error::ProtocolNotEnabled),
         }
     }
 
@@ -134,6 +139,7 @@ fn v2_len(prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
     5 + prefix.map_or(0, |p| p.len() + 1) + dp.path.len() + tail_len(dp)
 }
 
+#[cfg(feature = "protocol-0")]
 fn v0_len(prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
     let mut n = 0usize;
     let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
@@ -143,6 +149,7 @@ fn v0_len(prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
     n
 }
 
+#[cfg(feature = "protocol-0")]
 fn fill_v0(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
     let mut at = 0;
     let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
@@ -245,6 +252,7 @@ fn write_v2(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Re
     emit(&tail[..n + 11])
 }
 
+#[cfg(feature = "protocol-0")]
 fn write_v0(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {
     emit(&[MARK])?;
     let plain = |s: &str| s.is_ascii() && !s.contains('\'');
@@ -279,12 +287,14 @@ fn write_v0(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Re
     emit(&[TUPLE, TUPLE, APPEND])
 }
 
+#[cfg(feature = "protocol-0")]
 fn float_line(v: f64, emit: &mut Emit<'_>) -> Result<(), ()> {
     emit(&[FLOAT])?;
     emit(ryu::Buffer::new().format_finite(v).as_bytes())?;
     emit(b"\n")
 }
 
+#[cfg(feature = "protocol-0")]
 /// Python's `raw-unicode-escape`: ASCII as is, other characters as `\uXXXX` or `\UXXXXXXXX`.
 /// Paths hold no `\` (the path rules refuse it), so nothing else needs escaping.
 fn raw_unicode_escape(s: &str, emit: &mut Emit<'_>) -> Result<(), ()> {

@@ -13,8 +13,18 @@ export const CARBON_MAX_PAYLOAD = 1048576;
 /** carbon relay's MAX_DATAPOINTS_PER_MESSAGE. */
 export const CARBON_MAX_POINTS = 500;
 
-export function createApi(raw, memory) {
+/**
+ * The API over one instance of a wasm module.
+ *
+ * `protocol0`: where the module was built without protocol 0 (the package's main modules), a function that
+ * returns the API of a module built with it, instantiating that module the first time; it throws where the
+ * runtime cannot load it synchronously and `enableProtocol0()` has not been awaited. Everything given
+ * `protocol: 0` is then made by that API: the same classes, from the other module.
+ */
+export function createApi(raw, memory, { protocol0 } = {}) {
   const U32_MAX = 4294967295;
+  const delegates = protocol0 !== undefined && !raw.hasProtocol0();
+  const viaProtocol0 = (options) => delegates && options !== null && typeof options === 'object' && options.protocol === 0;
   const hasWellFormed = typeof ''.isWellFormed === 'function';
 
   // ---- options ----
@@ -145,6 +155,10 @@ export function createApi(raw, memory) {
       case FAILURE.InvalidOptions:
         err = new RangeError('invalid options: maxPoints must be at least 1 and maxBytes must hold an empty frame');
         err.code = 'ERR_CARBON_OPTIONS';
+        break;
+      case FAILURE.ProtocolNotBuilt:
+        err = new RangeError('protocol 0 is not in this wasm module (the package loads its protocol-0 module for it)');
+        err.code = 'ERR_CARBON_PROTOCOL';
         break;
       case FAILURE.BadInput:
         err = new RangeError(`${where}${inputFaultText(d)}`);
@@ -409,6 +423,7 @@ export function createApi(raw, memory) {
    * @returns {Uint8Array[]} frames (views into a few buffers), each ready for a socket.
    */
   function encodeFrames(points, options) {
+    if (viaProtocol0(options)) return protocol0().encodeFrames(points, options);
     const n = pointCount(points);
     return n > SEGMENT ? encodeSegments(points, n, options) : encodeBatch(points, n, options);
   }
@@ -460,6 +475,8 @@ export function createApi(raw, memory) {
     #options;
 
     constructor(options) {
+      // Protocol 0 comes from its own module: the encoder made there (same API, not an instance of this class).
+      if (viaProtocol0(options)) return new (protocol0().FrameEncoder)(options);
       const o = normalizeOptions(options);
       const stream = raw.Encoder.create(...rawArgs(o), true);
       if (stream === undefined) throw failure({ options: o });
@@ -567,6 +584,7 @@ export function createApi(raw, memory) {
     #options;
 
     constructor(paths, options) {
+      if (viaProtocol0(options)) return new (protocol0().MetricSet)(paths, options);
       if (!Array.isArray(paths)) throw new TypeError('paths must be an array of strings');
       const o = normalizeOptions(options);
       const copy = Object.freeze(paths.slice());

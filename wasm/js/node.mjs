@@ -2,5 +2,5 @@
 // `import` and `require` still has one wasm instance (no dual-package hazard).
 import api from './node.cjs';
 
-export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS, inspect } = api;
+export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS, inspect, enableProtocol0 } = api;
 export default api;

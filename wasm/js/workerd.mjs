@@ -1,12 +1,25 @@
 // Cloudflare workerd (and wrangler bundles): importing a .wasm file gives a compiled WebAssembly.Module,
-// which is instantiated synchronously (workers may not fetch their own code at start-up).
+// which is instantiated synchronously (workers may not fetch their own code at start-up). Protocol 0's
+// module (pkg/p0-web) is instantiated the first time protocol 0 is used.
 import wasmModule from '../pkg/web/carbon_pickle_bg.wasm';
 import { initSync } from '../pkg/web/carbon_pickle.js';
 import * as raw from '../pkg/web/carbon_pickle.js';
+import p0Module from '../pkg/p0-web/carbon_pickle_bg.wasm';
+import * as rawP0 from '../pkg/p0-web/carbon_pickle.js';
 import { createApi } from './api.mjs';
 
 const { memory } = initSync({ module: wasmModule });
-const api = createApi(raw, memory);
+
+let p0 = null;
+function protocol0() {
+  if (p0 === null) p0 = createApi(rawP0, rawP0.initSync({ module: p0Module }).memory);
+  return p0;
+}
+
+/** Protocol 0 loads by itself on workerd; this resolves at once (it exists for code shared with browsers). */
+const enableProtocol0 = async () => void protocol0();
+const api = Object.freeze({ ...createApi(raw, memory, { protocol0 }), enableProtocol0 });
 
 export const { encodeFrames, splitFrames, FrameEncoder, MetricSet, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS, inspect } = api;
+export { enableProtocol0 };
 export default api;

@@ -36,6 +36,8 @@ pub enum FailureCode {
     /// A cluster destination or router setting is refused (index: the destination). Detail:
     /// `[RouteFault, a, b]`.
     InvalidDestination = 10,
+    /// Protocol 0 was asked of a module built without it (cargo feature `protocol0`).
+    ProtocolNotBuilt = 11,
 }
 
 /// Why a cluster destination or router setting was refused (first detail number of `InvalidDestination`).
@@ -143,10 +145,13 @@ impl Failure {
                 [len as f64, max as f64, 0.0, 0.0],
             ),
             Error::InvalidLimits => (FailureCode::InvalidOptions, [0.0; 4]),
+            Error::ProtocolNotEnabled => (FailureCode::ProtocolNotBuilt, [0.0; 4]),
             _ => (FailureCode::Other, [0.0; 4]),
         };
         let index = match code {
-            FailureCode::InvalidOptions | FailureCode::InvalidPrefix => -1.0,
+            FailureCode::InvalidOptions
+            | FailureCode::InvalidPrefix
+            | FailureCode::ProtocolNotBuilt => -1.0,
             _ => index as f64,
         };
         Failure {

@@ -48,6 +48,7 @@ pub use failure::{
 #[cfg(feature = "inspect")]
 pub use inspect::{inspect_frames, Inspection};
 pub use metric_set::MetricSet;
+pub use options::has_protocol0;
 pub use output::{counts_len, counts_ptr, out_ptr};
 #[cfg(feature = "route")]
 pub use router::ClusterRouter;

@@ -22,6 +22,13 @@ fn intern(prefix: &str) -> &'static str {
     })
 }
 
+/// Whether this module encodes protocol 0 (cargo feature `protocol0`); the JavaScript sends protocol 0 to a
+/// module that does when this one does not.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = hasProtocol0)]
+pub fn has_protocol0() -> bool {
+    cfg!(feature = "protocol0")
+}
+
 /// Builds and checks options. `protocol` is 0 or 2; limits as in the core.
 pub(crate) fn build(
     protocol: u8,

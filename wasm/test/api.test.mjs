@@ -351,6 +351,35 @@ describe('FrameEncoder', () => {
   });
 });
 
+describe('protocol 0 in a module of its own', () => {
+  it('the main module leaves it out and refuses it; the package hands it to the protocol-0 module', async () => {
+    const main = require('../pkg/node/carbon_pickle.js');
+    const p0 = require('../pkg/p0-node/carbon_pickle.js');
+    assert.equal(main.hasProtocol0(), false);
+    assert.equal(p0.hasProtocol0(), true);
+    // The main module's own API, without the hand-off: the core refuses protocol 0 there (typed).
+    const { createApi } = require('../pkg/api.cjs');
+    const bare = createApi(main, main.__wasm.memory);
+    const err = thrown(() => new bare.FrameEncoder({ protocol: 0 }), RangeError);
+    assert.equal(err.code, 'ERR_CARBON_PROTOCOL');
+    assert.equal(bare.encodeFrames([{ path: 'a.b', value: 1, timestamp: T0 }]).length, 1);
+    // Through the package, every encoder takes protocol 0 from the other module: the same bytes as that
+    // module's own API, which CPython reads back.
+    const own = createApi(p0, p0.__wasm.memory);
+    const points = sample(700);
+    const frames = encodeFrames(points, { protocol: 0, prefix: 'KEY' });
+    assert.deepEqual(frames.map((f) => Buffer.from(f).toString('hex')), own.encodeFrames(points, { protocol: 0, prefix: 'KEY' }).map((f) => Buffer.from(f).toString('hex')));
+    assert.equal(String.fromCharCode(frames[0][4], frames[0][5]), '(l');
+    assert.deepEqual(rows(await decodeFrames(frames)).length, 700);
+    const enc = new FrameEncoder({ protocol: 0 });
+    assert.equal(enc instanceof FrameEncoder, false, 'made by the protocol-0 module');
+    enc.push({ path: 'a.b', value: 1.5, timestamp: T0 });
+    assert.deepEqual(rows(await decodeFrames(enc.flush())), [['a.b', T0, 1.5]]);
+    enc.free();
+    await require('../js/node.cjs').enableProtocol0(); // resolves at once in Node
+  });
+});
+
 describe('MetricSet (interned paths)', () => {
   const names = Array.from({ length: 1200 }, (_, i) => `rack${i % 7}.node${i}.temp`);
 

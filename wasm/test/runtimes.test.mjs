@@ -129,12 +129,16 @@ console.log('FRAMES ' + run(api));`);
     const entry = join('node_modules', 'carbon-pickle', pkgJson.exports['.'].browser);
     writeFileSync(join(scratch, 'browser.mjs'), `${BODY}
 import * as api from './${entry}';
+// Protocol 0 is a module of its own there, fetched by enableProtocol0(): refused before it.
+try { new api.FrameEncoder({ protocol: 0 }); console.log('PROTOCOL0 not refused'); } catch (e) { console.log('PROTOCOL0 ' + e.code); }
+await api.enableProtocol0();
 console.log('FRAMES ' + run(api));`);
     const { stdout, stderr } = await run(bin('deno'), ['run', '--quiet', '--no-config', '--node-modules-dir=manual', '--allow-read', 'browser.mjs'], {
       cwd: scratch,
       env: DENO_ENV,
     });
     assert.equal(stderr, '', 'no warning about the way the module was fetched');
+    assert.match(stdout, /^PROTOCOL0 ERR_CARBON_PROTOCOL$/m);
     assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
   });
 

@@ -1,6 +1,10 @@
 // Types for `carbon-pickle`: Graphite carbon pickle frames from JavaScript, encoded by the Rust core (wasm).
 
-/** The pickle protocol of frame payloads: 2 (binary, what carbon's relay sends) or 0 (text, as statsd). */
+/**
+ * The pickle protocol of frame payloads: 2 (binary, what carbon's relay sends) or 0 (text, as statsd).
+ * Protocol 0 is encoded by a wasm module of its own: Node, Bun, Deno and workerd load it the first time it is
+ * used; in browsers `await enableProtocol0()` first.
+ */
 export type Protocol = 0 | 2;
 
 /** How frames are built. Every field is optional. */
@@ -81,6 +85,14 @@ export const CARBON_MAX_POINTS: number;
  */
 export function encodeFrames(points: Datapoints, options?: Options): Frame[];
 
+/**
+ * Loads the protocol-0 module (7 KB of wasm kept out of the main one). Browsers must await it before any
+ * `protocol: 0`, which otherwise throws a RangeError with code `ERR_CARBON_PROTOCOL`; elsewhere protocol 0
+ * loads by itself and this resolves at once. Encoders made with protocol 0 come from that module: the same
+ * API, but not `instanceof` this module's classes.
+ */
+export function enableProtocol0(): Promise<void>;
+
 /** Cuts frames written back to back into one view per frame (no copy). */
 export function splitFrames(bytes: Uint8Array): Uint8Array[];
 
@@ -149,6 +161,7 @@ declare const api: {
   FrameEncoder: typeof FrameEncoder;
   MetricSet: typeof MetricSet;
   inspect: typeof inspect;
+  enableProtocol0: typeof enableProtocol0;
   CARBON_MAX_PAYLOAD: number;
   CARBON_MAX_POINTS: number;
 };

@@ -8,6 +8,8 @@
 // - the inspector's listing of a frame made by CPython's `pickle.dumps` contains every line
 //   `pickletools.dis` prints for it, and the datapoints as Python's repr shows them;
 // - the live sensor stream runs, stops, and encodes like the Rust core;
+// - the package as published (main module without protocol 0) refuses protocol 0 until enableProtocol0()
+//   has fetched its own module, then writes the same bytes as in Node;
 // - the page loads nothing from anywhere but the loopback server and logs no error.
 // A screenshot is saved for the README (target/www/, and docs/ with WWW_SCREENSHOT).
 //
@@ -17,6 +19,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -81,6 +84,7 @@ print(json.dumps({
 // ---- the browser ----
 
 let server;
+const allowed = new Set(); // origins the browser may load from: the loopback servers this test started
 let context;
 let page;
 let profile;
@@ -89,6 +93,7 @@ const problems = [];
 
 before(async () => {
   server = await serve({ port: 0, pkg: process.env.WWW_PKG || DEFAULT_PKG });
+  allowed.add(new URL(server.url).origin);
   profile = mkdtempSync(join(tmpdir(), 'carbon-pickle-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -109,7 +114,7 @@ before(async () => {
   // Anything not for the loopback server is refused and remembered.
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
-    if (url.origin === new URL(server.url).origin || url.protocol === 'data:') return route.continue();
+    if (allowed.has(url.origin) || url.protocol === 'data:') return route.continue();
     offsite.push(url.href);
     return route.abort();
   });
@@ -463,6 +468,37 @@ describe('the demo page', () => {
     await page.screenshot({ path: shot, fullPage: true, clip: { x: 0, y: 0, width: 1440, height: 1400 } });
     await page.screenshot({ path: join(OUT, 'www-full.png'), fullPage: true });
     if (process.env.WWW_SCREENSHOT) copyFileSync(shot, process.env.WWW_SCREENSHOT);
+  });
+
+  test('the published build: protocol 0 is refused until enableProtocol0() fetches its module, then encodes as in Node', async () => {
+    const published = await serve({ port: 0, pkg: join(ROOT, 'wasm', 'pkg', 'web') });
+    allowed.add(new URL(published.url).origin);
+    const tab = await context.newPage();
+    try {
+      tab.on('pageerror', (e) => problems.push(`published page error: ${e.message}`));
+      await tab.goto(published.url);
+      await tab.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20_000 });
+      const got = await tab.evaluate(async () => {
+        const cp = await import('/carbon-pickle/js/web.mjs');
+        const fetched = () => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/pkg/p0-web/carbon_pickle_bg.wasm'));
+        const before = fetched();
+        let refused = null;
+        try {
+          cp.encodeFrames([{ path: 'a.b', value: 1.5, timestamp: 1700000000 }], { protocol: 0 });
+        } catch (e) {
+          refused = e.code;
+        }
+        await cp.enableProtocol0();
+        const frames = cp.encodeFrames([{ path: 'a.b', value: 1.5, timestamp: 1700000000 }, { path: 'küche.t', value: -2, timestamp: 1700000001.5 }], { protocol: 0 });
+        return { before, refused, after: fetched(), hex: frames.map((f) => Array.from(f, (b) => b.toString(16).padStart(2, '0')).join('')) };
+      });
+      const node = createRequire(import.meta.url)('../../wasm/js/node.cjs');
+      const want = node.encodeFrames([{ path: 'a.b', value: 1.5, timestamp: 1700000000 }, { path: 'küche.t', value: -2, timestamp: 1700000001.5 }], { protocol: 0 });
+      assert.deepEqual(got, { before: false, refused: 'ERR_CARBON_PROTOCOL', after: true, hex: want.map((f) => Buffer.from(f).toString('hex')) });
+    } finally {
+      await tab.close();
+      await published.close();
+    }
   });
 
   test('nothing was fetched from elsewhere and nothing went wrong', () => {
