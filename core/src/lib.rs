@@ -30,6 +30,9 @@
 //! The wire format, opcode by opcode, is described in `docs/wire-format.md` in the repository.
 //!
 //! # Features
+//! - `protocol-0` (default): pickle protocol 0. Without it, [`Protocol::V0`] is refused with
+//!   [`Error::ProtocolNotEnabled`] and its number text (ryu, itoa) is never linked, even where the protocol
+//!   is a runtime value (a program with a constant protocol 2 drops it either way).
 //! - `alloc`: [`Sink`] for `Vec<u8>` and [`to_vec`].
 //! - `std`: `alloc`, plus `std::io` error support in `embedded-io`.
 //! - `embedded-io`: [`write_frame`], streaming a frame to an `embedded_io::Write`.
