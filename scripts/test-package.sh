@@ -70,6 +70,8 @@ const { encodeFrames } = require('carbon-pickle');
 const { CarbonClient, send } = require('carbon-pickle/client');
 const f = encodeFrames([{ path: 'a.b', value: 1, timestamp: 1700000000 }]);
 if (f.length !== 1 || f[0].points !== 1 || typeof CarbonClient !== 'function' || typeof send !== 'function') process.exit(1);
-console.error('    require(\"carbon-pickle\") and carbon-pickle/client work from the installed tarball');
+const p0 = encodeFrames([{ path: 'a.b', value: 1, timestamp: 1700000000 }], { protocol: 0 }); // its own module
+if (p0.length !== 1 || p0[0][4] !== 0x28 || p0[0][5] !== 0x6c) process.exit(1);
+console.error('    require(\"carbon-pickle\") (protocol 2 and 0) and carbon-pickle/client work from the installed tarball');
 "
 say "package checks passed"
