@@ -142,10 +142,7 @@ impl<'p> Options<'p> {
         if let Some(p) = self.prefix {
             path::check(p, self.rules, false).map_err(Error::InvalidPrefix)?;
         }
-        #[cfg(not(feature = "protocol-0"))]
-        if self.protocol == Protocol::V0 {
-            return Err(Error::ProtocolNotEnabled);
-        }
+        wire::Codec::of(self.protocol)?; // refuses protocol 0 in a build without it
         let empty_payload = wire::empty_frame_len(self.protocol) - wire::HEADER_LEN;
         if self.max_points == 0
             || self.max_bytes < empty_payload

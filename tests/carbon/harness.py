@@ -305,16 +305,13 @@ def supervise(proc, stopping, parent):
 
 
 def remove_cut_creates(p):
-    """Removes the whisper files a kill left with an incomplete header (see `again`); returns their metrics."""
-    removed = []
-    for metric, f in unreadable_files(p["whisper"]):
+    """Removes the whisper files a kill left with an incomplete header (see `again`), saying so in carbon.out."""
+    for _, f in unreadable_files(p["whisper"]):
         size = os.path.getsize(f)
         os.remove(f)
-        removed.append(metric)
         with open(p["out"], "a") as out:
             out.write("harness: removed %s (%d bytes, header incomplete): carbon was killed while creating it\n"
                       % (f.decode("utf-8", "replace"), size))
-    return removed
 
 
 def again(workdir):
