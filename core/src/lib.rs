@@ -80,6 +80,12 @@ pub use split::{split, SplitError, SplitStats, Splitter};
 #[cfg(feature = "embedded-io")]
 pub use stream::{write_frame, StreamError};
 
+// The crate's README (what crates.io shows) is compiled and run with the doctests, so its example stays true.
+// It is packaged with the crate (`include` in Cargo.toml), so the packaged crate's doctests run it too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Encodes `points` as one frame into `buf` and returns the frame; fails if they do not all fit.
 ///
 /// ```
