@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: every test. Set-up first (idempotent, seconds when nothing is missing), then each part.
-# Usage: scripts/test.sh [part...]   parts: lint core e2e wasm package firmware fuzz www (default: all)
+# Usage: scripts/test.sh [part...]   parts: lint core docs e2e wasm package firmware fuzz www (default: all)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -8,7 +8,7 @@ bash scripts/setup.sh
 source scripts/env.sh
 
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(lint core e2e wasm package firmware fuzz www)
+[ ${#parts[@]} -eq 0 ] && parts=(lint core docs e2e wasm package firmware fuzz www)
 section() { printf '\n=== %s ===\n' "$*" >&2; }
 
 for part in "${parts[@]}"; do
@@ -26,6 +26,13 @@ for part in "${parts[@]}"; do
       cargo build -q -p carbon-pickle --no-default-features --features defmt,embedded-io --target thumbv7em-none-eabihf
       cargo build -q -p carbon-pickle --no-default-features --features route --target thumbv7em-none-eabihf
       cargo test -q -p carbon-pickle --all-features
+      ;;
+    docs)
+      # core/README.md runs with carbon-pickle's doctests (part core), the root README's Rust with the tests
+      # crate's; every README block marked `<!-- run: sh -->` as shown (scripts/readme-examples.py lists them).
+      section "README examples: the root README's Rust as doctests, shell blocks as shown"
+      cargo test -q -p carbon-pickle-tests --doc
+      bash scripts/readme-sh.sh
       ;;
     e2e)
       section "end to end against the real carbon daemon"

@@ -16,6 +16,13 @@ pub use carbon::Carbon;
 pub use decode::{assert_decoded, decode, Decoded};
 pub use stored::{assert_stored, count, expected, Stored};
 
+// The repository's README, compiled and run with this crate's doctests (`cargo test -p carbon-pickle-tests
+// --doc`), so its Rust example stays true. It lives here rather than in carbon-pickle, whose published
+// package holds only core/ and could not include a file above it; this crate is never published.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
