@@ -12,6 +12,67 @@
 export const CARBON_MAX_PAYLOAD = 1048576;
 /** carbon relay's MAX_DATAPOINTS_PER_MESSAGE. */
 export const CARBON_MAX_POINTS = 500;
+/** The longest path (prefix included) the core accepts: carbon's file name for it must fit the OS's 4,096. */
+export const CARBON_MAX_PATH = 4000;
+/** The encoder options, for the option-name check of everything that takes them. */
+export const ENCODER_OPTIONS = Object.freeze(['protocol', 'prefix', 'maxBytes', 'maxPoints', 'allowSpaces', 'asciiOnly']);
+
+/** An error with a `code`, as Node's own errors carry one. */
+export function codedError(Ctor, code, message, props) {
+  const err = new Ctor(message);
+  err.code = code;
+  if (props) Object.assign(err, props);
+  return err;
+}
+
+/** A value as an error message shows it: strings quoted (at most about 200 characters), the rest as text. */
+export function describe(v) {
+  if (typeof v === 'string') return quote(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object' && v !== null && !(v instanceof Date)) return 'an object';
+  return String(v);
+}
+
+/** A string for an error message: JSON-quoted, cut to its first 200 characters with its length said. */
+export function quote(text) {
+  if (text.length <= 200) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, 200))}... (${text.length} characters)`;
+}
+
+/** Levenshtein distance, for suggesting the option a caller meant. */
+function distance(a, b) {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Throws a TypeError (code ERR_CARBON_OPTIONS) for an option name not in `known`, naming the nearest known
+ * one: an option typo must not be ignored (a `too:` for `to:` would silently send to the default address).
+ */
+export function checkOptionNames(options, known, what = 'option') {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    let best = known[0];
+    for (const k of known) if (distance(name, k) < distance(name, best)) best = k;
+    const hint = distance(name, best) <= Math.max(2, Math.floor(best.length / 3)) ? `; did you mean ${JSON.stringify(best)}?` : '';
+    throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `unknown ${what} ${quote(name)}${hint} (known: ${known.join(', ')})`, { option: name });
+  }
+}
+
+/** The hint for a timestamp that looks like milliseconds (Date.now()) where carbon takes seconds. */
+export function millisecondsHint(t) {
+  return typeof t === 'number' && t >= 1e11 && t < 1e14 ? ' (it looks like milliseconds: carbon takes seconds, e.g. Date.now() / 1000)' : '';
+}
 
 /**
  * The API over one instance of a wasm module.
@@ -31,7 +92,8 @@ export function createApi(raw, memory, { protocol0 } = {}) {
 
   function normalizeOptions(options) {
     if (options === undefined || options === null) options = {};
-    if (typeof options !== 'object') throw new TypeError('options must be an object');
+    if (typeof options !== 'object') throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `options must be an object, not ${describe(options)}`);
+    checkOptionNames(options, ENCODER_OPTIONS);
     const {
       protocol = 2,
       prefix,
@@ -40,17 +102,21 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       allowSpaces = false,
       asciiOnly = false,
     } = options;
-    if (protocol !== 0 && protocol !== 2) throw new RangeError(`options.protocol must be 0 or 2, not ${String(protocol)}`);
+    if (protocol !== 0 && protocol !== 2) {
+      const Ctor = typeof protocol === 'number' ? RangeError : TypeError;
+      throw codedError(Ctor, 'ERR_CARBON_OPTIONS', `options.protocol must be the number 0 or 2, not ${describe(protocol)}`);
+    }
     if (prefix !== undefined && prefix !== null && typeof prefix !== 'string') {
-      throw new TypeError('options.prefix must be a string');
+      throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `options.prefix must be a string, not ${typeof prefix}`);
     }
     for (const [name, v] of [['maxBytes', maxBytes], ['maxPoints', maxPoints]]) {
       if (!Number.isInteger(v) || v < 1 || v > U32_MAX) {
-        throw new RangeError(`options.${name} must be an integer from 1 to ${U32_MAX}, not ${String(v)}`);
+        const Ctor = typeof v === 'number' ? RangeError : TypeError;
+        throw codedError(Ctor, 'ERR_CARBON_OPTIONS', `options.${name} must be an integer from 1 to ${U32_MAX}, not ${describe(v)}`);
       }
     }
-    if (typeof allowSpaces !== 'boolean') throw new TypeError('options.allowSpaces must be a boolean');
-    if (typeof asciiOnly !== 'boolean') throw new TypeError('options.asciiOnly must be a boolean');
+    if (typeof allowSpaces !== 'boolean') throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `options.allowSpaces must be a boolean, not ${describe(allowSpaces)}`);
+    if (typeof asciiOnly !== 'boolean') throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `options.asciiOnly must be a boolean, not ${describe(asciiOnly)}`);
     return { protocol, prefix: prefix ?? undefined, maxBytes, maxPoints, allowSpaces, asciiOnly };
   }
 
@@ -90,6 +156,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       case PATH.NonAscii: return `non-ASCII character at byte ${d[1]}`;
       case PATH.EmptyComponent: return `empty path component at byte ${d[1]}`;
       case PATH.ComponentTooLong: return `path component at byte ${d[1]} is ${d[2]} bytes long (at most ${d[3]})`;
+      case PATH.TooLong: return `path is ${d[1]} bytes long, prefix included (at most ${d[2]}: carbon's file name must fit the system's limit)`;
       default: return 'breaks the path rules';
     }
   }
@@ -115,7 +182,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
   // by its path alone for push, whose datapoint is the call's only one (an index 0 there reads like a
   // leftover from a batch).
   function pointName(what, index, path) {
-    return `${what}${index === undefined ? '' : ` ${index}`}${path === undefined ? '' : ` (path ${JSON.stringify(path)})`}`;
+    return `${what}${index === undefined ? '' : ` ${index}`}${path === undefined ? '' : ` (path ${quote(path)})`}`;
   }
 
   // Builds the error for a recorded failure (by default, the last wasm call's).
@@ -136,7 +203,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
         err.code = 'ERR_CARBON_INVALID_PATH';
         break;
       case FAILURE.InvalidPrefix:
-        err = new TypeError(`invalid prefix ${JSON.stringify(ctx.options?.prefix)}: ${pathFaultText(d)}`);
+        err = new TypeError(`invalid prefix: ${pathFaultText(d)}`); // the prefix (an API key) is never printed
         err.code = 'ERR_CARBON_INVALID_PREFIX';
         break;
       case FAILURE.NonFiniteValue:
@@ -144,10 +211,12 @@ export function createApi(raw, memory, { protocol0 } = {}) {
         err.code = 'ERR_CARBON_VALUE';
         break;
       case FAILURE.NonFiniteTimestamp:
-      case FAILURE.TimestampOutOfRange:
-        err = new RangeError(`${where}timestamp${has && ctx.timestampAt ? ` ${ctx.timestampAt(index)}` : ''} is not a time in 0..2^32 seconds`);
+      case FAILURE.TimestampOutOfRange: {
+        const t = has && ctx.timestampAt ? ctx.timestampAt(index) : undefined;
+        err = new RangeError(`${where}timestamp${t === undefined ? '' : ` ${t}`} is not a time in 0..2^32 seconds${millisecondsHint(t)}`);
         err.code = 'ERR_CARBON_TIMESTAMP';
         break;
+      }
       case FAILURE.DatapointTooLarge:
         err = new RangeError(`${where}needs ${d[0]} bytes but a frame has room for at most ${d[1]}`);
         err.code = 'ERR_CARBON_TOO_LARGE';
@@ -212,7 +281,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
   function typeError(message, index, path) {
     const err = new TypeError(message);
     err.code = 'ERR_INVALID_ARG_TYPE';
-    err.index = index;
+    if (index !== undefined) err.index = index;
     if (path !== undefined) err.path = path;
     return err;
   }
@@ -222,7 +291,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     if (t === undefined) return now();
     if (typeof t === 'number') return t;
     if (t instanceof Date) return t.getTime() / 1000;
-    throw new TypeError(`${pointName('datapoint', i, path)}: timestamp must be a number of seconds, a Date or undefined`);
+    throw typeError(`${pointName('datapoint', i, path)}: timestamp must be a number of seconds, a Date or undefined, not ${describe(t)}`, i, path);
   }
 
   // push's check (a batch checks each path as it lays them out): the datapoint is named by its path alone.
@@ -270,7 +339,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     let rest = chunk.join('');
     if (hasWellFormed && !rest.isWellFormed()) {
       const k = chunk.findIndex((p) => !p.isWellFormed());
-      const err = new TypeError(`datapoint ${first + k} (path ${JSON.stringify(chunk[k])}): invalid path: it holds a lone UTF-16 surrogate`);
+      const err = new TypeError(`datapoint ${first + k} (path ${quote(chunk[k])}): invalid path: it holds a lone UTF-16 surrogate`);
       err.code = 'ERR_CARBON_INVALID_PATH';
       err.index = first + k;
       err.path = chunk[k];
@@ -338,7 +407,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       const { lens } = batch.v;
       for (let i = start; i < end; i++) {
         const path = paths[i];
-        if (typeof path !== 'string') throw typeError(`paths[${i}] must be a string`, i);
+        if (typeof path !== 'string') throw typeError(`paths[${i}] must be a string, not ${describe(path)}`, i);
         chunk[i - start] = path;
         lens[i - from] = path.length;
       }
@@ -385,15 +454,15 @@ export function createApi(raw, memory, { protocol0 } = {}) {
   // checking that `src` has `n` numbers. Returns how many were copied.
   function setNumbers(view, src, n, name, from = 0, to = n) {
     if (ArrayBuffer.isView(src) && !(src instanceof DataView) && typeof src[0] !== 'bigint') {
-      if (src.length !== n) throw new RangeError(`${src.length} ${name} for ${n} paths`);
+      if (src.length !== n) throw codedError(RangeError, 'ERR_CARBON_INPUT', `${src.length} ${name} for ${n} paths: the columns must have the same length`);
       view.set(from === 0 && to === n ? src : src.subarray(from, to));
       return to - from;
     }
-    if (!Array.isArray(src)) throw new TypeError(`${name} must be a typed array or an array of numbers`);
-    if (src.length !== n) throw new RangeError(`${src.length} ${name} for ${n} paths`);
+    if (!Array.isArray(src)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `${name} must be a typed array or an array of numbers, not ${describe(src)}`);
+    if (src.length !== n) throw codedError(RangeError, 'ERR_CARBON_INPUT', `${src.length} ${name} for ${n} paths: the columns must have the same length`);
     for (let i = from; i < to; i++) {
       const x = src[i];
-      if (typeof x !== 'number') throw new TypeError(`${name}[${i}] must be a number`);
+      if (typeof x !== 'number') throw typeError(`${name}[${i}] must be a number, not ${describe(x)}${name === 'timestamps' && x instanceof Date ? ' (one Date for all is accepted; per datapoint, give seconds)' : ''}`, i);
       view[i - from] = x;
     }
     return to - from;
@@ -403,7 +472,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
   function pointCount(points) {
     if (Array.isArray(points)) return points.length;
     if (points !== null && typeof points === 'object' && Array.isArray(points.paths)) return points.paths.length;
-    throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+    throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }, not ${describe(points)}`);
   }
 
   // Datapoints `from..to` of any accepted form, written into the batch buffers.
@@ -500,7 +569,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     }
 
     #live() {
-      if (this.#raw === null) throw new Error('the encoder was freed');
+      if (this.#raw === null) throw codedError(Error, 'ERR_CARBON_FREED', 'the encoder was freed');
       return this.#raw;
     }
 
@@ -513,10 +582,10 @@ export function createApi(raw, memory, { protocol0 } = {}) {
      * @returns {Uint8Array[]} the frames it finished (usually none).
      */
     push(point) {
-      if (point === null || typeof point !== 'object') throw new TypeError('datapoint must be an object { path, value, timestamp }');
+      if (point === null || typeof point !== 'object') throw typeError(`datapoint must be an object { path, value, timestamp }, not ${describe(point)}`);
       const { path, value } = point;
-      if (typeof path !== 'string') throw new TypeError('datapoint: path must be a string');
-      if (typeof value !== 'number') throw new TypeError(`datapoint (path ${JSON.stringify(path)}): value must be a number`);
+      if (typeof path !== 'string') throw typeError(`datapoint: path must be a string, not ${describe(path)}`);
+      if (typeof value !== 'number') throw typeError(`datapoint (path ${quote(path)}): value must be a number, not ${describe(value)}`, undefined, path);
       const t = point.timestamp;
       const ts = typeof t === 'number' ? t : toTimestamp(t, undefined, nowSeconds, path);
       if (hasWellFormed && !path.isWellFormed()) checkWellFormed(path, [path]);
@@ -543,7 +612,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     pushRange(points, from, to) {
       const n = pointCount(points);
       if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || from > to || to > n) {
-        throw new RangeError(`datapoints ${from} to ${to} are not a range of the ${n} given`);
+        throw codedError(RangeError, 'ERR_OUT_OF_RANGE', `datapoints ${from} to ${to} are not a range of the ${n} given`);
       }
       this.#pushRange(points, from, to);
       return this.#ready();
@@ -585,7 +654,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
 
     constructor(paths, options) {
       if (viaProtocol0(options)) return new (protocol0().MetricSet)(paths, options);
-      if (!Array.isArray(paths)) throw new TypeError('paths must be an array of strings');
+      if (!Array.isArray(paths)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `paths must be an array of strings, not ${describe(paths)}`);
       const o = normalizeOptions(options);
       const copy = Object.freeze(paths.slice());
       const batch = writePaths(copy);
@@ -618,8 +687,8 @@ export function createApi(raw, memory, { protocol0 } = {}) {
      * @returns {Uint8Array[]} frames (views into one buffer).
      */
     encode(values, timestamps, indices) {
-      if (this.#raw === null) throw new Error('the metric set was freed');
-      if (!ArrayBuffer.isView(values) && !Array.isArray(values)) throw new TypeError('values must be a Float64Array or an array of numbers');
+      if (this.#raw === null) throw codedError(Error, 'ERR_CARBON_FREED', 'the metric set was freed');
+      if (!ArrayBuffer.isView(values) && !Array.isArray(values)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `values must be a Float64Array or an array of numbers, not ${describe(values)}`);
       const n = values.length;
       raw.batchReserve(Math.max(n, 1), 0);
       const v = views(n);
@@ -628,13 +697,13 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       const indexed = indices !== undefined && indices !== null;
       if (indexed) {
         if (!(indices instanceof Uint32Array)) {
-          if (!Array.isArray(indices)) throw new TypeError('indices must be a Uint32Array or an array of numbers');
+          if (!Array.isArray(indices)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `indices must be a Uint32Array or an array of numbers, not ${describe(indices)}`);
           for (let i = 0; i < indices.length; i++) {
             const k = indices[i];
-            if (!Number.isInteger(k) || k < 0 || k > U32_MAX) throw new RangeError(`indices[${i}] must be a whole number from 0 to ${U32_MAX}`);
+            if (!Number.isInteger(k) || k < 0 || k > U32_MAX) throw codedError(RangeError, 'ERR_CARBON_INPUT', `indices[${i}] must be a whole number from 0 to ${U32_MAX}, not ${describe(k)}`);
           }
         }
-        if (indices.length !== n) throw new RangeError(`${indices.length} indices for ${n} values`);
+        if (indices.length !== n) throw codedError(RangeError, 'ERR_CARBON_INPUT', `${indices.length} indices for ${n} values`);
         v.lens.set(indices);
       }
       const len = this.#raw.encode(n, tsLen, indexed);
@@ -685,10 +754,10 @@ export function createApi(raw, memory, { protocol0 } = {}) {
         at += f.length;
       }
     } else {
-      throw new TypeError('frames must be a Uint8Array, an ArrayBuffer or an array of Uint8Array');
+      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'frames must be a Uint8Array, an ArrayBuffer or an array of Uint8Array');
     }
     if (typeof raw.inspectFrames !== 'function') {
-      throw new Error("this build of carbon-pickle has no frame inspector (in Node: require('carbon-pickle/inspect'); or build the wasm with --inspect)");
+      throw codedError(Error, 'ERR_CARBON_NOT_BUILT', "this build of carbon-pickle has no frame inspector (in Node: require('carbon-pickle/inspect'); or build the wasm with --inspect)");
     }
     const r = raw.inspectFrames(bytes);
     try {
@@ -735,18 +804,21 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     #hash;
     #prefix;
 
-    constructor(destinations, { hash = 'carbon_ch', replicationFactor = 1, diverseReplicas = true, prefix } = {}) {
+    constructor(destinations, options = {}) {
+      if (options === null || typeof options !== 'object') throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `options must be an object, not ${describe(options)}`);
+      checkOptionNames(options, ['hash', 'replicationFactor', 'diverseReplicas', 'prefix']);
+      const { hash = 'carbon_ch', replicationFactor = 1, diverseReplicas = true, prefix } = options;
       if (!Array.isArray(destinations) || destinations.some((x) => typeof x !== 'string' || x.includes('\n'))) {
-        throw new TypeError('destinations must be an array of "HOST:PORT[:INSTANCE]" strings');
+        throw codedError(TypeError, 'ERR_CARBON_OPTIONS', 'destinations must be an array of "HOST:PORT[:INSTANCE]" strings');
       }
       const h = HASHES.indexOf(hash);
-      if (h < 0) throw new RangeError(`hash must be carbon_ch, fnv1a_ch or jump_fnv1a_ch, not ${JSON.stringify(hash)}`);
+      if (h < 0) throw codedError(RangeError, 'ERR_CARBON_OPTIONS', `hash must be carbon_ch, fnv1a_ch or jump_fnv1a_ch, not ${describe(hash)}`);
       if (!Number.isInteger(replicationFactor) || replicationFactor < 1 || replicationFactor > 255) {
-        throw new RangeError(`replicationFactor must be a whole number from 1 to 255, not ${String(replicationFactor)}`);
+        throw codedError(RangeError, 'ERR_CARBON_OPTIONS', `replicationFactor must be a whole number from 1 to 255, not ${describe(replicationFactor)}`);
       }
-      if (typeof diverseReplicas !== 'boolean') throw new TypeError('diverseReplicas must be a boolean');
-      if (prefix !== undefined && prefix !== null && typeof prefix !== 'string') throw new TypeError('prefix must be a string');
-      if (raw.ClusterRouter === undefined) throw new TypeError("this module has no cluster placement: use CarbonRouter from 'carbon-pickle/cluster'");
+      if (typeof diverseReplicas !== 'boolean') throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `diverseReplicas must be a boolean, not ${describe(diverseReplicas)}`);
+      if (prefix !== undefined && prefix !== null && typeof prefix !== 'string') throw codedError(TypeError, 'ERR_CARBON_OPTIONS', 'prefix must be a string');
+      if (raw.ClusterRouter === undefined) throw codedError(TypeError, 'ERR_CARBON_NOT_BUILT', "this module has no cluster placement: use CarbonRouter from 'carbon-pickle/cluster'");
       const r = raw.ClusterRouter.create(destinations.join('\n'), h, replicationFactor, diverseReplicas);
       if (r === undefined) throw destinationError(destinations);
       this.#raw = r;
@@ -792,7 +864,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
      * @returns {Uint8Array}
      */
     routeMany(paths) {
-      if (!Array.isArray(paths)) throw new TypeError('paths must be an array of strings');
+      if (!Array.isArray(paths)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `paths must be an array of strings, not ${describe(paths)}`);
       const batch = writePaths(paths);
       chunk.length = 0;
       const ptr = this.#raw.route(batch.n, batch.textLen, this.#prefix);
@@ -812,7 +884,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     splitFrames,
     FrameEncoder,
     MetricSet,
-    CarbonRouter, // only in the module built with cluster placement (js/route.cjs)
+    ...(raw.ClusterRouter === undefined ? {} : { CarbonRouter }), // only from the module built with cluster placement (js/route.cjs)
     CARBON_MAX_PAYLOAD,
     CARBON_MAX_POINTS,
     inspect,

@@ -9,15 +9,23 @@
 // Delivery is at least once: a datapoint can arrive twice (carbon stores the same value again), never zero
 // times while the replay window covers what the receiver lost.
 //
-// Nothing is lost silently: a pending flush(), close() or ready() keeps the process alive (its reconnect
-// timer is referenced) until it succeeds or its timeout rejects it; with nothing pending the client's
-// timers do not hold the process open.
+// Nothing is lost silently: a pending flush(), close() or ready() keeps the process alive until it succeeds
+// or its timeout (the option `timeout`, 30 s unless given) rejects it with the count not delivered and the
+// last connection error as its `cause`. With nothing pending, neither the client's timers nor its connection
+// hold the process open; a process that ends with datapoints still queued (a script that never called
+// close()) is held until they are delivered, within `timeout`, or says on stderr how many were not
+// (the runtime's `lifecycle`, below). A receiver that cannot be reached is reported once per outage (a
+// warning on stderr) unless the caller listens for 'disconnect' or passes `warnings: false`.
 //
 // A transport is `{ open(target, events) → connection }`:
 //   target      { host, port, tls, connectTimeout }
 //   events      { open(), drain(), close(error | null) }: close comes exactly once, after open or instead of it
 //   connection  write(bytes, done) → false when its buffer is full (then wait for drain); done(error | null)
 //               once the bytes were handed to the system; end() closes after pending writes; destroy(error).
+//
+// A lifecycle is `{ track(hooks) → untrack(), warn(message, { exiting }) }`: `track` calls hooks.beforeExit() when the
+// process is about to end for want of work (it may start more) and hooks.exit() as it exits (synchronous
+// only); `warn` writes one line to stderr the runtime's way. workerd has none (a request ends its sockets).
 //
 // This file has no imports, so the same text serves every runtime (the build writes it out as
 // pkg/client-core.cjs for Node's `require`).
@@ -34,22 +42,56 @@ export const CLIENT_DEFAULTS = Object.freeze({
   reconnectMaxDelay: 30000,
   reconnectJitter: 0.5,
   connectTimeout: 10000,
+  timeout: 30000,
+  warnings: true,
 });
 
 const ENCODER_OPTIONS = ['protocol', 'prefix', 'maxBytes', 'maxPoints', 'allowSpaces', 'asciiOnly'];
+const CLUSTER_OPTIONS = ['destinations', 'hash', 'replicationFactor', 'diverseReplicas'];
+/** The option by which a cluster's per-destination client knows its owner (whose listeners decide warnings). */
+const OWNER = Symbol('carbon-pickle cluster owner');
+/** Every option a CarbonClient takes (an unknown name is refused, with the nearest of these). */
+export const CLIENT_OPTIONS = Object.freeze([
+  'to', ...Object.keys(CLIENT_DEFAULTS), 'highWaterMark', 'lowWaterMark', ...ENCODER_OPTIONS, ...CLUSTER_OPTIONS,
+]);
+
+/** An error with a `code`, as Node's own errors carry one. */
+function coded(Ctor, code, message, props) {
+  const err = new Ctor(message);
+  err.code = code;
+  if (props) Object.assign(err, props);
+  return err;
+}
 
 /** "host:port" or "[v6]:port" → { host, port }. */
 export function parseTarget(to) {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(String(to));
-  if (!m) throw new TypeError(`target must be host:port, not ${JSON.stringify(to)}`);
+  if (!m) throw coded(TypeError, 'ERR_CARBON_OPTIONS', `target must be "host:port" (or "[v6]:port"), not ${JSON.stringify(String(to).slice(0, 200))}`);
   return { host: m[1] ?? m[2], port: Number(m[3]) };
 }
 
-function positive(name, v, { integer = false, zero = false } = {}) {
-  if (typeof v !== 'number' || !(zero ? v >= 0 : v > 0) || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new RangeError(`${name} must be a ${integer ? 'whole ' : ''}number ${zero ? '>= 0' : '> 0'}, not ${String(v)}`);
+function positive(name, v, { integer = false, zero = false, infinite = false } = {}) {
+  const finite = Number.isFinite(v) || (infinite && v === Infinity);
+  if (typeof v !== 'number' || !(zero ? v >= 0 : v > 0) || !finite || (integer && !Number.isInteger(v) && v !== Infinity)) {
+    const shown = typeof v === 'string' ? JSON.stringify(v.slice(0, 200)) : String(v);
+    throw coded(typeof v === 'number' ? RangeError : TypeError, 'ERR_CARBON_OPTIONS',
+      `${name} must be a ${integer ? 'whole ' : ''}number ${zero ? '>= 0' : '> 0'}${infinite ? ' (or Infinity)' : ''}, not ${shown}`);
   }
   return v;
+}
+
+/** A per-call `{ timeout }` (or the client's default), checked. */
+function callTimeout(options, fallback) {
+  if (options === null || typeof options !== 'object') throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'options must be an object { timeout }');
+  for (const k of Object.keys(options)) {
+    if (k !== 'timeout') throw coded(TypeError, 'ERR_CARBON_OPTIONS', `unknown option ${JSON.stringify(k)}; this call takes { timeout } only`, { option: k });
+  }
+  return options.timeout === undefined ? fallback : positive('timeout', options.timeout, { infinite: true });
+}
+
+/** Whether a connection error will not go away by retrying: the runtime refuses the network itself. */
+function isPermissionError(err) {
+  return err?.name === 'NotCapable' || err?.name === 'PermissionDenied' || err?.code === 'ERR_ACCESS_DENIED';
 }
 
 /** Number of datapoints in rows or columns, or undefined for neither. */
@@ -83,9 +125,10 @@ function keepAlive(timer, on) {
   }
 }
 
-/** An EventEmitter's common methods, for runtimes without node:events (workerd without nodejs_compat). */
+/** An EventEmitter's methods, for runtimes without node:events (workerd without nodejs_compat). */
 export class Emitter {
   #listeners = new Map();
+  #maxListeners = 10;
 
   on(event, listener) {
     if (!this.#listeners.has(event)) this.#listeners.set(event, []);
@@ -97,13 +140,27 @@ export class Emitter {
     return this.on(event, listener);
   }
 
+  prependListener(event, listener) {
+    if (!this.#listeners.has(event)) this.#listeners.set(event, []);
+    this.#listeners.get(event).unshift(listener);
+    return this;
+  }
+
   once(event, listener) {
+    return this.on(event, this.#onceWrapper(event, listener));
+  }
+
+  prependOnceListener(event, listener) {
+    return this.prependListener(event, this.#onceWrapper(event, listener));
+  }
+
+  #onceWrapper(event, listener) {
     const wrapped = (...args) => {
       this.off(event, wrapped);
       listener.apply(this, args);
     };
     wrapped.listener = listener;
-    return this.on(event, wrapped);
+    return wrapped;
   }
 
   off(event, listener) {
@@ -123,8 +180,31 @@ export class Emitter {
     return this;
   }
 
-  listenerCount(event) {
-    return this.#listeners.get(event)?.length ?? 0;
+  listenerCount(event, listener) {
+    const list = this.#listeners.get(event) ?? [];
+    return listener === undefined ? list.length : list.filter((l) => l === listener || l.listener === listener).length;
+  }
+
+  listeners(event) {
+    return (this.#listeners.get(event) ?? []).map((l) => l.listener ?? l);
+  }
+
+  rawListeners(event) {
+    return [...(this.#listeners.get(event) ?? [])];
+  }
+
+  eventNames() {
+    return [...this.#listeners.keys()].filter((event) => this.#listeners.get(event).length > 0);
+  }
+
+  // No leak warning here; kept so that the client has EventEmitter's whole interface in every runtime.
+  setMaxListeners(n) {
+    this.#maxListeners = n;
+    return this;
+  }
+
+  getMaxListeners() {
+    return this.#maxListeners;
   }
 
   emit(event, ...args) {
@@ -135,10 +215,17 @@ export class Emitter {
   }
 }
 
-/** A timeout error with the code Node uses. */
-function timeoutError(what, ms, waiting) {
-  const err = new Error(`${what} within ${ms} ms (${waiting} datapoints waiting)`);
-  err.code = 'ETIMEDOUT';
+/**
+ * Why a flush(), close() or ready() gave up: `code` 'ETIMEDOUT' (its timeout passed) or
+ * 'ERR_CARBON_PERMISSION' (the runtime refuses the network), `notDelivered` datapoints, the last connection
+ * error as `cause` (and in the message).
+ */
+function deliveryError(code, what, { notDelivered, cause, address }) {
+  const because = cause ? `; last error: ${cause.message ?? String(cause)}` : '';
+  const err = new Error(`${what}: ${notDelivered} datapoint${notDelivered === 1 ? '' : 's'} not delivered to ${address}${because}`, cause ? { cause } : undefined);
+  err.code = code;
+  err.notDelivered = notDelivered;
+  if (cause && err.cause === undefined) err.cause = cause;
   return err;
 }
 
@@ -146,7 +233,7 @@ function timeoutError(what, ms, waiting) {
  * Makes the CarbonClient class for one runtime.
  * @param {{ FrameEncoder: Function, transport: { open: Function }, EventBase?: Function }} runtime
  */
-export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitter, loadRouter }) {
+export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitter, loadRouter, checkOptionNames, lifecycle }) {
   class CarbonClient extends EventBase {
     #cluster = null; // with `destinations`: the per-destination clients (see Cluster below)
     #o;
@@ -171,23 +258,33 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     #readyWaiters = []; // ready(): { resolve, reject, timer }
     #needDrain = false;
     #connectedAt = 0;
+    #lastError = null; // the last connection error, until a connection succeeds
+    #warned = false; // this outage has been reported
+    #fatal = null; // an error retrying cannot cure (a permission): pending calls reject with it
+    #hold = null; // a referenced timer that holds the process open while a call waits
+    #untrack = null; // ends the lifecycle's watch over process exit
     #stats = { points: 0, frames: 0, bytes: 0, dropped: 0, replayedFrames: 0, replayedPoints: 0, connects: 0, disconnects: 0 };
 
     /** @param {object} options see types/client.d.ts */
     constructor(options = {}) {
       super();
-      if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+      if (options === null || typeof options !== 'object') throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'options must be an object');
+      checkOptionNames?.(options, CLIENT_OPTIONS);
       if (options.destinations !== undefined) {
-        if (typeof loadRouter !== 'function') throw new TypeError('cluster destinations are not supported in this runtime');
+        if (typeof loadRouter !== 'function') throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'cluster destinations are not supported in this runtime');
         this.#cluster = new Cluster(this, options, CarbonClient, loadRouter(), FrameEncoder);
         this.#o = this.#cluster.options;
         return;
       }
       const o = { ...CLIENT_DEFAULTS, ...options };
+      for (const k of Object.keys(options)) if (options[k] === undefined) o[k] = CLIENT_DEFAULTS[k];
       if (options.to !== undefined) Object.assign(o, parseTarget(options.to));
-      if (typeof o.host !== 'string' || o.host === '') throw new TypeError('host must be a non-empty string');
+      if (options.to !== undefined && (options.host !== undefined || options.port !== undefined)) {
+        throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'give either to or host/port, not both');
+      }
+      if (typeof o.host !== 'string' || o.host === '') throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'host must be a non-empty string');
       positive('port', o.port, { integer: true });
-      if (o.port > 65535) throw new RangeError(`port must be at most 65535, not ${o.port}`);
+      if (o.port > 65535) throw coded(RangeError, 'ERR_CARBON_OPTIONS', `port must be at most 65535, not ${o.port}`);
       positive('flushInterval', o.flushInterval, { zero: true });
       positive('maxQueuedPoints', o.maxQueuedPoints, { integer: true });
       positive('replayBytes', o.replayBytes, { integer: true, zero: true });
@@ -195,17 +292,19 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       positive('reconnectInitialDelay', o.reconnectInitialDelay);
       positive('reconnectMaxDelay', o.reconnectMaxDelay);
       positive('connectTimeout', o.connectTimeout);
+      positive('timeout', o.timeout, { infinite: true });
+      if (typeof o.warnings !== 'boolean') throw coded(TypeError, 'ERR_CARBON_OPTIONS', `warnings must be a boolean, not ${String(o.warnings)}`);
       if (typeof o.reconnectJitter !== 'number' || o.reconnectJitter < 0 || o.reconnectJitter > 1) {
-        throw new RangeError('reconnectJitter must be a number from 0 to 1');
+        throw coded(RangeError, 'ERR_CARBON_OPTIONS', `reconnectJitter must be a number from 0 to 1, not ${String(o.reconnectJitter)}`);
       }
       o.highWaterMark ??= defaultHighWaterMark(o.maxQueuedPoints);
       positive('highWaterMark', o.highWaterMark, { integer: true });
-      if (o.highWaterMark > o.maxQueuedPoints) throw new RangeError(`highWaterMark (${o.highWaterMark}) must be at most maxQueuedPoints (${o.maxQueuedPoints})`);
+      if (o.highWaterMark > o.maxQueuedPoints) throw coded(RangeError, 'ERR_CARBON_OPTIONS', `highWaterMark (${o.highWaterMark}) must be at most maxQueuedPoints (${o.maxQueuedPoints})`);
       o.lowWaterMark ??= Math.floor(o.highWaterMark / 2);
       positive('lowWaterMark', o.lowWaterMark, { integer: true, zero: true });
-      if (o.lowWaterMark >= o.highWaterMark) throw new RangeError(`lowWaterMark (${o.lowWaterMark}) must be below highWaterMark (${o.highWaterMark})`);
+      if (o.lowWaterMark >= o.highWaterMark) throw coded(RangeError, 'ERR_CARBON_OPTIONS', `lowWaterMark (${o.lowWaterMark}) must be below highWaterMark (${o.highWaterMark})`);
       if (o.tls !== false && o.tls !== true && (o.tls === null || typeof o.tls !== 'object')) {
-        throw new TypeError('tls must be true, false or an object of TLS options');
+        throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'tls must be true, false or an object of TLS options');
       }
       transport.check?.(o);
       const encoderOptions = {};
@@ -216,6 +315,48 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         this.#flushTimer = setInterval(() => this.#flushOpenFrame(), o.flushInterval);
         keepAlive(this.#flushTimer, false);
       }
+      this.#untrack = lifecycle?.track({
+        beforeExit: () => this.#beforeExit(),
+        exit: () => this.#atExit(),
+        pending: () => this.#hold !== null, // a call still waits (Deno keeps its loop running for it)
+      }) ?? null;
+    }
+
+    /** "host:port" of the receiver, for messages. */
+    get #address() {
+      return this.#o.host.includes(':') ? `[${this.#o.host}]:${this.#o.port}` : `${this.#o.host}:${this.#o.port}`;
+    }
+
+    /** Datapoints not yet written: queued, in the open frame, or in flight on a connection. */
+    get #notDelivered() {
+      let n = this.queuedPoints;
+      for (const f of this.#inflight) if (!f.written) n += f.points;
+      return n;
+    }
+
+    // The process has nothing left to do but datapoints wait: deliver them (within `timeout`), then close.
+    #beforeExit() {
+      if (this.#closing || this.#notDelivered === 0) return;
+      this.close().catch((err) => lifecycle.warn(`carbon-pickle: ${err.message} (the process ended without close())`));
+    }
+
+    // The process exits: say what it leaves undelivered (nothing asynchronous can run now).
+    #atExit() {
+      const n = this.#notDelivered;
+      if (n === 0) return;
+      const because = this.#lastError ? ` (last error: ${this.#lastError.message})` : '';
+      lifecycle.warn(`carbon-pickle: the process exits with ${n} datapoint${n === 1 ? '' : 's'} not delivered to ${this.#address}${because}`, { exiting: true });
+    }
+
+    /** One warning per outage, unless the caller listens for 'disconnect' or said `warnings: false`. */
+    #warnUnreachable(err) {
+      if (this.#warned || !this.#o.warnings || !lifecycle) return;
+      const listener = this.#o[OWNER] ?? this;
+      if (listener.listenerCount('disconnect') > 0) return;
+      this.#warned = true;
+      const n = this.#notDelivered;
+      lifecycle.warn(`carbon-pickle: cannot reach ${this.#address}: ${err?.message ?? 'the connection closed'}; ` +
+        `retrying with back-off (${n} datapoint${n === 1 ? '' : 's'} queued). Listen for 'disconnect' or pass warnings: false to handle this yourself.`);
     }
 
     /** Counters since the client was made. */
@@ -277,7 +418,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       if (this.#cluster) return this.#cluster.writeMany(points);
       this.#open();
       const n = countPoints(points);
-      if (n === undefined) throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+      if (n === undefined) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
       const room = Math.max(0, this.#o.maxQueuedPoints - this.queuedPoints);
       let batch = points;
       if (n > room) {
@@ -299,9 +440,10 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * Resolves when the queue has room: at once below highWaterMark, otherwise once it has fallen to
      * lowWaterMark ('drain'). Rejects after `timeout` ms if given, or when the client is closed.
      */
-    ready({ timeout } = {}) {
+    ready(options = {}) {
+      const timeout = callTimeout(options, this.#o.timeout);
       if (this.#cluster) return Promise.all(this.#cluster.lanes.map((l) => l.ready({ timeout }))).then(() => undefined);
-      if (this.#closed) return Promise.reject(new Error('the client is closed'));
+      if (this.#closed) return Promise.reject(coded(Error, 'ERR_CARBON_CLOSED', 'the client is closed'));
       if (!this.#needDrain) return Promise.resolve();
       // The open frame goes out too, so that a partly filled frame cannot hold the queue above the mark.
       this.#flushOpenFrame();
@@ -313,7 +455,8 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * Writes every datapoint of an iterable or async iterable (of datapoints, arrays of them, or columns),
      * waiting for room instead of dropping. Resolves with the number written once all were flushed.
      */
-    async pipeFrom(source, { timeout } = {}) {
+    async pipeFrom(source, options = {}) {
+      const timeout = callTimeout(options, this.#o.timeout);
       let total = 0;
       for await (const item of source) total += await this.#writeWaiting(item, timeout);
       await this.flush({ timeout });
@@ -324,8 +467,9 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * A WritableStream of datapoints (or arrays or columns of them) that waits for room instead of
      * dropping; closing it flushes the client (it does not close the client).
      */
-    writable({ timeout } = {}) {
-      if (typeof globalThis.WritableStream !== 'function') throw new TypeError('this runtime has no WritableStream');
+    writable(options = {}) {
+      const timeout = callTimeout(options, this.#o.timeout);
+      if (typeof globalThis.WritableStream !== 'function') throw coded(TypeError, 'ERR_CARBON_UNSUPPORTED', 'this runtime has no WritableStream');
       return new globalThis.WritableStream(
         {
           write: (item) => this.#writeWaiting(item, timeout).then(() => undefined),
@@ -336,8 +480,10 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     }
 
     /** Resolves when every datapoint queued before the call has been written to a connection. */
-    flush({ timeout } = {}) {
+    flush(options = {}) {
+      const timeout = callTimeout(options, this.#o.timeout);
       if (this.#cluster) return this.#cluster.all((l) => l.flush({ timeout }));
+      this.#fatal = null; // a new call tries again (the caller may have fixed the permission)
       this.#flushOpenFrame();
       return this.#waitWritten(this.#seq, timeout);
     }
@@ -346,7 +492,8 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * Flushes, then closes the connection. Resolves when everything was written and the connection closed;
      * rejects after `timeout` ms if given (the datapoints not written stay counted in `stats.queuedPoints`).
      */
-    async close({ timeout } = {}) {
+    async close(options = {}) {
+      const timeout = callTimeout(options, this.#o.timeout);
       if (this.#cluster) return this.#cluster.all((l) => l.close({ timeout }));
       if (this.#closed) return;
       this.#closing = true;
@@ -354,10 +501,12 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         await this.flush({ timeout });
       } finally {
         this.#closed = true;
+        this.#untrack?.();
+        this.#untrack = null;
         clearInterval(this.#flushTimer);
         clearTimeout(this.#reconnectTimer);
         this.#reconnectTimer = null;
-        this.#rejectReady(new Error('the client is closed'));
+        this.#rejectReady(coded(Error, 'ERR_CARBON_CLOSED', 'the client is closed'));
         const conn = this.#conn;
         if (conn) {
           await new Promise((resolve) => {
@@ -373,11 +522,13 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     destroy() {
       if (this.#cluster) return void this.#cluster.lanes.forEach((l) => l.destroy());
       this.#closing = this.#closed = true;
+      this.#untrack?.();
+      this.#untrack = null;
       clearInterval(this.#flushTimer);
       clearTimeout(this.#reconnectTimer);
       this.#reconnectTimer = null;
       this.#conn?.destroy();
-      const err = new Error('the client was destroyed');
+      const err = coded(Error, 'ERR_CARBON_CLOSED', 'the client was destroyed');
       for (const w of this.#waiters.splice(0)) {
         clearTimeout(w.timer);
         w.reject(err);
@@ -388,7 +539,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     // ---- queue ----
 
     #open() {
-      if (this.#closing) throw new Error('the client is closed');
+      if (this.#closing) throw coded(Error, 'ERR_CARBON_CLOSED', 'the client is closed');
     }
 
     /** Writes one item of pipeFrom() or writable(), waiting for room first; batches are cut to what fits. */
@@ -398,14 +549,14 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       const n = countPoints(item);
       if (n === undefined) {
         if (this.writableNeedDrain) await this.ready({ timeout });
-        if (!this.write(item)) throw new Error('datapoint dropped');
+        if (!this.write(item)) throw coded(Error, 'ERR_CARBON_DROPPED', 'datapoint dropped');
         return 1;
       }
       for (let start = 0; start < n; start += chunk) {
         if (this.writableNeedDrain) await this.ready({ timeout });
         const part = start === 0 && n <= chunk ? item : slicePoints(item, start, Math.min(n, start + chunk));
         const m = countPoints(part);
-        if (this.writeMany(part) !== m) throw new Error('datapoints dropped');
+        if (this.writeMany(part) !== m) throw coded(Error, 'ERR_CARBON_DROPPED', 'datapoints dropped');
       }
       return n;
     }
@@ -452,6 +603,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         clearTimeout(w.timer);
         w.reject(err);
       }
+      this.#holdOpen();
     }
 
     #waitWritten(seq, timeout) {
@@ -459,15 +611,17 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       return this.#wait(this.#waiters, { seq }, timeout, 'not everything was written');
     }
 
-    /** A promise in `list` (settled by whoever empties it) that rejects after `timeout` ms if given. */
+    /** A promise in `list` (settled by whoever empties it) that rejects after `timeout` ms (unless Infinity). */
     #wait(list, entry, timeout, what) {
+      if (this.#fatal) return Promise.reject(this.#failure('ERR_CARBON_PERMISSION', 'the runtime refuses the connection', this.#fatal));
       return new Promise((resolve, reject) => {
         const w = { ...entry, resolve, reject, timer: null };
-        if (timeout !== undefined) {
+        if (timeout !== Infinity) {
           w.timer = setTimeout(() => {
-            list.splice(list.indexOf(w), 1);
+            const i = list.indexOf(w);
+            if (i >= 0) list.splice(i, 1);
             this.#holdOpen();
-            reject(timeoutError(what, timeout, this.queuedPoints));
+            reject(this.#failure('ETIMEDOUT', `${what} within ${timeout} ms`, this.#lastError));
           }, timeout);
         }
         list.push(w);
@@ -475,9 +629,33 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       });
     }
 
-    /** A pending flush, close or ready holds the process open while the client waits to reconnect. */
+    #failure(code, what, cause) {
+      return deliveryError(code, what, { notDelivered: this.#notDelivered, cause, address: this.#address });
+    }
+
+    /** Rejects every pending flush, close and ready: the runtime refuses the network (retrying cannot help). */
+    #giveUp(err) {
+      this.#fatal = err;
+      clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer = null;
+      for (const list of [this.#waiters, this.#readyWaiters]) {
+        for (const w of list.splice(0)) {
+          clearTimeout(w.timer);
+          w.reject(this.#failure('ERR_CARBON_PERMISSION', 'the runtime refuses the connection', err));
+        }
+      }
+      this.#holdOpen();
+    }
+
+    /** A pending flush, close or ready holds the process open (a referenced timer) until it settles. */
     #holdOpen() {
-      keepAlive(this.#reconnectTimer, this.#waiters.length + this.#readyWaiters.length > 0);
+      const waiting = this.#waiters.length + this.#readyWaiters.length > 0;
+      if (waiting && this.#hold === null) {
+        this.#hold = setInterval(() => {}, 1 << 30);
+      } else if (!waiting && this.#hold !== null) {
+        clearInterval(this.#hold);
+        this.#hold = null;
+      }
     }
 
     #written(frame) {
@@ -505,6 +683,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
           w.resolve();
         } else i++;
       }
+      this.#holdOpen();
     }
 
     #trimReplay() {
@@ -577,6 +756,8 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       this.#canWrite = true;
       this.#connectedAt = Date.now();
       this.#stats.connects += 1;
+      this.#lastError = null;
+      this.#warned = false;
       this.emit('connect');
       // What may not have reached the receiver goes first, in the order it was first sent. (The window was
       // measured when the connection was lost: a long outage does not shrink it.)
@@ -598,7 +779,9 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       // that closes at once, backs off.
       const lasted = wasConnected && Date.now() - this.#connectedAt >= 1000;
       this.#attempt = lasted ? 0 : this.#attempt + 1;
+      if (err) this.#lastError = err;
       this.emit('disconnect', err ?? null);
+      if (err && !this.#closed) this.#warnUnreachable(err);
       // Frames whose write never completed go back to the queue at once; the replay window's frames (older)
       // go in front of them when the connection is back.
       if (this.#inflight.length > 0) {
@@ -614,6 +797,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       if (this.#closed) return;
       if (wasConnected) this.#trimReplay(); // the window ends when the connection was lost
       if (this.#queue.length === 0 && this.#replay.length === 0) return; // idle: connect when there is data
+      if (isPermissionError(err)) return this.#giveUp(err); // until a new call asks again
       const base = Math.min(this.#o.reconnectMaxDelay, this.#o.reconnectInitialDelay * 2 ** Math.min(this.#attempt, 30));
       const delay = lasted ? 0 : base * (1 - this.#o.reconnectJitter * Math.random());
       this.emit('reconnecting', { attempt: this.#attempt, delay });
@@ -621,7 +805,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         this.#reconnectTimer = null;
         this.#connect();
       }, delay);
-      this.#holdOpen();
+      keepAlive(this.#reconnectTimer, false); // a pending call holds the process (#holdOpen), not the retry
     }
   }
   return CarbonClient;
@@ -630,11 +814,9 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 /** `HOST:PORT[:INSTANCE]` (IPv6 as `[::1]:2004:a`) → { host, port, instance }. */
 export function parseDestination(text) {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)(?::(.*))?$/.exec(String(text).trim());
-  if (!m) throw new TypeError(`destination must be HOST:PORT[:INSTANCE], not ${JSON.stringify(text)}`);
+  if (!m) throw coded(TypeError, 'ERR_CARBON_OPTIONS', `destination must be HOST:PORT[:INSTANCE], not ${JSON.stringify(String(text).slice(0, 200))}`);
   return { host: m[1] ?? m[2], port: Number(m[3]), instance: m[4] };
 }
-
-const CLUSTER_OPTIONS = ['destinations', 'hash', 'replicationFactor', 'diverseReplicas'];
 
 /**
  * A CarbonClient with `destinations`: one single-destination client per carbon-cache (its own connection,
@@ -648,15 +830,15 @@ class Cluster {
   constructor(owner, options, CarbonClient, CarbonRouter, FrameEncoder) {
     const { destinations, hash = 'carbon_ch', replicationFactor = 1, diverseReplicas = true } = options;
     for (const k of ['to', 'host', 'port']) {
-      if (options[k] !== undefined) throw new TypeError(`give either destinations or ${k}, not both`);
+      if (options[k] !== undefined) throw coded(TypeError, 'ERR_CARBON_OPTIONS', `give either destinations or ${k}, not both`);
     }
-    if (!Array.isArray(destinations) || destinations.length === 0) throw new TypeError('destinations must be a non-empty array of "HOST:PORT[:INSTANCE]"');
+    if (!Array.isArray(destinations) || destinations.length === 0) throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'destinations must be a non-empty array of "HOST:PORT[:INSTANCE]"');
     const laneOptions = { ...options };
     for (const k of CLUSTER_OPTIONS) delete laneOptions[k];
     const targets = destinations.map(parseDestination);
     this.router = new CarbonRouter(destinations, { hash, replicationFactor, diverseReplicas, prefix: options.prefix });
     this.destinations = this.router.destinations;
-    this.lanes = targets.map(({ host, port }) => new CarbonClient({ ...laneOptions, host, port }));
+    this.lanes = targets.map(({ host, port }) => new CarbonClient({ ...laneOptions, host, port, [OWNER]: owner }));
     // Checks a whole batch before routing any of it (the lanes' encoders would refuse it part-way).
     const encoderOptions = {};
     for (const k of ENCODER_OPTIONS) if (options[k] !== undefined) encoderOptions[k] = options[k];
@@ -714,7 +896,7 @@ class Cluster {
   /** Routes and queues datapoints (rows or columns); returns how many were queued at every destination. */
   writeMany(points) {
     const n = countPoints(points);
-    if (n === undefined) throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+    if (n === undefined) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
     const rows = Array.isArray(points);
     let refused = null;
     let take = n;
@@ -766,14 +948,15 @@ function pickColumns({ paths, values, timestamps }, idx) {
 export function createSend(CarbonClient) {
   return async function send(points, options = {}) {
     const total = countPoints(points);
-    if (total === undefined) throw new TypeError('datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
-    const { timeout = 30000, ...clientOptions } = options ?? {};
+    if (total === undefined) throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'datapoints must be an array of { path, value, timestamp } or { paths, values, timestamps }');
+    const clientOptions = options ?? {};
     const maxQueuedPoints = Math.max(total, clientOptions.maxQueuedPoints ?? CLIENT_DEFAULTS.maxQueuedPoints);
-    const client = new CarbonClient({ flushInterval: 0, ...clientOptions, maxQueuedPoints, highWaterMark: maxQueuedPoints, lowWaterMark: 0 });
+    // The returned promise reports failure, so no warning on stderr besides (unless asked for).
+    const client = new CarbonClient({ flushInterval: 0, warnings: false, ...clientOptions, maxQueuedPoints, highWaterMark: maxQueuedPoints, lowWaterMark: 0 });
     try {
       // Every datapoint is encoded before the connection opens: a refused one throws and nothing is sent.
       client.writeMany(points);
-      await client.close({ timeout });
+      await client.close(); // within the `timeout` option (30 s unless given)
     } catch (err) {
       const written = client.stats.points;
       client.destroy();

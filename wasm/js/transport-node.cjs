@@ -12,6 +12,9 @@ function open({ host, port, tls: tlsOptions, connectTimeout }, events) {
   const options = { host, port, timeout: connectTimeout };
   const onOpen = () => {
     opened = true;
+    // The connection alone does not hold the process open: a pending flush()/close() does, and a process
+    // that runs dry with datapoints queued is held by the client's lifecycle (js/lifecycle-node.cjs).
+    socket.unref();
     socket.setTimeout(0);
     socket.setKeepAlive(true, 30000);
     events.open();

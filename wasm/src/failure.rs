@@ -80,6 +80,8 @@ pub enum PathFault {
     ComponentTooLong = 4,
     /// A path rule this version does not know.
     Other = 5,
+    /// The whole path (prefix included) is too long. Detail: `[_, len, max]`.
+    TooLong = 6,
 }
 
 /// How the columns failed to fit (first detail number of `BadInput`).
@@ -127,6 +129,9 @@ fn path_detail(e: PathError) -> [f64; 4] {
             len as f64,
             max as f64,
         ],
+        PathError::TooLong { len, max } => {
+            [PathFault::TooLong as u8 as f64, len as f64, max as f64, 0.0]
+        }
         _ => [PathFault::Other as u8 as f64, 0.0, 0.0, 0.0],
     }
 }

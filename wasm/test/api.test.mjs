@@ -154,7 +154,7 @@ describe('refusals', () => {
       columns.paths[at] = 'm.ok';
       columns.values[at] = 'x';
       const typed = thrown(() => encodeFrames(columns), TypeError);
-      assert.equal(typed.message, `values[${at}] must be a number`);
+      assert.equal(typed.message, `values[${at}] must be a number, not "x"`);
       columns.values[at] = 1;
       columns.timestamps[at] = -3;
       const late = thrown(() => encodeFrames(columns), RangeError);
@@ -225,20 +225,20 @@ describe('refusals', () => {
   });
 
   it('refuses bad options', () => {
-    assert.throws(() => encodeFrames([], { protocol: 1 }), { name: 'RangeError', message: /protocol must be 0 or 2/ });
+    assert.throws(() => encodeFrames([], { protocol: 1 }), { name: 'RangeError', code: 'ERR_CARBON_OPTIONS', message: /protocol must be the number 0 or 2, not 1/ });
     assert.throws(() => encodeFrames([], { maxPoints: 0 }), { name: 'RangeError', message: /maxPoints/ });
     assert.throws(() => encodeFrames([], { maxBytes: 2 ** 32 }), { name: 'RangeError', message: /maxBytes/ });
     assert.throws(() => encodeFrames([], { maxBytes: 3 }), { name: 'RangeError', code: 'ERR_CARBON_OPTIONS' });
-    assert.throws(() => encodeFrames([], { prefix: 'key.' }), { name: 'TypeError', code: 'ERR_CARBON_INVALID_PREFIX', message: 'invalid prefix "key.": empty path component at byte 4' });
+    assert.throws(() => encodeFrames([], { prefix: 'key.' }), { name: 'TypeError', code: 'ERR_CARBON_INVALID_PREFIX', message: 'invalid prefix: empty path component at byte 4' });
     assert.throws(() => encodeFrames([], { prefix: 5 }), { name: 'TypeError', message: /prefix must be a string/ });
     assert.throws(() => encodeFrames([], 'x'), TypeError);
     assert.throws(() => encodeFrames('x'), TypeError);
   });
 
   it('refuses columns of different lengths', () => {
-    assert.throws(() => encodeFrames({ paths: ['a', 'b'], values: [1] }), { name: 'RangeError', message: '1 values for 2 paths' });
-    assert.throws(() => encodeFrames({ paths: ['a', 'b'], values: [1, 2], timestamps: [T0] }), { name: 'RangeError', message: '1 timestamps for 2 paths' });
-    assert.throws(() => encodeFrames({ paths: ['a', 1], values: [1, 2] }), { name: 'TypeError', message: 'paths[1] must be a string' });
+    assert.throws(() => encodeFrames({ paths: ['a', 'b'], values: [1] }), { name: 'RangeError', code: 'ERR_CARBON_INPUT', message: /^1 values for 2 paths/ });
+    assert.throws(() => encodeFrames({ paths: ['a', 'b'], values: [1, 2], timestamps: [T0] }), { name: 'RangeError', code: 'ERR_CARBON_INPUT', message: /^1 timestamps for 2 paths/ });
+    assert.throws(() => encodeFrames({ paths: ['a', 1], values: [1, 2] }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'paths[1] must be a string, not 1' });
   });
 });
 
@@ -312,8 +312,8 @@ describe('FrameEncoder', () => {
       [{ path: 'a.b', value: NaN, timestamp: T0 }, 'ERR_CARBON_VALUE', 'datapoint (path "a.b"): value NaN is not a finite number'],
       [{ path: 'a.b', value: 1, timestamp: -1 }, 'ERR_CARBON_TIMESTAMP', 'datapoint (path "a.b"): timestamp -1 is not a time in 0..2^32 seconds'],
       [{ path: 'a.\ud800', value: 1, timestamp: T0 }, 'ERR_CARBON_INVALID_PATH', /^datapoint \(path "a\.\\ud800"\): invalid path: .*lone UTF-16 surrogate/],
-      [{ path: 'a.b', value: 1, timestamp: 'soon' }, undefined, 'datapoint (path "a.b"): timestamp must be a number of seconds, a Date or undefined'],
-      [{ path: 'x'.repeat(300), value: 1, timestamp: T0 }, 'ERR_CARBON_INVALID_PATH', /^datapoint \(path "x+"\): invalid path: path component at byte 0 is 300 bytes long/],
+      [{ path: 'a.b', value: 1, timestamp: 'soon' }, 'ERR_INVALID_ARG_TYPE', 'datapoint (path "a.b"): timestamp must be a number of seconds, a Date or undefined, not "soon"'],
+      [{ path: 'x'.repeat(300), value: 1, timestamp: T0 }, 'ERR_CARBON_INVALID_PATH', /^datapoint \(path "x{200}"\.\.\. \(300 characters\)\): invalid path: path component at byte 0 is 300 bytes long/],
     ];
     for (const [point, code, message] of pushCases) {
       const err = thrown(() => enc.push(point), Error);
@@ -339,7 +339,8 @@ describe('FrameEncoder', () => {
       assert.equal(err.message, 'datapoint 2 (path "a.b"): value NaN is not a finite number', name);
     }
     const ts = thrown(() => encodeFrames([ok, { path: 'a.b', value: 1, timestamp: 'soon' }]), TypeError);
-    assert.equal(ts.message, 'datapoint 1: timestamp must be a number of seconds, a Date or undefined');
+    assert.equal(ts.message, 'datapoint 1: timestamp must be a number of seconds, a Date or undefined, not "soon"');
+    assert.equal(ts.code, 'ERR_INVALID_ARG_TYPE');
   });
 
   it('reports its options and cannot be used after free()', () => {
