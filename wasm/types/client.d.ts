@@ -18,7 +18,12 @@ export interface TlsOptions {
   [option: string]: unknown;
 }
 
-export interface CarbonClientOptions extends Options {
+/**
+ * The client's options. `Destinations` is the type of `destinations`: `undefined` for one receiver (`to`, or
+ * `host` and `port`), an array for a carbon cluster; it decides what the events carry (see
+ * {@link CarbonClientEventArgs}).
+ */
+export interface CarbonClientOptions<Destinations extends readonly string[] | undefined = readonly string[] | undefined> extends Options {
   /** "host:port" (IPv6 as "[::1]:2004"); or host and port. */
   to?: string;
   /** Default 127.0.0.1. */
@@ -47,10 +52,21 @@ export interface CarbonClientOptions extends Options {
   /** Milliseconds to wait for a connection (default 10,000). */
   connectTimeout?: number;
   /**
+   * Milliseconds that `flush()`, `close()` and `ready()` wait when the call gives no `timeout` of its own
+   * (default 30,000; `Infinity`: as long as it takes). They then reject with a {@link CarbonDeliveryError}.
+   */
+  timeout?: number;
+  /**
+   * One warning on stderr per outage (default true), unless a 'disconnect' listener is registered;
+   * false: none.
+   */
+  warnings?: boolean;
+  /**
    * A carbon cluster instead of one receiver: `HOST:PORT[:INSTANCE]` each, every datapoint
    * sent to the caches carbon-relay would pick; one connection, queue and replay window per destination.
+   * Not together with `to`, `host` or `port`.
    */
-  destinations?: string[];
+  destinations?: Destinations;
   /** With destinations: carbon_ch (default), fnv1a_ch or jump_fnv1a_ch. */
   hash?: HashType;
   /** With destinations: REPLICATION_FACTOR (default 1). */
@@ -83,12 +99,112 @@ export interface CarbonClientStats {
 export type DatapointsItem = Datapoint | Datapoints;
 
 export interface WaitOptions {
-  /** Milliseconds; the promise rejects with `code: 'ETIMEDOUT'` after this long. None: wait as long as it takes. */
+  /**
+   * Milliseconds; the promise then rejects with a {@link CarbonDeliveryError} (`code: 'ETIMEDOUT'`).
+   * Default: the client's `timeout` option (30,000 unless given); `Infinity`: as long as it takes.
+   */
   timeout?: number;
 }
 
-export declare class CarbonClient {
-  constructor(options?: CarbonClientOptions);
+/**
+ * Why `flush()`, `close()`, `ready()`, `pipeFrom()` or `send()` gave up: `code` is 'ETIMEDOUT' (its
+ * timeout passed) or 'ERR_CARBON_PERMISSION' (the runtime refuses the network); `notDelivered` datapoints
+ * were not delivered; `cause` is the last connection error. (A call on a closed or destroyed client
+ * rejects with a plain Error of code 'ERR_CARBON_CLOSED'.)
+ */
+export interface CarbonDeliveryError extends Error {
+  code: string;
+  /** Datapoints not delivered. */
+  notDelivered: number;
+  /** The last connection error, if there was one. */
+  cause?: unknown;
+  /** With destinations: the destination that failed (the first, if several did). */
+  destination?: string;
+}
+
+/** With destinations: the destination an event is about. */
+export interface DestinationInfo {
+  /** As written in `destinations`. */
+  destination: string;
+  /** Its index in `destinations`. */
+  index: number;
+}
+
+/** 'reconnecting': the next attempt and the milliseconds until it. */
+export interface ReconnectingInfo {
+  attempt: number;
+  delay: number;
+}
+
+/** 'drop': datapoints dropped now, why ('queue full'), and the count since the client was made. */
+export interface DropInfo {
+  points: number;
+  reason: string;
+  total: number;
+}
+
+/** The listener arguments of each event of a client with one receiver. */
+export interface CarbonClientEvents {
+  /** A connection is up. */
+  connect: [];
+  /** A connection ended or an attempt failed: the error, or `null` for a clean close. */
+  disconnect: [error: Error | null];
+  reconnecting: [info: ReconnectingInfo];
+  drop: [info: DropInfo];
+  /** The queue fell to lowWaterMark. */
+  drain: [];
+}
+
+/** The listener arguments of each event of a client with `destinations`: which destination, too. */
+export interface CarbonClusterEvents {
+  connect: [info: DestinationInfo];
+  disconnect: [error: Error | null, info: DestinationInfo];
+  reconnecting: [info: ReconnectingInfo & DestinationInfo];
+  drop: [info: DropInfo & DestinationInfo];
+  /** Every destination's queue fell to lowWaterMark. */
+  drain: [];
+  /** fnv1a_ch destinations whose instance names clash (one of them gets no metrics). */
+  warning: [warning: Error];
+}
+
+/**
+ * The listener arguments of each event of a client whose options may or may not have `destinations` (a
+ * `CarbonClientOptions` variable): what either kind emits, the destination's fields optional.
+ */
+export interface CarbonClientAnyEvents {
+  connect: [info?: DestinationInfo];
+  disconnect: [error: Error | null, info?: DestinationInfo];
+  reconnecting: [info: ReconnectingInfo & Partial<DestinationInfo>];
+  drop: [info: DropInfo & Partial<DestinationInfo>];
+  drain: [];
+  warning: [warning: Error];
+}
+
+/**
+ * The event map of a client whose `destinations` option has the type `Destinations`: undefined (one
+ * receiver), an array (a cluster), or either.
+ */
+export type CarbonClientEventMap<Destinations extends readonly string[] | undefined> = [Destinations] extends [undefined]
+  ? CarbonClientEvents
+  : [Destinations] extends [readonly string[]]
+    ? CarbonClusterEvents
+    : CarbonClientAnyEvents;
+
+/** The events of a client whose `destinations` option has the type `Destinations`. */
+export type CarbonClientEventName<Destinations extends readonly string[] | undefined = undefined> = keyof CarbonClientEventMap<Destinations>;
+
+/** The arguments of event `E`'s listeners for a client whose `destinations` option has the type `Destinations`. */
+export type CarbonClientEventArgs<Destinations extends readonly string[] | undefined, E extends CarbonClientEventName<Destinations>> =
+  Extract<CarbonClientEventMap<Destinations>[E], unknown[]>;
+
+/**
+ * Sends datapoints to carbon. An EventEmitter (node:events' in Node, Deno and Bun; one with the same methods
+ * in workerd), so `await once(client, 'drain')` works. `Destinations` is inferred from the options:
+ * `new CarbonClient({ destinations: [...] })` is a `CarbonClient<string[]>`, whose events say which
+ * destination they are about; `new CarbonClient({ to })` is a `CarbonClient` (one receiver).
+ */
+export declare class CarbonClient<Destinations extends readonly string[] | undefined = undefined> {
+  constructor(options?: CarbonClientOptions<Destinations>);
   readonly stats: CarbonClientStats;
   readonly queuedPoints: number;
   readonly connected: boolean;
@@ -105,34 +221,33 @@ export declare class CarbonClient {
   pipeFrom(source: Iterable<DatapointsItem> | AsyncIterable<DatapointsItem>, options?: WaitOptions): Promise<number>;
   /** A WritableStream of datapoints that waits for room; closing it flushes the client. */
   writable(options?: WaitOptions): WritableStream<DatapointsItem>;
-  /** Resolves when everything queued before the call was written; rejects after `timeout` ms if given. */
+  /** Resolves when everything queued before the call was written; rejects with a {@link CarbonDeliveryError}. */
   flush(options?: WaitOptions): Promise<void>;
   /** Flushes, then closes the connection; until then the process stays alive. */
   close(options?: WaitOptions): Promise<void>;
   /** Closes at once, dropping what waits. */
   destroy(): void;
 
-  on(event: 'connect', listener: () => void): this;
-  on(event: 'disconnect', listener: (error: Error | null) => void): this;
-  on(event: 'reconnecting', listener: (info: { attempt: number; delay: number }) => void): this;
-  on(event: 'drop', listener: (info: { points: number; reason: string; total: number }) => void): this;
-  on(event: 'drain', listener: () => void): this;
-  /** With destinations, connect/disconnect/reconnecting/drop also get `{ destination, index }`. */
-  on(event: 'warning', listener: (warning: Error) => void): this;
-  on(event: string, listener: (...args: any[]) => void): this;
-  once(event: string, listener: (...args: any[]) => void): this;
-  off(event: string, listener: (...args: any[]) => void): this;
-  addListener(event: string, listener: (...args: any[]) => void): this;
-  removeListener(event: string, listener: (...args: any[]) => void): this;
-  removeAllListeners(event?: string): this;
-  listenerCount(event: string): number;
-  emit(event: string, ...args: any[]): boolean;
+  // EventEmitter, with the listener arguments each event has.
+  on<E extends CarbonClientEventName<Destinations>>(event: E, listener: (...args: CarbonClientEventArgs<Destinations, E>) => void): this;
+  addListener<E extends CarbonClientEventName<Destinations>>(event: E, listener: (...args: CarbonClientEventArgs<Destinations, E>) => void): this;
+  once<E extends CarbonClientEventName<Destinations>>(event: E, listener: (...args: CarbonClientEventArgs<Destinations, E>) => void): this;
+  prependListener<E extends CarbonClientEventName<Destinations>>(event: E, listener: (...args: CarbonClientEventArgs<Destinations, E>) => void): this;
+  prependOnceListener<E extends CarbonClientEventName<Destinations>>(event: E, listener: (...args: CarbonClientEventArgs<Destinations, E>) => void): this;
+  off<E extends CarbonClientEventName<Destinations>>(event: E, listener: (...args: CarbonClientEventArgs<Destinations, E>) => void): this;
+  removeListener<E extends CarbonClientEventName<Destinations>>(event: E, listener: (...args: CarbonClientEventArgs<Destinations, E>) => void): this;
+  removeAllListeners(event?: string | symbol): this;
+  emit<E extends CarbonClientEventName<Destinations>>(event: E, ...args: CarbonClientEventArgs<Destinations, E>): boolean;
+  listenerCount(event: string | symbol, listener?: (...args: any[]) => void): number;
+  listeners(event: string | symbol): Array<(...args: any[]) => void>;
+  rawListeners(event: string | symbol): Array<(...args: any[]) => void>;
+  eventNames(): Array<string | symbol>;
+  setMaxListeners(n: number): this;
+  getMaxListeners(): number;
 }
 
-export interface SendOptions extends CarbonClientOptions {
-  /** Milliseconds for connecting and writing everything (default 30,000). */
-  timeout?: number;
-}
+/** send()'s options: a client's, its `timeout` (default 30,000 ms) covering connecting and writing everything. */
+export interface SendOptions extends CarbonClientOptions {}
 
 export interface SendResult {
   /** Datapoints written. */
@@ -142,11 +257,16 @@ export interface SendResult {
   connects: number;
 }
 
-/** An error from send(): how many datapoints there were and how many were not delivered. */
-export interface SendError extends Error {
-  code?: string;
+/**
+ * An error from send(): how many datapoints there were and how many were not delivered. A refused
+ * datapoint's error (an encoder error: `code`, `index`, `path`) carries them too (then nothing was sent).
+ */
+export interface SendError extends CarbonDeliveryError {
   points: number;
-  notDelivered: number;
+  /** A refused datapoint: its index. */
+  index?: number;
+  /** A refused datapoint: its path. */
+  path?: string;
 }
 
 /**
@@ -155,4 +275,11 @@ export interface SendError extends Error {
  */
 export declare function send(points: Datapoints, options?: SendOptions): Promise<SendResult>;
 
+/** "host:port" (IPv6 as "[::1]:2004") → host and port; throws a TypeError for anything else. */
 export declare function parseTarget(to: string): { host: string; port: number };
+
+/**
+ * A destination as `destinations` takes it, `HOST:PORT[:INSTANCE]` (IPv6 as `[::1]:2004:a`), → host, port
+ * and instance (undefined when not given); throws a TypeError for anything else.
+ */
+export declare function parseDestination(destination: string): { host: string; port: number; instance: string | undefined };

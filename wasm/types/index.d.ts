@@ -60,7 +60,7 @@ export type Frame = Uint8Array & { readonly points: number };
  * What the encoder throws for a refused datapoint or option: a TypeError (bad path, wrong type) or a
  * RangeError (non-finite value, timestamp outside 0..2^32, datapoint larger than a frame, bad limits).
  */
-export interface CarbonPickleError extends Error {
+export interface CarbonEncodeError extends Error {
   /** ERR_CARBON_INVALID_PATH, ERR_CARBON_INVALID_PREFIX, ERR_CARBON_VALUE, ERR_CARBON_TIMESTAMP,
    *  ERR_CARBON_TOO_LARGE, ERR_CARBON_OPTIONS, ERR_CARBON_INPUT or ERR_INVALID_ARG_TYPE. */
   code: string;
@@ -74,13 +74,16 @@ export interface CarbonPickleError extends Error {
   frames?: Frame[];
 }
 
+/** The former name of {@link CarbonEncodeError}. */
+export type CarbonPickleError = CarbonEncodeError;
+
 /** carbon's PICKLE_RECEIVER_MAX_LENGTH: 1,048,576. */
 export const CARBON_MAX_PAYLOAD: number;
 /** carbon relay's MAX_DATAPOINTS_PER_MESSAGE: 500. */
 export const CARBON_MAX_POINTS: number;
 
 /**
- * Encodes datapoints into as many frames as the limits need. Throws a {@link CarbonPickleError} at the
+ * Encodes datapoints into as many frames as the limits need. Throws a {@link CarbonEncodeError} at the
  * first refused datapoint, with the frames of those before it.
  */
 export function encodeFrames(points: Datapoints, options?: Options): Frame[];
@@ -154,15 +157,3 @@ export interface Inspection {
  * npm package's default build throws: in Node, `carbon-pickle/inspect` has it in a module of its own).
  */
 export function inspect(frames: Uint8Array | ArrayBuffer | ArrayBufferView | Uint8Array[]): Inspection;
-
-declare const api: {
-  encodeFrames: typeof encodeFrames;
-  splitFrames: typeof splitFrames;
-  FrameEncoder: typeof FrameEncoder;
-  MetricSet: typeof MetricSet;
-  inspect: typeof inspect;
-  enableProtocol0: typeof enableProtocol0;
-  CARBON_MAX_PAYLOAD: number;
-  CARBON_MAX_POINTS: number;
-};
-export default api;
