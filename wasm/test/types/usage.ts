@@ -1,5 +1,5 @@
-// Compiled by `tsc --noEmit` in the tests: the declarations describe the API as it is used.
-import { encodeFrames, FrameEncoder, MetricSet, type Frame, type CarbonPickleError, CARBON_MAX_POINTS } from 'carbon-pickle';
+// Compiled by `tsc --strict --noEmit` in test/types.test.mjs: the declarations describe the API as it is used.
+import { encodeFrames, FrameEncoder, MetricSet, splitFrames, enableProtocol0, type Frame, type CarbonEncodeError, CARBON_MAX_POINTS, CARBON_MAX_PAYLOAD } from 'carbon-pickle';
 import { CarbonClient } from 'carbon-pickle/node';
 import { inspect, parseHex, type Inspection } from 'carbon-pickle/inspect';
 
@@ -13,14 +13,15 @@ set.encode(new Float64Array([1, 2]), 1700000000, new Uint32Array([0, 1]));
 try {
   encodeFrames([{ path: 'a..b', value: 1 }]);
 } catch (e) {
-  const err = e as CarbonPickleError;
+  const err = e as CarbonEncodeError;
   console.log(err.code, err.index, err.path, err.frames?.length);
 }
 const client = new CarbonClient({ to: 'carbon.hostedgraphite.com:20040', tls: true, prefix: 'API-KEY', maxQueuedPoints: 10 });
 client.on('drop', ({ points, total }) => console.log(points, total));
 client.send('a.b', 1);
 void client.flush({ timeout: 100 }).then(() => client.close());
-console.log(count, more.length);
+console.log(count, more.length, CARBON_MAX_PAYLOAD, splitFrames(new Uint8Array(0)).length);
+void enableProtocol0().then(() => encodeFrames([{ path: 'a', value: 1 }], { protocol: 0 }));
 const seen: Inspection = inspect(parseHex('0000000e 80025d71005804000000'));
 console.log(seen.text, seen.refused > 0 ? 'refused' : `${seen.points} datapoints`);
 // carbon-pickle/client: the same class in every runtime, backpressure and the one-shot send().
