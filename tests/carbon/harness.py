@@ -222,6 +222,10 @@ def start_carbon(p, iface="127.0.0.1"):
     """Configures and starts carbon; returns (process, ports) once both TCP receivers accept connections."""
     for attempt in range(ATTEMPTS):
         line, pickle, query = free_ports(3, iface)
+        # A fixed pickle port (2004, the clients' default) for tests that run examples exactly as written,
+        # inside a network namespace of their own (wasm/test/support/readme-sandbox.mjs).
+        if os.environ.get("CARBON_PICKLE_HARNESS_PICKLE_PORT"):
+            pickle = int(os.environ["CARBON_PICKLE_HARNESS_PICKLE_PORT"])
         write_atomic(
             os.path.join(p["conf"], "carbon.conf"),
             CARBON_CONF.format(storage=p["storage"], conf=p["conf"], line=line, pickle=pickle, query=query,

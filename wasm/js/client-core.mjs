@@ -511,6 +511,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         if (conn) {
           await new Promise((resolve) => {
             this.#onClosed = resolve;
+            this.#holdOpen(); // the connection does not hold the process; ending it must
             conn.end();
           });
         }
@@ -649,7 +650,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 
     /** A pending flush, close or ready holds the process open (a referenced timer) until it settles. */
     #holdOpen() {
-      const waiting = this.#waiters.length + this.#readyWaiters.length > 0;
+      const waiting = this.#waiters.length + this.#readyWaiters.length > 0 || this.#onClosed !== null;
       if (waiting && this.#hold === null) {
         this.#hold = setInterval(() => {}, 1 << 30);
       } else if (!waiting && this.#hold !== null) {
@@ -793,6 +794,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         const done = this.#onClosed;
         this.#onClosed = null;
         done();
+        this.#holdOpen();
       }
       if (this.#closed) return;
       if (wasConnected) this.#trimReplay(); // the window ends when the connection was lost
