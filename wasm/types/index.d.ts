@@ -72,6 +72,8 @@ export interface CarbonEncodeError extends Error {
   path?: string;
   /** encodeFrames and MetricSet.encode: the frames of the datapoints before the refused one. */
   frames?: Frame[];
+  /** ERR_CARBON_OPTIONS for an option name that does not exist (of any constructor's options): that name. */
+  option?: string;
 }
 
 /** The former name of {@link CarbonEncodeError}. */

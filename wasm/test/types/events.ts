@@ -125,6 +125,6 @@ export async function oneShot(): Promise<void> {
     await send({ paths: ['a..b'], values: [1] });
   } catch (e) {
     const err = e as CarbonEncodeError;
-    console.log(err.code, err.index, err.path, err.frames);
+    console.log(err.code, err.index, err.path, err.frames, err.option);
   }
 }
