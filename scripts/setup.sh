@@ -99,10 +99,8 @@ setup_wasm() {
   local want
   want="$(sha256sum "$ROOT/wasm/package-lock.json" | cut -c1-16)"
   if [ "$(cat "$ROOT/wasm/node_modules/.setup-lock" 2>/dev/null)" != "$want" ]; then
-    # `npm ci` refuses this lock (it lists only this platform's builds of deno and workerd);
-    # `npm install --no-save` installs the locked versions and leaves the lock alone.
-    log "npm install in wasm/ (binaryen, deno, bun, workerd, typescript)"
-    (cd "$ROOT/wasm" && npm install --no-save --no-audit --no-fund --loglevel=error)
+    log "npm ci in wasm/ (binaryen, deno, bun, workerd, typescript)"
+    (cd "$ROOT/wasm" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" >"$ROOT/wasm/node_modules/.setup-lock"
   fi
 }
