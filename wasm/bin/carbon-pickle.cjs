@@ -3,13 +3,18 @@
 // carbon-pickle: carbon plaintext lines ("path value timestamp") in, pickle frames out; and frames
 // explained opcode by opcode.
 //
-//   carbon-pickle send --to host:port [--tls] [--ca FILE] [--prefix P] [--timeout S] [options] < lines
-//   carbon-pickle encode [--prefix P] [options] < lines > frames
+//   carbon-pickle send --to host:port [--tls] [--ca FILE] [--timeout S] [options] < lines
+//   carbon-pickle encode [options] < lines > frames
 //   carbon-pickle inspect [--hex HEX] < frames
 //
 // Bad lines are reported on stderr with their line numbers and skipped; the exit status is then 1. send exits
 // 0 only when every datapoint was written to the receiver; otherwise it says how many were not (exit 4).
 // Progress goes to stderr every few seconds on long inputs, totals at the end.
+//
+// The prefix (Hosted Graphite: the API key) comes from CARBON_PICKLE_PREFIX, --prefix-file FILE or --prefix P
+// (that order of precedence, lowest first); the first two keep it out of `ps` and shell history. Nothing the
+// CLI prints contains it: error lines name paths as given (without the prefix), the encoder words a bad
+// prefix without quoting it, and messages from errors are redacted besides (see `secret`).
 
 const fs = require('node:fs');
 const readline = require('node:readline');
@@ -27,8 +32,8 @@ const USAGE = `usage:
 
 Reads carbon plaintext lines ("path value [timestamp]"; no timestamp or -1 means now) from stdin.
 send    ships them as pickle frames to a carbon pickle receiver (TCP, or TLS with --tls: certificates are
-        verified, against --ca FILE if given; Hosted Graphite: --to carbon.hostedgraphite.com:20040 --tls
-        --prefix YOUR-API-KEY).
+        verified, against --ca FILE if given; Hosted Graphite: CARBON_PICKLE_PREFIX=YOUR-API-KEY
+        carbon-pickle send --to carbon.hostedgraphite.com:20040 --tls).
         With several --to (HOST:PORT[:INSTANCE], IPv6 as [::1]:2004:a) it sends each datapoint to the
         carbon-caches carbon-relay would pick (--hash carbon_ch, the default, fnv1a_ch or jump_fnv1a_ch;
         --replication N copies, on distinct servers unless --no-diverse-replicas), one connection each.
@@ -42,7 +47,10 @@ inspect explains frames (binary on stdin; or hex, as an argument or with --hex -
         when a frame would be refused.
 
 options:
-  --prefix P          prepend "P." to every path
+  --prefix P          prepend "P." to every path; P also comes from the environment variable
+                      CARBON_PICKLE_PREFIX or from --prefix-file FILE (its first line), which keep it out of
+                      ps and shell history (--prefix wins over --prefix-file, which wins over the variable)
+  --prefix-file FILE  the prefix from FILE (a trailing newline is stripped)
   --protocol 0|2      pickle protocol (default 2)
   --max-points N      datapoints per frame (default 500)
   --max-bytes N       payload bytes per frame (default 1048576)
@@ -54,7 +62,7 @@ options:
 
 const FLAGS = new Set(['tls', 'allow-spaces', 'ascii-only', 'quiet', 'help', 'version', 'no-diverse-replicas']);
 const REPEATABLE = new Set(['to']);
-const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'protocol', 'max-points', 'max-bytes', 'hex', 'timeout', 'hash', 'replication']);
+const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'prefix-file', 'protocol', 'max-points', 'max-bytes', 'hex', 'timeout', 'hash', 'replication']);
 
 class UsageError extends Error {}
 
@@ -88,9 +96,68 @@ function integer(name, v) {
   return n;
 }
 
+// ---- the prefix ----
+
+const PREFIX_ENV = 'CARBON_PICKLE_PREFIX';
+
+// The prefix in use and where it came from, once resolved: every message built from an error is passed
+// through redact().
+let secret = '';
+let secretFrom = '';
+
+// CARBON_PICKLE_PREFIX, or undefined. Deno reads a variable only with --allow-env: without it (asked first,
+// so that Deno does not prompt) the variable is not read, and a note says so.
+function prefixFromEnv(args) {
+  const deno = globalThis.Deno;
+  if (deno === undefined) return process.env[PREFIX_ENV];
+  try {
+    if (deno.permissions.querySync({ name: 'env', variable: PREFIX_ENV }).state === 'granted') return process.env[PREFIX_ENV];
+  } catch {
+    // refused
+  }
+  if (!args.quiet) report(`no prefix (Deno reads ${PREFIX_ENV} only with --allow-env=${PREFIX_ENV})`);
+  return undefined;
+}
+
+// --prefix, else --prefix-file, else CARBON_PICKLE_PREFIX; undefined when none is given. An empty one is
+// refused (an unset variable in `CARBON_PICKLE_PREFIX="$KEY"` must not send the datapoints without their key).
+function resolvePrefix(args) {
+  let prefix;
+  let from;
+  if (args.prefix !== undefined) {
+    [prefix, from] = [args.prefix, '--prefix'];
+  } else if (args['prefix-file'] !== undefined) {
+    const file = args['prefix-file'];
+    try {
+      prefix = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      const deno = err.name === 'NotCapable' ? `: Deno reads it with --allow-read=${file}` : '';
+      throw new UsageError(`--prefix-file: cannot read ${file} (${err.code ?? err.name}${deno})`);
+    }
+    prefix = prefix.replace(/\r?\n$/, '');
+    from = `--prefix-file ${file}`;
+  } else {
+    prefix = prefixFromEnv(args);
+    if (prefix === undefined) return undefined;
+    from = PREFIX_ENV;
+  }
+  if (prefix === '') throw new UsageError(`the prefix from ${from} is empty`);
+  secret = prefix;
+  secretFrom = from;
+  return prefix;
+}
+
+// A message from an error (the encoder's, the client's, the system's) with the prefix cut out, should one
+// ever quote it. Only prefixes of 8 characters and more are cut: API keys are long (Hosted Graphite's are
+// UUIDs), and a short prefix is a namespace that would also match ordinary words.
+function redact(text) {
+  return secret.length >= 8 ? String(text).split(secret).join('<prefix>') : String(text);
+}
+
 function encoderOptions(args) {
   const o = {};
-  if (args.prefix !== undefined) o.prefix = args.prefix;
+  const prefix = resolvePrefix(args);
+  if (prefix !== undefined) o.prefix = prefix;
   if (args.protocol !== undefined) o.protocol = integer('protocol', args.protocol);
   if (args['max-points'] !== undefined) o.maxPoints = integer('max-points', args['max-points']);
   if (args['max-bytes'] !== undefined) o.maxBytes = integer('max-bytes', args['max-bytes']);
@@ -162,7 +229,7 @@ class LineReader {
       } catch (err) {
         if (typeof err.index !== 'number') throw err;
         const k = start + err.index;
-        this.reject(this.lines[k], err.message.replace(/^datapoint \d+ \(path ("(?:[^"\\]|\\.)*")\): /, 'path $1: '));
+        this.reject(this.lines[k], redact(err.message).replace(/^datapoint \d+ \(path ("(?:[^"\\]|\\.)*")\): /, 'path $1: '));
         start = k + 1;
       }
     }
@@ -265,12 +332,12 @@ async function send(args) {
     report('port 20040 is Hosted Graphite\'s TLS port: add --tls');
   }
   const client = new CarbonClient({ ...where, ...encoderOptions(args), tls, maxQueuedPoints: 200000 });
-  client.on('warning', (err) => report(`warning: ${err.message}`));
+  client.on('warning', (err) => report(`warning: ${redact(err.message)}`));
   let lastError = null;
   const reported = new Map(); // destination -> the last error reported for it (each reported once)
   client.on('disconnect', (err, info) => {
     const to = info ? ` to ${info.destination}` : '';
-    if (err && reported.get(to) !== err.message) report(`connection${to}: ${err.message}`);
+    if (err && reported.get(to) !== err.message) report(`connection${to}: ${redact(err.message)}`);
     reported.set(to, err?.message);
     lastError = err;
   });
@@ -318,7 +385,7 @@ async function send(args) {
     process.stdin.destroy(); // lines not read yet would hold the process open
     p.done();
     const what = where.destinations && where.replicationFactor > 1 ? 'datapoint copies' : 'datapoints';
-    report(`${queuedPoints} of ${points + queuedPoints} ${what} not delivered: ${lastError ? `${lastError.message}, ` : ''}no progress for ${seconds} s`);
+    report(`${queuedPoints} of ${points + queuedPoints} ${what} not delivered: ${lastError ? `${redact(lastError.message)}, ` : ''}no progress for ${seconds} s`);
     return 4;
   }
   p.done();
@@ -385,9 +452,15 @@ async function main(argv) {
       process.stderr.write(`carbon-pickle: ${err.message}\n${USAGE}\n`);
       return 2;
     }
+    if (err.code === 'ERR_CARBON_INVALID_PREFIX') {
+      // Said with where the prefix came from, and without it (should the message quote it).
+      const why = redact(err.message).replace(/^invalid prefix(?: "(?:[^"\\]|\\.)*")?: /, '');
+      process.stderr.write(`carbon-pickle: invalid prefix (from ${secretFrom}): ${why}\n`);
+      return 2;
+    }
     if (err instanceof TypeError || err instanceof RangeError) {
-      // Options the encoder refuses (a bad prefix, limits).
-      process.stderr.write(`carbon-pickle: ${err.message}\n`);
+      // Options the encoder refuses (limits).
+      process.stderr.write(`carbon-pickle: ${redact(err.message)}\n`);
       return 2;
     }
     throw err;
@@ -404,7 +477,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`carbon-pickle: ${err.stack ?? err}\n`);
+    process.stderr.write(`carbon-pickle: ${redact(err.stack ?? err)}\n`);
     process.exitCode = 3;
   },
 );

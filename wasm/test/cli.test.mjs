@@ -3,7 +3,10 @@
 // made as pickletools.dis does, and refuses what carbon would refuse.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
@@ -12,9 +15,9 @@ import { PYTHON, decodeFrames, startCarbon } from './support/carbon.mjs';
 const CLI = fileURLToPath(new URL('../bin/carbon-pickle.cjs', import.meta.url));
 const T0 = Math.floor(Date.now() / 1000) - 900;
 
-function cli(args, input) {
+function cli(args, input, env = process.env) {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
     const out = [];
     const err = [];
     p.stdout.on('data', (d) => out.push(d));
@@ -133,6 +136,108 @@ describe('carbon-pickle CLI', () => {
       assert.equal(p[0], want[0]);
       assert.equal(p[2], want[1]);
       assert.ok(p[1] >= before && p[1] <= before + 5);
+    }
+  });
+
+  // The prefix is Hosted Graphite's API key: given by the environment, a file or --prefix, it reaches carbon
+  // in front of every path and is never printed, whatever goes wrong (bad lines, a bad prefix, a dead receiver).
+  it('the prefix from CARBON_PICKLE_PREFIX, --prefix-file or --prefix: stored under it, never printed', async (t) => {
+    const SECRET = '7f3c9a2e-5b1d-4e8f-a6c0-d94b21e5f873';
+    const dir = mkdtempSync(join(tmpdir(), 'carbon-pickle-cli-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, `${SECRET}\n`);
+    const crlfFile = join(dir, 'key-crlf');
+    writeFileSync(crlfFile, `${SECRET}\r\n`);
+    const noEnv = { ...process.env };
+    delete noEnv.CARBON_PICKLE_PREFIX;
+    const ways = {
+      env: { args: [], env: { ...noEnv, CARBON_PICKLE_PREFIX: SECRET } },
+      file: { args: ['--prefix-file', keyFile], env: noEnv },
+      crlf: { args: ['--prefix-file', crlfFile], env: noEnv },
+      arg: { args: ['--prefix', SECRET], env: noEnv },
+    };
+    const unseen = (r, what, stdout = true) => {
+      assert.ok(!r.stderr.includes(SECRET), `${what}: the prefix on stderr:\n${r.stderr}`);
+      if (stdout) assert.ok(!r.stdout.includes(SECRET), `${what}: the prefix on stdout`);
+    };
+    const dead = await new Promise((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    for (const [way, { args, env }] of Object.entries(ways)) {
+      const good = [0, 1, 2].map((i) => [`cli.secret.${way}.m${i}`, T0 + i, i + 0.5]);
+      const line = ([path, ts, v]) => `${path} ${v} ${ts}`;
+      const text = [
+        line(good[0]),
+        `cli.secret.${way}..bad 1 ${T0}`, // the encoder's path rules: quoted without the prefix
+        line(good[1]),
+        `cli.secret.${way}.x notanumber ${T0}`,
+        line(good[2]),
+        'one-field',
+      ].join('\n');
+      const sent = await cli(['send', '--to', `127.0.0.1:${carbon.port}`, ...args], `${text}\n`, env);
+      assert.equal(sent.code, 1, `${way}: ${sent.stderr}`);
+      unseen(sent, `${way} send`);
+      assert.match(sent.stderr, new RegExp(`^carbon-pickle: line 2: path "cli\\.secret\\.${way}\\.\\.bad": invalid path: empty path component at byte ${`cli.secret.${way}.`.length}$`, 'm'));
+      assert.match(sent.stderr, /^carbon-pickle: line 4: value "notanumber" is not a number$/m);
+      assert.match(sent.stderr, /3 datapoints sent .* 3 bad lines/);
+      await carbon.wait(3, 60, `${SECRET}.cli.secret.${way}.`);
+      const dump = await carbon.dump(`${SECRET}.cli.secret.${way}.`);
+      assert.deepEqual(
+        Object.entries(dump).flatMap(([k, pts]) => pts.map(([ts, v]) => [k, ts, v])).sort(),
+        good.map(([p, ts, v]) => [`${SECRET}.${p}`, ts, v]).sort(),
+      );
+      const down = await cli(['send', '--to', `127.0.0.1:${dead}`, '--timeout', '2', ...args], `${text}\n`, env);
+      assert.equal(down.code, 4, `${way}: ${down.stderr}`);
+      unseen(down, `${way} send to a dead port`);
+      assert.match(down.stderr, /3 of 3 datapoints not delivered: .*ECONNREFUSED/);
+      // encode writes the prefix into the frames (stdout), and nowhere else.
+      const enc = await cli(['encode', ...args], `${text}\n`, env);
+      assert.equal(enc.code, 1, `${way}: ${enc.stderr}`);
+      unseen(enc, `${way} encode`, false);
+      assert.deepEqual((await decodeFrames([enc.stdout])).flat(), good.map(([p, ts, v]) => [`${SECRET}.${p}`, ts, v]));
+    }
+    // A prefix the encoder refuses (a space; a second line in the file) is refused without being quoted.
+    const spaced = join(dir, 'spaced');
+    writeFileSync(spaced, `${SECRET} x\n`);
+    const twoLines = join(dir, 'two-lines');
+    writeFileSync(twoLines, `${SECRET}\nmore\n`);
+    for (const [what, args, env] of [
+      ['a space, from the environment', ['encode'], { ...noEnv, CARBON_PICKLE_PREFIX: `${SECRET} x` }],
+      ['a space, from a file', ['send', '--to', `127.0.0.1:${dead}`, '--prefix-file', spaced], noEnv],
+      ['two lines in the file', ['encode', '--prefix-file', twoLines], noEnv],
+      ['a space, --prefix', ['send', '--to', `127.0.0.1:${dead}`, '--prefix', `${SECRET} x`], noEnv],
+    ]) {
+      const r = await cli(args, 'a.b 1 1700000000\n', env);
+      assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+      assert.match(r.stderr, /^carbon-pickle: invalid prefix \(from (CARBON_PICKLE_PREFIX|--prefix-file \S+|--prefix)\): invalid character "(\\n| )" at byte 36$/m, what);
+      unseen(r, what);
+    }
+    const short = await cli(['encode', '--prefix', 'k y'], 'a.b 1 1700000000\n', noEnv);
+    assert.equal(short.code, 2, short.stderr);
+    assert.equal(short.stderr, 'carbon-pickle: invalid prefix (from --prefix): invalid character " " at byte 1\n');
+    // Precedence: --prefix, then --prefix-file, then the environment; an empty prefix is refused.
+    const decoded = async (args, env) => {
+      const r = await cli(['encode', '--quiet', ...args], 'a.b 1 1700000000\n', env);
+      assert.equal(r.code, 0, r.stderr);
+      return (await decodeFrames([r.stdout])).flat()[0][0];
+    };
+    const fromEnv = { ...noEnv, CARBON_PICKLE_PREFIX: 'ENV' };
+    writeFileSync(join(dir, 'file'), 'FILE\n');
+    assert.equal(await decoded(['--prefix', 'ARG', '--prefix-file', join(dir, 'file')], fromEnv), 'ARG.a.b');
+    assert.equal(await decoded(['--prefix-file', join(dir, 'file')], fromEnv), 'FILE.a.b');
+    assert.equal(await decoded([], fromEnv), 'ENV.a.b');
+    assert.equal(await decoded([], noEnv), 'a.b');
+    for (const [args, env, why] of [
+      [[], { ...noEnv, CARBON_PICKLE_PREFIX: '' }, /the prefix from CARBON_PICKLE_PREFIX is empty/],
+      [['--prefix-file', join(dir, 'nothing')], noEnv, /--prefix-file: cannot read .*nothing \(ENOENT\)/],
+    ]) {
+      const r = await cli(['encode', ...args], 'a.b 1 1700000000\n', env);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, why);
     }
   });
 
