@@ -18,6 +18,10 @@
 //! | `NODE_TLS_CA`          | path of the CA certificate (PEM or DER) the server's certificate must chain to |
 //! | `NODE_TLS_SERVER_NAME` | the server's name: sent as SNI, matched against the certificate's names     |
 //!
+//! A relative `NODE_TLS_CA` is taken from the firmware workspace's directory (`firmware/`, where the
+//! README's `cargo an386` runs), not from this script's own directory (cargo runs build scripts in the
+//! package's directory, and tells them nothing about where `cargo` was started).
+//!
 //! Everything is parsed and checked here, so a bad setting fails the build, not the device.
 //!
 //! `embassy-node` builds with this same script (its build.rs includes this file): the link script, the map
@@ -159,8 +163,24 @@ fn tls_config(out: &std::path::Path) {
     let ca = env::var("NODE_TLS_CA").unwrap_or_else(|_| {
         panic!("feature tls: set NODE_TLS_CA to the CA certificate (PEM or DER) the server's certificate must chain to")
     });
-    println!("cargo:rerun-if-changed={ca}");
-    let bytes = fs::read(&ca).unwrap_or_else(|e| fail("NODE_TLS_CA", &ca, &e.to_string()));
+    // Relative to the workspace (firmware/): this script runs in its package's directory, and cargo does
+    // not say where it was started. Both packages that build with this script sit in firmware/.
+    let workspace = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("..");
+    let workspace = workspace.canonicalize().unwrap_or(workspace);
+    let path = workspace.join(&ca);
+    println!("cargo:rerun-if-changed={}", path.display());
+    let bytes = fs::read(&path).unwrap_or_else(|e| {
+        let why = if std::path::Path::new(&ca).is_relative() {
+            format!(
+                "{}: {e} (a relative path is taken from the firmware workspace, {})",
+                path.display(),
+                workspace.display()
+            )
+        } else {
+            e.to_string()
+        };
+        fail("NODE_TLS_CA", &ca, &why)
+    });
     let der = match std::str::from_utf8(&bytes) {
         Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => {
             pem_to_der(text).unwrap_or_else(|| fail("NODE_TLS_CA", &ca, "bad PEM certificate"))
