@@ -10,7 +10,10 @@ given with --stack-report) against the boards' 4 MiB.
 Images: mps2-node (super-loop, blocking sender, smoltcp-nal) on both boards, and embassy-node (embassy-executor,
 embassy-net, the async sender) on mps2-an386; the last table sets Flash and RAM of the images side by side.
 Sizes come from the ELF's section headers; the split by crate from the linker map that mps2-node/build.rs
-asks for (OUT_DIR/<package>.map). rustc puts every function and static in its own input section, named
+asks for (OUT_DIR/<package>.map). Each build of a package (plain, feature tls, ...) has a build-script
+directory and a map of its own, and `target/<triple>/release/<package>` is whichever build cargo uplifted
+last: the map is the one that lists the image's own object files (deps/<crate>-<hash>.*), and its output
+sections must have the image's sizes, or the report stops. An image built with feature tls is labelled so. rustc puts every function and static in its own input section, named
 after its mangled symbol, and the map lists each with its size, so a section is attributed to the crate its
 symbol belongs to. Code the optimizer inlined into another crate's function counts for that crate: the
 carbon-pickle figure is what remains of the core as functions of its own. Reported, not asserted.
@@ -131,20 +134,62 @@ def map_attribution(map_path):
 RAM = 4 * 1024 * 1024
 
 
-def newest_map(board, target=TARGET):
+def image_deps_file(elf):
+    """The deps/<crate>-<hash> file that cargo uplifted to `elf` (a hard link to it, or a copy)."""
+    crate = elf.name.replace("-", "_")
+    candidates = [p for p in (elf.parent / "deps").glob(f"{crate}-*") if "." not in p.name]
+    st = elf.stat()
+    for p in candidates:
+        if p.stat().st_ino == st.st_ino and p.stat().st_dev == st.st_dev:
+            return p
+    data = elf.read_bytes()
+    for p in candidates:
+        if p.stat().st_size == st.st_size and p.read_bytes() == data:
+            return p
+    raise SystemExit(f"footprint: no deps/{crate}-* file is {elf}: rebuild it")
+
+
+def map_sections(map_path):
+    """{output section: size} from the map's top-level lines."""
+    out = {}
+    for line in map_path.read_text().splitlines():
+        m = re.match(r"^\s*[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ (\.\S+)$", line)
+        if m:
+            out[m[2]] = out.get(m[2], 0) + int(m[1], 16)
+    return out
+
+
+def map_of(elf, secs, board, target=TARGET):
+    """The linker map of the build that produced `elf`: the one naming the image's own object files
+    (deps/<crate>-<hash>.<cgu>.o), checked against the image's section sizes."""
     pkg = PACKAGES[board]
-    maps = sorted(
-        (target / TRIPLES[board] / "release" / "build").glob(f"{pkg}-*/out/{pkg}.map"),
-        key=lambda p: p.stat().st_mtime,
-    )
-    return maps[-1]
+    deps = image_deps_file(elf)
+    needle = f"/deps/{deps.name}."
+    maps = [
+        m
+        for m in (target / TRIPLES[board] / "release" / "build").glob(f"{pkg}-*/out/{pkg}.map")
+        if needle in m.read_text()
+    ]
+    if len(maps) != 1:
+        raise SystemExit(f"footprint: {len(maps)} linker maps name {deps.name}'s objects (want 1): rebuild {elf}")
+    in_map = map_sections(maps[0])
+    for name in (".vector_table", ".text", ".rodata", ".data", ".bss"):
+        if in_map.get(name, 0) != secs.get(name, (0,))[0]:
+            raise SystemExit(
+                f"footprint: {maps[0]} says {name} is {in_map.get(name, 0)} B, {elf} has {secs.get(name, (0,))[0]} B: "
+                "not the same build"
+            )
+    return maps[0]
 
 
 def report(board, target=TARGET, label=None):
     elf = target / TRIPLES[board] / "release" / PACKAGES[board]
     secs = elf_sections(elf)
     size = lambda n: secs.get(n, (0,))[0]  # noqa: E731
-    attribution = map_attribution(newest_map(board, target))
+    attribution = map_attribution(map_of(elf, secs, board, target))
+    tls = any(attribution.get(".text", {}).get(g) for g, _ in GROUPS if g.startswith("TLS"))
+    if tls and label is None:
+        label = f"{board} (feature tls)"
     flash = {k: v for k, v in attribution.items() if k in (".vector_table", ".text", ".rodata")}
     groups = {}
     for per in flash.values():
@@ -219,7 +264,8 @@ def main():
     reports = []
     for b in args.board or TRIPLES:
         reports.append(report(b))
-        if b in stacks and "program_stack" in stacks[b]:
+        # run_tests.py measured the stack of the plain image (its TLS images are under target/tls).
+        if b in stacks and "program_stack" in stacks[b] and reports[-1]["board"] == b:
             reports[-1]["stack"] = stacks[b]["program_stack"]
     tls_target = TARGET / "tls"
     for b in [] if args.no_tls else args.board or TRIPLES:
