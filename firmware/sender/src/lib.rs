@@ -1,25 +1,13 @@
-//! Sends Graphite carbon pickle frames from a microcontroller, over any [`embedded_nal::TcpClientStack`].
-//!
-//! A sensor node measures faster than a network is reliable. This crate sits between the two:
-//!
-//! - a bounded, heapless queue of datapoints ([`Sender::push`]); when it is full the new datapoint is
-//!   dropped and counted ([`Stats::dropped`]), never silently and never an older one;
-//! - frames encoded by [`carbon_pickle`] straight from the queue and streamed to the socket in constant
-//!   memory ([`carbon_pickle::write_frame`]), resumed where the socket stopped taking bytes;
-//! - datapoints kept until delivered: a datapoint leaves the queue only once the frame carrying it was
-//!   completely written *and* the connection stayed open for [`Config::confirm_ms`] afterwards (carbon never
-//!   acknowledges; closing is its only signal). A broken connection sends them again on the next one;
-//! - reconnects with exponential [`Backoff`];
-//! - logging through `defmt` (feature `defmt`) or `log` (feature `log`);
-//! - TLS 1.3 beneath it (feature `tls`, module `tls`): a `TcpClientStack` over another one, so the same
-//!   sender, queue and delivery rules run over TLS.
+#![doc = include_str!("../README.md")]
 //!
 //! # Delivery
-//! At least once, with duplicates bounded: a frame cut mid-way is never stored by carbon (its length header
-//! promises more bytes), so only *complete* frames written within `confirm_ms` before a connection broke can
-//! arrive twice. Carbon keeps one value per path and timestamp, so a duplicate rewrites the same value.
-//! Datapoints are lost only past the queue bound (counted), or when a connection dies silently (no close,
-//! no reset) more than `confirm_ms` after their frame was written.
+//! At least once, with duplicates bounded: a datapoint leaves the queue ([`Sender::push`]) only once the
+//! frame carrying it was completely written *and* the connection stayed open for [`Config::confirm_ms`]
+//! afterwards. A frame cut mid-way is never stored by carbon (its length header promises more bytes), so only
+//! *complete* frames written within `confirm_ms` before a connection broke can arrive twice. Carbon keeps one
+//! value per path and timestamp, so a duplicate rewrites the same value. Datapoints are lost only past the
+//! queue bound (counted in [`Stats::dropped`]), or when a connection dies silently (no close, no reset) more
+//! than `confirm_ms` after their frame was written. Reconnects follow [`Backoff`].
 //!
 //! # Async
 //! With the feature `async`, `AsyncSender` does the same over an embedded-nal-async `TcpConnect` (embassy-net's
@@ -31,19 +19,6 @@
 //! `receive` must follow embedded-nal's documentation: `WouldBlock` when no data is there, `Ok(0)` only at
 //! the end of the stream (as `std-embedded-nal` does). smoltcp-nal 0.7 returns `Ok(0)` for "no data"; wrap it
 //! as the `mps2-node` firmware does.
-//!
-//! ```
-//! use carbon_pickle::Options;
-//! use carbon_sender::{Config, Sender};
-//! use core::net::{Ipv4Addr, SocketAddr};
-//!
-//! let config = Config::new(SocketAddr::from((Ipv4Addr::LOCALHOST, 2004)))
-//!     .with_options(Options::new().with_prefix("sensors.node1").with_max_points(16));
-//! let mut sender: Sender<'_, std_embedded_nal::Stack, &'static str, 64> = Sender::new(config).unwrap();
-//! sender.push("temperature", 1_700_000_000, 21.5).unwrap();
-//! assert_eq!(sender.stats().queued, 1);
-//! // loop { sender.poll(&mut stack, now_ms); }
-//! ```
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
