@@ -2,7 +2,8 @@
 # The firmware's part of scripts/test.sh (README command 2): lint and host tests of the firmware workspace,
 # builds for both boards, then the end-to-end runs against a real carbon-cache (firmware/tests/run_tests.py:
 # QEMU mps2-an386 and mps2-an385, the embassy node on mps2-an386, the host node with the blocking and the
-# async sender, the fault relay runs, and the boards over TLS 1.3 through stunnel) and the footprint report.
+# async sender, the fault relay runs, and the boards over TLS 1.3 through stunnel), the footprint report, and
+# firmware/README.md's quick start as written (firmware/tests/quickstart.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh" firmware   # idempotent: QEMU, defmt-print, the targets, carbon's venv
@@ -29,8 +30,11 @@ cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tl
 cargo clippy -q -p carbon-sender --all-targets --features log,tls -- -D warnings
 openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/ca.key"
 openssl req -x509 -new -key "$SCRATCH/ca.key" -sha256 -days 1 -subj "/CN=lint CA" -out "$SCRATCH/ca.pem" 2>/dev/null
+# The CA as a relative path, which mps2-node/build.rs takes from firmware/ (where cargo runs here), not from
+# mps2-node/ where cargo runs the build script.
+ca_rel="$(realpath --relative-to="$ROOT/firmware" "$SCRATCH/ca.pem")"
 for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do
-  NODE_TLS_CA="$SCRATCH/ca.pem" NODE_TLS_SERVER_NAME=carbon.test \
+  NODE_TLS_CA="$ca_rel" NODE_TLS_SERVER_NAME=carbon.test \
     cargo clippy -q -p mps2-node --release --target "$t" --features tls -- -D warnings
 done
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
@@ -46,3 +50,6 @@ step "QEMU and host runs against carbon-cache, plain and over TLS (stunnel)"
 
 step "footprint (reported, not asserted): plain images, then the TLS ones"
 python3 tests/footprint.py --stack-report "$SCRATCH/report.json"
+
+step "README quick start, as written (reuses the builds above)"
+bash tests/quickstart.sh
