@@ -3,8 +3,9 @@
 #
 # The page loads the npm package's browser entry (wasm/js/web.mjs) over a wasm module built with the
 # package's `inspect` feature (the frame inspector, left out of the published build for size) into
-# target/www/pkg/web. That module is (re)built here when missing or older than the Rust sources, with the
-# tools scripts/setup.sh installs. Ctrl-C stops the server.
+# target/www/pkg/web, its glue made a factory as the package's is (wasm/scripts/glue.mjs). That module is
+# (re)built here when missing or older than the Rust sources, with the tools scripts/setup.sh installs.
+# Ctrl-C stops the server.
 #
 # Usage: scripts/serve-www.sh [--build-only]
 set -euo pipefail
@@ -14,10 +15,10 @@ source "$ROOT/scripts/env.sh"
 PKG="$ROOT/target/www/pkg/web"
 wasm="$PKG/carbon_pickle_bg.wasm"
 stale=""
-if [ ! -f "$wasm" ] || [ ! -f "$PKG/carbon_pickle.js" ]; then
+if [ ! -f "$wasm" ] || [ ! -f "$PKG/carbon_pickle.mjs" ]; then
   stale="missing"
 elif [ -n "$(find "$ROOT/core/src" "$ROOT/core/Cargo.toml" "$ROOT/wasm/src" "$ROOT/wasm/Cargo.toml" "$ROOT/Cargo.lock" \
-  -newer "$wasm" -print -quit)" ]; then
+  "$ROOT/wasm/scripts/glue.mjs" -newer "$wasm" -print -quit)" ]; then
   stale="older than the sources"
 fi
 if [ -n "$stale" ]; then
@@ -26,6 +27,7 @@ if [ -n "$stale" ]; then
   rm -rf "$PKG.new"
   (cd "$ROOT/wasm" && wasm-pack --quiet build --no-opt --no-pack --profile wasm-release --target web \
     --out-dir "$PKG.new" --out-name carbon_pickle -- --features inspect)
+  node "$ROOT/wasm/scripts/glue.mjs" "$PKG.new"
   rm -rf "$PKG" && mv "$PKG.new" "$PKG"
 fi
 [ "${1:-}" = "--build-only" ] && exit 0

@@ -61,7 +61,14 @@ export CARGO_TARGET_DIR="$ROOT/target" # the clone builds with the dependencies 
 TARBALL="$(cd "$TMP/clone/wasm" && npm pack --silent --pack-destination "$TMP" 2>/dev/null | tail -1)"
 tar tzf "$TMP/$TARBALL" | sed 's/^package\///' | sort >"$TMP/files"
 sed 's/^/    /' "$TMP/files" >&2
-echo "    $TARBALL: $(stat -c %s "$TMP/$TARBALL") bytes, $(wc -l <"$TMP/files") files" >&2
+# The size budget (npm's kB, 1000 bytes): every wasm module ships once, in the one form all runtimes load.
+PACKED="$(stat -c %s "$TMP/$TARBALL")"
+UNPACKED="$(tar tzvf "$TMP/$TARBALL" | awk '{ s += $3 } END { print s }')"
+echo "    $TARBALL: $PACKED bytes packed (at most 200000), $UNPACKED unpacked (at most 600000), $(wc -l <"$TMP/files") files" >&2
+if [ "$PACKED" -gt 200000 ] || [ "$UNPACKED" -gt 600000 ]; then
+  echo "the tarball is over its size budget" >&2
+  exit 1
+fi
 mkdir "$TMP/app" && cd "$TMP/app"
 echo '{"name":"app","private":true,"version":"0.0.0"}' >package.json
 npm install -q --no-audit --no-fund --offline "$TMP/$TARBALL" >/dev/null

@@ -13,7 +13,7 @@ import { startCarbon } from '../test/support/carbon.mjs';
 const require = createRequire(import.meta.url);
 const { encodeFrames } = require('../js/node.cjs');
 const { CarbonClient } = require('../js/client.cjs');
-const wasmMemory = require('../pkg/node/carbon_pickle.js').__wasm.memory;
+const wasmMemory = require('../js/load.cjs').instances.get('web').memory; // the module js/node.cjs uses
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);

@@ -1,19 +1,21 @@
-// Deno: the wasm module's bytes come from a generated module (base64 text), not from a file read, so that
-// the package needs no --allow-read; the module is compiled synchronously. Protocol 0's module (pkg/p0-web)
-// is compiled the first time protocol 0 is used.
-import { initSync } from '../pkg/web/carbon_pickle.js';
-import * as raw from '../pkg/web/carbon_pickle.js';
-import wasmBase64 from '../pkg/web/carbon_pickle_bg.wasm.mjs';
-import * as rawP0 from '../pkg/p0-web/carbon_pickle.js';
-import p0Base64 from '../pkg/p0-web/carbon_pickle_bg.wasm.mjs';
+// Deno: the wasm modules are imported as compiled modules (source phase imports, js/wasm-deno/), not read
+// from disk, so that the package needs no --allow-read; the encoder's module is instantiated synchronously.
+// Protocol 0's module (pkg/p0-web, sharing the encoder's glue) is instantiated the first time protocol 0
+// is used.
+import { createGlue } from '../pkg/web/carbon_pickle.mjs';
+import wasmModule from './wasm-deno/web.mjs';
+import p0Module from './wasm-deno/p0-web.mjs';
 import { createApi } from './api.mjs';
-import { fromBase64 } from './base64.mjs';
 
-const { memory } = initSync({ module: fromBase64(wasmBase64) });
+const raw = createGlue();
+const { memory } = raw.initSync({ module: wasmModule });
 
 let p0 = null;
 function protocol0() {
-  if (p0 === null) p0 = createApi(rawP0, rawP0.initSync({ module: fromBase64(p0Base64) }).memory);
+  if (p0 === null) {
+    const rawP0 = createGlue();
+    p0 = createApi(rawP0, rawP0.initSync({ module: p0Module }).memory);
+  }
   return p0;
 }
 

@@ -1,11 +1,12 @@
 'use strict';
 // `require('carbon-pickle/inspect')` and the CLI's `inspect`: the frame inspector from its own wasm module
-// (pkg/inspect-node, built with the cargo feature `inspect`). It is a separate module so that the main one
+// (pkg/inspect-web, built with the cargo feature `inspect`). It is a separate module so that the main one
 // stays small; nothing else loads it.
-const raw = require('../pkg/inspect-node/carbon_pickle.js');
+const { instantiate } = require('./load.cjs');
 const { createApi } = require('../pkg/api.cjs');
 
-const { inspect } = createApi(raw, raw.__wasm.memory);
+const { raw, memory } = instantiate('inspect-web');
+const { inspect } = createApi(raw, memory);
 
 // Captured bytes as people paste them: hex digits with any spacing, `0x` or `\x` prefixes, commas, colons
 // or semicolons between bytes (the demo page's "paste frames" reads them the same way).

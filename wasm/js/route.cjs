@@ -1,11 +1,12 @@
 'use strict';
 // `require('carbon-pickle/cluster')`, and CarbonClient({ destinations }) in Node and Bun: cluster placement
-// (CarbonRouter) from its own wasm module (pkg/route-node, built with the cargo feature `route`). Carbon's
+// (CarbonRouter) from its own wasm module (pkg/route-web, built with the cargo feature `route`). Carbon's
 // ring keys are Python-formatted text, which brings core::fmt and a Unicode table into the module (about
 // 34 KB); programs that do not route never load it.
-const raw = require('../pkg/route-node/carbon_pickle.js');
+const { instantiate } = require('./load.cjs');
 const { createApi } = require('../pkg/api.cjs');
 
-const { CarbonRouter } = createApi(raw, raw.__wasm.memory);
+const { raw, memory } = instantiate('route-web');
+const { CarbonRouter } = createApi(raw, memory);
 
 module.exports = { CarbonRouter };

@@ -1,11 +1,12 @@
 // Browsers and bundlers: the wasm is fetched next to the glue (`new URL(..., import.meta.url)`, which
 // bundlers understand) and instantiated before the module's exports are available (top-level await).
-// Protocol 0 lives in a module of its own (pkg/p0-web, 7 KB more wasm), fetched by `await enableProtocol0()`:
-// a page that never uses protocol 0 never downloads it.
-import init, * as raw from '../pkg/web/carbon_pickle.js';
+// Protocol 0 lives in a module of its own (pkg/p0-web, 7 KB more wasm, sharing the encoder's glue), fetched
+// by `await enableProtocol0()`: a page that never uses protocol 0 never downloads it.
+import { createGlue } from '../pkg/web/carbon_pickle.mjs';
 import { createApi } from './api.mjs';
 
-const { memory } = await init({ module_or_path: new URL('../pkg/web/carbon_pickle_bg.wasm', import.meta.url) });
+const raw = createGlue();
+const { memory } = await raw.init({ module_or_path: new URL('../pkg/web/carbon_pickle_bg.wasm', import.meta.url) });
 
 let p0 = null;
 let loading = null;
@@ -22,8 +23,8 @@ function protocol0() {
 export function enableProtocol0() {
   if (raw.hasProtocol0()) return Promise.resolve(); // a module built with it (the demo page's) needs none
   loading ??= (async () => {
-    const rawP0 = await import('../pkg/p0-web/carbon_pickle.js');
-    const exports = await rawP0.default({ module_or_path: new URL('../pkg/p0-web/carbon_pickle_bg.wasm', import.meta.url) });
+    const rawP0 = createGlue();
+    const exports = await rawP0.init({ module_or_path: new URL('../pkg/p0-web/carbon_pickle_bg.wasm', import.meta.url) });
     p0 = createApi(rawP0, exports.memory);
   })();
   return loading;

@@ -1,18 +1,20 @@
 // Cloudflare workerd (and wrangler bundles): importing a .wasm file gives a compiled WebAssembly.Module,
 // which is instantiated synchronously (workers may not fetch their own code at start-up). Protocol 0's
-// module (pkg/p0-web) is instantiated the first time protocol 0 is used.
+// module (pkg/p0-web, sharing the encoder's glue) is instantiated the first time protocol 0 is used.
 import wasmModule from '../pkg/web/carbon_pickle_bg.wasm';
-import { initSync } from '../pkg/web/carbon_pickle.js';
-import * as raw from '../pkg/web/carbon_pickle.js';
 import p0Module from '../pkg/p0-web/carbon_pickle_bg.wasm';
-import * as rawP0 from '../pkg/p0-web/carbon_pickle.js';
+import { createGlue } from '../pkg/web/carbon_pickle.mjs';
 import { createApi } from './api.mjs';
 
-const { memory } = initSync({ module: wasmModule });
+const raw = createGlue();
+const { memory } = raw.initSync({ module: wasmModule });
 
 let p0 = null;
 function protocol0() {
-  if (p0 === null) p0 = createApi(rawP0, rawP0.initSync({ module: p0Module }).memory);
+  if (p0 === null) {
+    const rawP0 = createGlue();
+    p0 = createApi(rawP0, rawP0.initSync({ module: p0Module }).memory);
+  }
   return p0;
 }
 

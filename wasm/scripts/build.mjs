@@ -1,24 +1,31 @@
 #!/usr/bin/env node
-// Builds the npm package's generated parts into pkg/: the wasm module with wasm-bindgen's glue for Node
-// (CommonJS, pkg/node) and for ESM runtimes (pkg/web), shrunk with binaryen's wasm-opt from npm (Debian's
-// binaryen breaks wasm-bindgen output), and js/api.mjs and js/client-core.mjs rewritten as CommonJS in pkg/ for Node's `require`.
-// The frame inspector (cargo feature `inspect`, ~70 KB) gets its own Node module in pkg/inspect-node, which
-// only `carbon-pickle inspect` and `carbon-pickle/inspect` load, so the main module stays small.
+// Builds the npm package's generated parts into pkg/. Every wasm module ships once, as a .wasm file, with
+// wasm-bindgen's glue for ES modules (--target web) made a factory (scripts/glue.mjs): browsers fetch the
+// .wasm, workerd imports it as a compiled module, Deno imports it with a source phase import (js/wasm-deno/),
+// Node and Bun read it (js/load.cjs), all through the same glue. The modules are shrunk with binaryen's
+// wasm-opt from npm (Debian's binaryen breaks wasm-bindgen output):
+//   pkg/web          the encoder, without protocol 0; its glue also serves pkg/p0-web
+//   pkg/p0-web       the encoder with protocol 0, loaded the first time protocol 0 is used
+//   pkg/route-web    cluster placement (CarbonRouter), loaded only by programs that route
+//   pkg/inspect-web  the frame inspector (cargo feature `inspect`, ~70 KB), loaded only by `carbon-pickle
+//                    inspect` and `carbon-pickle/inspect`, so the main module stays small
+// pkg/api.cjs and pkg/client-core.cjs load js/api.mjs and js/client-core.mjs for `require` (js/load.cjs).
 // Prints the .wasm sizes. Usage: node scripts/build.mjs [--dev] [--inspect]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { writeFactoryGlue } from './glue.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dev = process.argv.includes('--dev');
 // Every module is built without the crate's default feature `protocol0` unless it is asked for: protocol 0's
-// number text (7 KB) lives in modules of its own (pkg/p0-node, pkg/p0-web), which the JavaScript loads the
-// first time protocol 0 is used. The frame inspector (cargo feature `inspect`) is left out of the package's
-// default build for size.
+// number text (7 KB) lives in a module of its own (pkg/p0-web), which the JavaScript loads the first time
+// protocol 0 is used. The frame inspector (cargo feature `inspect`) is left out of the package's default
+// build for size.
 const only = (list) => ['--no-default-features', '--features', list];
-const features = only(process.argv.includes('--inspect') ? 'standalone,inspect' : 'standalone');
+const main = process.argv.includes('--inspect') ? 'standalone,inspect' : 'standalone';
 const pkg = join(root, 'pkg');
 const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
 // What rustc's wasm32-unknown-unknown target emits by default, and SIMD; every runtime we support has them.
@@ -47,70 +54,54 @@ if (!existsSync(wasmOpt)) {
 
 const profile = dev ? ['--dev'] : ['--profile', 'wasm-release'];
 
-// Builds one module with its glue into pkg/<dir>; returns its sizes.
-function build(target, dir, features) {
+// Builds one module into pkg/<dir>: its .wasm, and its glue as a factory (carbon_pickle.mjs). Returns its
+// sizes and its glue.
+function build(dir, features) {
   const out = join(pkg, dir);
   rmSync(out, { recursive: true, force: true });
-  run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...profile, '--target', target, '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
+  run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...profile, '--target', 'web', '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
   const wasm = join(out, 'carbon_pickle_bg.wasm');
   const rawSize = statSync(wasm).size;
   if (!dev) run(wasmOpt, ['-O3', '--strip-debug', '--strip-producers', ...FEATURES, wasm, '-o', wasm]);
   const bytes = readFileSync(wasm);
-  for (const f of ['.gitignore', 'README.md', 'package.json']) rmSync(join(out, f), { force: true });
-  if (target === 'nodejs') {
-    // The package reads and writes the module's memory through views; the Node glue keeps the instance's
-    // exports private, so hand them out (the web glue's initSync returns them).
-    const glue = join(out, 'carbon_pickle.js');
-    const text = readFileSync(glue, 'utf8');
-    if (!/^let wasm = wasmInstance\.exports;$/m.test(text)) throw new Error(`${glue}: wasm-bindgen's Node glue changed`);
-    // The module's bytes come from a generated CommonJS module (base64), not from a file read: Deno runs
-    // the CLI and `require` with --allow-net alone (it asks for --allow-read to read a file).
-    const read = "const wasmPath = `${__dirname}/carbon_pickle_bg.wasm`;\nconst wasmBytes = require('fs').readFileSync(wasmPath);\n";
-    if (!text.includes(read)) throw new Error(`${glue}: wasm-bindgen's Node glue reads the module differently`);
-    const b64 = bytes.toString('base64');
-    writeFileSync(join(out, 'carbon_pickle_bg.wasm.cjs'), `// Generated by scripts/build.mjs: carbon_pickle_bg.wasm as base64.\nmodule.exports = '${b64}';\n`);
-    const loaded = text.replace(read, "const wasmBytes = Buffer.from(require('./carbon_pickle_bg.wasm.cjs'), 'base64');\n");
-    writeFileSync(glue, `${loaded}\nexports.__wasm = wasm;\n`);
+  const glue = writeFactoryGlue(out);
+  for (const f of ['.gitignore', 'README.md', 'package.json', 'carbon_pickle.js', 'carbon_pickle.d.ts', 'carbon_pickle_bg.wasm.d.ts']) {
+    rmSync(join(out, f), { force: true });
   }
-  writeFileSync(join(out, 'package.json'), JSON.stringify({ type: target === 'nodejs' ? 'commonjs' : 'module' }) + '\n');
-  return { raw: rawSize, opt: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  return { raw: rawSize, opt: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, glue };
 }
+
+// Old builds' directories (one per target and module, base64 copies of the modules).
+for (const dir of ['node', 'p0-node', 'route-node', 'inspect-node']) rmSync(join(pkg, dir), { recursive: true, force: true });
 
 const sizes = {
-  nodejs: build('nodejs', 'node', features),
-  web: build('web', 'web', features),
-  inspect: build('nodejs', 'inspect-node', only('standalone,inspect')),
-  route: build('nodejs', 'route-node', only('standalone,route')),
-  routeWeb: build('web', 'route-web', only('standalone,route')),
-  protocol0: build('nodejs', 'p0-node', only('standalone,protocol0')),
-  protocol0Web: build('web', 'p0-web', only('standalone,protocol0')),
+  web: build('web', only(main)),
+  protocol0Web: build('p0-web', only(`${main},protocol0`)),
+  route: build('route-web', only('standalone,route')),
+  inspect: build('inspect-web', only('standalone,inspect')),
 };
 
-// Deno reads no file of the package: its entry imports the module's bytes as base64 text, so that encoding
-// and sending need only --allow-net (module imports need no --allow-read).
-for (const dir of ['web', 'route-web', 'p0-web']) {
-  writeFileSync(
-    join(pkg, dir, 'carbon_pickle_bg.wasm.mjs'),
-    `// Generated by scripts/build.mjs: carbon_pickle_bg.wasm as base64, for runtimes that should not read files.\nexport default '${readFileSync(join(pkg, dir, 'carbon_pickle_bg.wasm')).toString('base64')}';\n`,
-  );
-}
+// The protocol-0 module is instantiated with the encoder's glue (pkg/web): it must be the same glue.
+if (sizes.protocol0Web.glue !== sizes.web.glue) throw new Error("pkg/p0-web's glue differs from pkg/web's: the protocol-0 module cannot share it");
+rmSync(join(pkg, 'p0-web', 'carbon_pickle.mjs'));
 
-// js/api.mjs and js/client-core.mjs have no imports and only top-level `export function|const|class`: the
-// CommonJS copies (pkg/api.cjs, pkg/client-core.cjs) drop the keyword and export the same names.
+// js/api.mjs and js/client-core.mjs ship once, as ES modules; pkg/api.cjs and pkg/client-core.cjs load them
+// for `require` (js/load.cjs). Where a runtime cannot require() an ES module (Node before 20.19 and 22.12),
+// js/load.cjs compiles the text instead, which needs no imports and only top-level `export function|const|class`.
 for (const name of ['api', 'client-core']) {
   const text = readFileSync(join(root, 'js', `${name}.mjs`), 'utf8');
-  const names = [...text.matchAll(/^export (?:function|const|class) (\w+)/gm)].map((m) => m[1]);
   const cjs = text.replace(/^export (function|const|class) /gm, '$1 ');
-  if (/^\s*(export|import)\b/m.test(cjs)) throw new Error(`js/${name}.mjs has an import or export the CommonJS copy cannot express`);
+  if (/^\s*(export|import)\b|import\.meta/m.test(cjs)) throw new Error(`js/${name}.mjs has an import or export that older Node cannot load from CommonJS (js/load.cjs)`);
   writeFileSync(
     join(pkg, `${name}.cjs`),
-    `'use strict';\n// Generated by scripts/build.mjs from js/${name}.mjs: do not edit.\n${cjs}\nmodule.exports = { ${names.join(', ')} };\n`,
+    `'use strict';\n// Generated by scripts/build.mjs: js/${name}.mjs for \`require\` (the same module, see js/load.cjs).\nmodule.exports = require('../js/load.cjs').esm(require.resolve('../js/${name}.mjs'));\n`,
   );
 }
 
-writeFileSync(join(pkg, 'sizes.json'), JSON.stringify(sizes.web, null, 2) + '\n');
+const { glue, ...webSizes } = sizes.web;
+writeFileSync(join(pkg, 'sizes.json'), JSON.stringify(webSizes, null, 2) + '\n');
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.error(`build: carbon_pickle_bg.wasm ${kb(sizes.web.raw)} from wasm-bindgen, ${kb(sizes.web.opt)} after wasm-opt, ${kb(sizes.web.gzip)} gzipped`);
-console.error(`build: inspect-node/carbon_pickle_bg.wasm (with the frame inspector) ${kb(sizes.inspect.opt)} after wasm-opt`);
-console.error(`build: route-node/carbon_pickle_bg.wasm (with cluster placement) ${kb(sizes.route.opt)} after wasm-opt`);
+console.error(`build: inspect-web/carbon_pickle_bg.wasm (with the frame inspector) ${kb(sizes.inspect.opt)} after wasm-opt`);
+console.error(`build: route-web/carbon_pickle_bg.wasm (with cluster placement) ${kb(sizes.route.opt)} after wasm-opt`);
 console.error(`build: p0-web/carbon_pickle_bg.wasm (with protocol 0) ${kb(sizes.protocol0Web.opt)} after wasm-opt`);

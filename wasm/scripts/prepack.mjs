@@ -32,7 +32,7 @@ function stale() {
   const sources = Math.max(
     newest(join(root, 'src'), (n) => n.endsWith('.rs')),
     newest(join(repo, 'core', 'src'), (n) => n.endsWith('.rs')),
-    ...['Cargo.toml', 'js/api.mjs', 'js/client-core.mjs', 'scripts/build.mjs'].map((f) => statSync(join(root, f)).mtimeMs),
+    ...['Cargo.toml', 'js/api.mjs', 'js/client-core.mjs', 'scripts/build.mjs', 'scripts/glue.mjs'].map((f) => statSync(join(root, f)).mtimeMs),
   );
   return sources > built ? 'pkg/ is older than its sources' : null;
 }

@@ -9,7 +9,7 @@ import { decodeFrames } from './support/carbon.mjs';
 
 const require = createRequire(import.meta.url);
 const { encodeFrames, FrameEncoder, MetricSet, splitFrames, CARBON_MAX_POINTS } = require('../js/node.cjs');
-const wasmMemory = require('../pkg/node/carbon_pickle.js').__wasm.memory;
+const wasmMemory = require('../js/load.cjs').instances.get('web').memory; // the module js/node.cjs uses
 
 const T0 = 1_700_000_000;
 
@@ -354,19 +354,20 @@ describe('FrameEncoder', () => {
 
 describe('protocol 0 in a module of its own', () => {
   it('the main module leaves it out and refuses it; the package hands it to the protocol-0 module', async () => {
-    const main = require('../pkg/node/carbon_pickle.js');
-    const p0 = require('../pkg/p0-node/carbon_pickle.js');
+    const { instances, instantiate } = require('../js/load.cjs');
+    const { raw: main, memory: mainMemory } = instances.get('web');
+    const { raw: p0, memory: p0Memory } = instantiate('p0-web');
     assert.equal(main.hasProtocol0(), false);
     assert.equal(p0.hasProtocol0(), true);
     // The main module's own API, without the hand-off: the core refuses protocol 0 there (typed).
     const { createApi } = require('../pkg/api.cjs');
-    const bare = createApi(main, main.__wasm.memory);
+    const bare = createApi(main, mainMemory);
     const err = thrown(() => new bare.FrameEncoder({ protocol: 0 }), RangeError);
     assert.equal(err.code, 'ERR_CARBON_PROTOCOL');
     assert.equal(bare.encodeFrames([{ path: 'a.b', value: 1, timestamp: T0 }]).length, 1);
     // Through the package, every encoder takes protocol 0 from the other module: the same bytes as that
     // module's own API, which CPython reads back.
-    const own = createApi(p0, p0.__wasm.memory);
+    const own = createApi(p0, p0Memory);
     const points = sample(700);
     const frames = encodeFrames(points, { protocol: 0, prefix: 'KEY' });
     assert.deepEqual(frames.map((f) => Buffer.from(f).toString('hex')), own.encodeFrames(points, { protocol: 0, prefix: 'KEY' }).map((f) => Buffer.from(f).toString('hex')));

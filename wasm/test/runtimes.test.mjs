@@ -69,15 +69,24 @@ describe('the packed package in every runtime', () => {
   it('ships only what the files whitelist says', async () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
     const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
-    assert.ok(files.includes('pkg/node/carbon_pickle_bg.wasm.cjs'), 'the Node module as base64 (no file read: Deno needs no --allow-read)');
-    assert.ok(!files.includes('pkg/node/carbon_pickle_bg.wasm'), 'the Node build ships its module once');
-    assert.ok(files.includes('pkg/web/carbon_pickle_bg.wasm'));
+    // Every wasm module once, as a .wasm file that every runtime loads (no base64 copies), and one glue
+    // file per set of exports (the encoder's two modules share theirs).
+    assert.deepEqual(files.filter((f) => f.startsWith('pkg/')), [
+      'pkg/api.cjs',
+      'pkg/client-core.cjs',
+      'pkg/inspect-web/carbon_pickle.mjs', // the frame inspector's, for `carbon-pickle inspect` and `carbon-pickle/inspect`
+      'pkg/inspect-web/carbon_pickle_bg.wasm',
+      'pkg/p0-web/carbon_pickle_bg.wasm',
+      'pkg/route-web/carbon_pickle.mjs',
+      'pkg/route-web/carbon_pickle_bg.wasm',
+      'pkg/web/carbon_pickle.mjs',
+      'pkg/web/carbon_pickle_bg.wasm',
+    ]);
+    // js/api.mjs and js/client-core.mjs once: pkg/api.cjs and pkg/client-core.cjs load them.
+    assert.ok(files.includes('js/api.mjs') && files.includes('js/client-core.mjs'));
     assert.ok(files.includes('types/index.d.ts') && files.includes('types/node.d.ts'));
     assert.ok(files.includes('bin/carbon-pickle.cjs'));
-    // The frame inspector's own module, for `carbon-pickle inspect` and `carbon-pickle/inspect`.
-    for (const f of ['pkg/inspect-node/carbon_pickle.js', 'pkg/inspect-node/carbon_pickle_bg.wasm.cjs', 'js/inspect.cjs', 'js/inspect.mjs', 'types/inspect.d.ts']) {
-      assert.ok(files.includes(f), `${f} is not in the tarball`);
-    }
+    for (const f of ['js/inspect.cjs', 'js/inspect.mjs', 'types/inspect.d.ts']) assert.ok(files.includes(f), `${f} is not in the tarball`);
     assert.deepEqual(files.filter((f) => /^(src|test|bench|scripts|node_modules)\/|Cargo|\.rs$/.test(f)), []);
   });
 
@@ -102,6 +111,24 @@ if (typeof CarbonClient !== 'function') throw new Error('no CarbonClient');
 console.log('FRAMES ' + run(api));`);
     const { stdout } = await run(process.execPath, ['main.mjs'], { cwd: scratch });
     assert.deepEqual((await frames(stdout)).flat(), EXPECTED);
+  });
+
+  it('Node without require() of ES modules (as Node 18, 20 before 20.19, 22 before 22.12): require() and import', async () => {
+    // js/load.cjs compiles js/api.mjs, js/client-core.mjs and the glue itself there.
+    writeFileSync(join(scratch, 'old.cjs'), `${BODY}
+const api = require('carbon-pickle');
+const { CarbonClient } = require('carbon-pickle/client');
+const { CarbonRouter } = require('carbon-pickle/cluster');
+const { inspect } = require('carbon-pickle/inspect');
+if (typeof CarbonClient !== 'function' || typeof CarbonRouter !== 'function') throw new Error('no CarbonClient or CarbonRouter');
+const frames = api.encodeFrames([{ path: 'a.b', value: 1, timestamp: 1 }]);
+if (inspect(frames[0]).points !== 1) throw new Error('inspect');
+console.log('FRAMES ' + run(api));`);
+    for (const file of ['old.cjs', 'main.mjs']) {
+      const { stdout, stderr } = await run(process.execPath, ['--no-experimental-require-module', file], { cwd: scratch });
+      assert.equal(stderr, '');
+      assert.deepEqual((await frames(stdout)).flat(), EXPECTED, file);
+    }
   });
 
   it('Bun', async () => {
