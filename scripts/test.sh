@@ -14,7 +14,9 @@ section() { printf '\n=== %s ===\n' "$*" >&2; }
 for part in "${parts[@]}"; do
   case "$part" in
     lint)
-      section "fmt, clippy, docs"
+      section "fmt, clippy, docs, README blocks"
+      # Every code block of the READMEs is run by a named test or visibly marked as not run (and why).
+      python3 scripts/readme-examples.py check
       cargo fmt --all --check
       cargo clippy --workspace --all-targets --all-features -- -D warnings
       RUSTDOCFLAGS="-D warnings" cargo doc -p carbon-pickle --all-features --no-deps -q
