@@ -13,6 +13,9 @@
 //!   built. A refused push returns a typed [`Error`] and leaves the frame exactly as it was.
 //! - [`Splitter`] and [`split`] turn any number of datapoints into as many frames as needed, reusing one
 //!   buffer. [`frame_len`] and [`Datapoint::encoded_len`] give exact sizes up front.
+//! - [`plaintext`] reads carbon's plaintext lines (`path value timestamp`) exactly as carbon's line
+//!   receiver does, from a stream of any size into a fixed buffer, for programs that turn lines into
+//!   frames.
 //!
 //! ```
 //! use carbon_pickle::{Datapoint, FrameEncoder, Options, SliceSink};
@@ -57,6 +60,8 @@ mod measure;
 pub mod opcode;
 mod options;
 mod path;
+pub mod plaintext;
+mod pyfloat;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub use path::fuzz_quick_passes;

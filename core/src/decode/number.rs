@@ -3,11 +3,13 @@
 //! timestamp and value into a float (string values included, as Dropwizard and statsd send them).
 //!
 //! Every conversion is correctly rounded (core's decimal parser, and a sticky-bit rounding of big binary
-//! integers), so the results are bit-identical to CPython's. The few forms CPython accepts and this module
-//! does not evaluate (non-ASCII digits, huge hexadecimal integers) come back as `Unsupported`, never as a
-//! different number.
+//! integers), so the results are bit-identical to CPython's. `float()` of a string is the crate's one
+//! implementation, shared with the plaintext line reader (`crate::pyfloat`). The few forms CPython accepts
+//! and this module does not evaluate (over 256 characters of text with underscores or non-ASCII digits,
+//! huge hexadecimal integers) come back as `Unsupported`, never as a different number.
 
 use super::text::Text;
+use crate::pyfloat::{self, float_prefix, parse_f64, PyFloat};
 
 /// The outcome of Python's `float(x)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,83 +45,9 @@ impl Int {
     }
 }
 
-/// Python's `str.isspace` (what `float()` strips).
-pub(crate) fn py_isspace(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// The first code point of each run of ten non-ASCII decimal digits (Unicode 14, as in Python 3.11):
-/// `float()` reads these as 0-9.
-const DECIMAL_ZEROS: [u32; 65] = [
-    0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6,
-    0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50,
-    0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
-    0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650,
-    0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50,
-    0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
-];
-
-/// The value of a non-ASCII decimal digit (`unicodedata.decimal`).
-fn unicode_decimal(c: char) -> Option<u8> {
-    let u = c as u32;
-    let i = DECIMAL_ZEROS.partition_point(|&z| z <= u).checked_sub(1)?;
-    let d = u - DECIMAL_ZEROS[i];
-    (d < 10).then_some(d as u8)
-}
-
 /// C's `isspace` / CPython's `Py_ISSPACE` (ASCII only).
 fn c_isspace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-/// Length of the longest prefix of `s` that CPython's `PyOS_string_to_double` parses (0 if none), and
-/// whether it is an `inf`/`nan` literal.
-fn float_prefix(s: &[u8]) -> (usize, bool) {
-    let mut i = 0;
-    if matches!(s.first(), Some(b'+' | b'-')) {
-        i = 1;
-    }
-    let digits = |mut j: usize| {
-        while s.get(j).is_some_and(u8::is_ascii_digit) {
-            j += 1;
-        }
-        j
-    };
-    let int_end = digits(i);
-    let mut end = int_end;
-    let mut ndigits = int_end - i;
-    if s.get(end) == Some(&b'.') {
-        let frac_end = digits(end + 1);
-        ndigits += frac_end - end - 1;
-        end = frac_end;
-    }
-    if ndigits == 0 {
-        let rest = &s[i..];
-        let starts = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
-        if starts(b"infinity") {
-            return (i + 8, true);
-        }
-        if starts(b"inf") || starts(b"nan") {
-            return (i + 3, true);
-        }
-        return (0, false);
-    }
-    if matches!(s.get(end), Some(b'e' | b'E')) {
-        let mut j = end + 1;
-        if matches!(s.get(j), Some(b'+' | b'-')) {
-            j += 1;
-        }
-        let exp_end = digits(j);
-        if exp_end > j {
-            end = exp_end;
-        }
-    }
-    (end, false)
-}
-
-/// Parses an ASCII float literal that `float_prefix` fully accepted.
-fn parse_f64(s: &[u8]) -> Option<f64> {
-    core::str::from_utf8(s).ok()?.parse::<f64>().ok()
 }
 
 /// The `F` opcode's line (without the newline): CPython's `load_float`.
@@ -160,79 +88,14 @@ pub(crate) fn float_of_text(t: &Text<'_>) -> Conv {
             return Conv::ValueError;
         }
     }
-    if let Some(s) = t.as_str() {
-        if s.is_ascii() && !s.contains('_') {
-            return float_of_ascii(s.as_bytes());
-        }
-    }
-    // Map like CPython's _PyUnicode_TransformDecimalAndSpaceToASCII into a small buffer.
-    let mut buf = [0u8; 256];
-    let mut n = 0;
-    for c in t.chars() {
-        let b = if py_isspace(c) {
-            b' '
-        } else if c.is_ascii() {
-            c as u8
-        } else if let Some(d) = unicode_decimal(c) {
-            b'0' + d
-        } else {
-            return Conv::ValueError;
-        };
-        if !(b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b' ' | b'+' | b'-' | b'.' | b'_' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'
-            ))
-        {
-            return Conv::ValueError;
-        }
-        if n == buf.len() {
-            return Conv::Unsupported;
-        }
-        buf[n] = b;
-        n += 1;
-    }
-    let s = &buf[..n];
-    if !s.contains(&b'_') {
-        return float_of_ascii(s);
-    }
-    // _Py_string_to_number_with_underscores: only between digits.
-    let mut out = [0u8; 256];
-    let mut m = 0;
-    let mut prev = 0u8;
-    for &c in s {
-        if c == b'_' {
-            if !prev.is_ascii_digit() {
-                return Conv::ValueError;
-            }
-        } else {
-            if prev == b'_' && !c.is_ascii_digit() {
-                return Conv::ValueError;
-            }
-            out[m] = c;
-            m += 1;
-        }
-        prev = c;
-    }
-    if prev == b'_' {
-        return Conv::ValueError;
-    }
-    float_of_ascii(&out[..m])
-}
-
-/// `float()` of an ASCII string without underscores.
-fn float_of_ascii(s: &[u8]) -> Conv {
-    let ws = |b: &u8| c_isspace(*b) || (0x1c..=0x1f).contains(b);
-    let start = s.iter().position(|b| !ws(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|b| !ws(b)).map_or(start, |i| i + 1);
-    let s = &s[start..end];
-    let (n, _) = float_prefix(s);
-    if n == 0 || n != s.len() {
-        return Conv::ValueError;
-    }
-    match parse_f64(s) {
-        Some(v) => Conv::Num(v),
-        None => Conv::ValueError,
+    let f = match t.as_str() {
+        Some(s) => pyfloat::float_of_str(s),
+        None => pyfloat::float_of_chars(t.chars()),
+    };
+    match f {
+        PyFloat::Num(v) => Conv::Num(v),
+        PyFloat::Invalid => Conv::ValueError,
+        PyFloat::Unsupported => Conv::Unsupported,
     }
 }
 
