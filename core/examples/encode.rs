@@ -1,18 +1,24 @@
 //! Carbon plaintext in, pickle frames out.
 //!
-//! Reads lines `path value timestamp` (carbon's plaintext protocol) on stdin and writes carbon pickle frames
-//! (length header + payload) to stdout, split by the limits. A bad line is reported on stderr with its line
-//! number and skipped; every good line is encoded; the exit status is 1 if any line was bad.
+//! Reads lines `path value timestamp` (carbon's plaintext protocol; `path value` or a timestamp of -1 mean
+//! now) on stdin and writes carbon pickle frames (length header + payload) to stdout, split by the limits.
+//! Lines are read by the core's [`carbon_pickle::plaintext`] reader, exactly as carbon's line receiver
+//! reads them (and as the npm CLI does, through wasm): a bad line is reported on stderr with its line
+//! number and at most 200 bytes of it quoted, and skipped; every good line is encoded; the exit status is
+//! 1 if any line was bad. Memory stays bounded whatever the input: a line longer than 16,384 bytes is
+//! skipped as it streams by.
 //!
 //! ```text
 //! cargo run -p carbon-pickle --features std --example encode -- [--protocol 0|2] [--prefix P]
 //!     [--max-bytes N] [--max-points N] < metrics.txt > frames.bin
 //! ```
 
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use carbon_pickle::{Datapoint, Options, Protocol, SplitError, Splitter};
+use carbon_pickle::plaintext::{LineReader, Point, Refused, CARBON_MAX_LINE};
+use carbon_pickle::{Options, Protocol, SplitError, Splitter};
 
 struct Args {
     protocol: Protocol,
@@ -59,27 +65,6 @@ fn number(flag: &str, s: &str) -> Result<usize, String> {
         .map_err(|_| format!("{flag} needs a whole number, not {s:?}"))
 }
 
-/// Splits a plaintext line into a datapoint; the path is borrowed from the line.
-fn parse_line(line: &str) -> Result<Datapoint<'_>, String> {
-    let mut fields = line.split_ascii_whitespace();
-    let (Some(path), Some(value), Some(ts), None) =
-        (fields.next(), fields.next(), fields.next(), fields.next())
-    else {
-        return Err("expected `path value timestamp`".into());
-    };
-    let value: f64 = value
-        .parse()
-        .map_err(|_| format!("value {value:?} is not a number"))?;
-    let timestamp: f64 = ts
-        .parse()
-        .map_err(|_| format!("timestamp {ts:?} is not a number"))?;
-    Ok(Datapoint {
-        path,
-        timestamp,
-        value,
-    })
-}
-
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -108,41 +93,71 @@ fn main() -> ExitCode {
     }
 }
 
+/// Bytes read from stdin at a time.
+const READ: usize = 1 << 16;
+
 /// Encodes stdin to stdout; returns the number of bad lines.
-fn run(opts: Options<'_>) -> Result<usize, String> {
+fn run(opts: Options<'_>) -> Result<u64, String> {
     let mut out = BufWriter::new(io::stdout().lock());
+    let mut errs = BufWriter::new(io::stderr().lock());
     let mut splitter = Splitter::new(Vec::new(), opts).map_err(|e| e.to_string())?;
-    let mut write = |frame: &[u8]| out.write_all(frame);
-    let mut bad = 0;
-    for (n, line) in io::stdin().lock().lines().enumerate() {
-        let line = line.map_err(|e| format!("reading stdin: {e}"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let dp = match parse_line(&line) {
-            Ok(dp) => dp,
-            Err(e) => {
-                eprintln!("line {}: {e}: {line:?}", n + 1);
-                bad += 1;
-                continue;
+    let mut reader = LineReader::new(vec![0u8; CARBON_MAX_LINE]);
+    let mut chunk = vec![0u8; READ];
+    let mut stdin = io::stdin().lock();
+    let mut bad = 0u64;
+    // The first failure to write stdout or stderr: the reader's callback cannot return it.
+    let mut failed: Option<String> = None;
+    loop {
+        let n = match stdin.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("reading stdin: {e}")),
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs() as f64);
+        let mut each = |line: Result<Point<'_>, Refused<'_>>| {
+            if failed.is_some() {
+                return;
+            }
+            let refused = match line {
+                Ok(p) => match splitter.push(&p.datapoint(now), |f: &[u8]| out.write_all(f)) {
+                    Ok(()) => return,
+                    Err(SplitError::Point { error, .. }) => p.refuse(error),
+                    Err(SplitError::Sink(e)) => {
+                        return failed = Some(format!("writing stdout: {e}"))
+                    }
+                },
+                Err(r) => r,
+            };
+            bad += 1;
+            if let Err(e) = writeln!(errs, "{refused}") {
+                failed = Some(format!("writing stderr: {e}"));
             }
         };
-        match splitter.push(&dp, &mut write) {
-            Ok(()) => {}
-            Err(SplitError::Point { error, .. }) => {
-                eprintln!("line {}: {error}: {line:?}", n + 1);
-                bad += 1;
-            }
-            Err(SplitError::Sink(e)) => return Err(format!("writing stdout: {e}")),
+        if n == 0 {
+            reader.finish_with(&mut each);
+            break;
         }
+        reader.feed(&chunk[..n], &mut each);
+        if let Some(e) = failed.take() {
+            return Err(e);
+        }
+        errs.flush().map_err(|e| format!("writing stderr: {e}"))?;
+    }
+    if let Some(e) = failed {
+        return Err(e);
     }
     let stats = splitter
-        .finish(&mut write)
+        .finish(|f: &[u8]| out.write_all(f))
         .map_err(|e| format!("writing stdout: {e}"))?;
     out.flush().map_err(|e| format!("writing stdout: {e}"))?;
-    eprintln!(
+    writeln!(
+        errs,
         "encode: {} datapoints in {} frames ({} bytes), {bad} bad lines",
         stats.points, stats.frames, stats.bytes
-    );
+    )
+    .and_then(|()| errs.flush())
+    .map_err(|e| format!("writing stderr: {e}"))?;
     Ok(bad)
 }
