@@ -13,12 +13,13 @@ step() { printf -- '--- firmware: %s\n' "$*" >&2; }
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
 
-step "fmt, clippy (host crates, both boards, the embassy node), docs"
+step "fmt, clippy (host crates, both boards, the embassy node, the real boards), docs"
 cargo fmt --check   # the firmware workspace only (--all would also check the core, a path dependency)
 cargo clippy -q --all-targets -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -q -p mps2-node --release --target thumbv7m-none-eabi -- -D warnings
 cargo clippy -q -p embassy-node --release --target thumbv7em-none-eabihf -- -D warnings
+cargo clippy -q -p nucleo-f767zi --release --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -q -p mps2-board --target thumbv7m-none-eabi --all-features -- -D warnings
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt -- -D warnings
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,async -- -D warnings
@@ -39,6 +40,9 @@ for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do
 done
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls
+
+step "real boards: build only (not flashed; README in each crate under boards/)"
+cargo build -q --release -p nucleo-f767zi --target thumbv7em-none-eabihf
 
 step "sender and series unit tests, scripted fake stack (blocking and async sender), doctests"
 cargo test -q   # host-node enables carbon-sender's async feature, so tests/scripted.rs runs both senders
