@@ -17,9 +17,9 @@
 // prefix without quoting it, and messages from errors are redacted besides (see `secret`).
 
 const fs = require('node:fs');
-const readline = require('node:readline');
 const { FrameEncoder } = require('../js/node.cjs');
 const { CarbonClient, parseDestination, parseTarget } = require('../js/client.cjs');
+const { LineParser } = require('../js/lines.cjs');
 
 // Runs under Node, and under Bun (`bunx`) and Deno (`deno run --allow-net npm:carbon-pickle`) through their
 // Node compatibility.
@@ -30,7 +30,9 @@ const USAGE = `usage:
   carbon-pickle encode [options] < lines > frames
   carbon-pickle inspect < frames | --hex HEX | --hex -
 
-Reads carbon plaintext lines ("path value [timestamp]"; no timestamp or -1 means now) from stdin.
+Reads carbon plaintext lines ("path value [timestamp]"; no timestamp or -1 means now) from stdin, as
+carbon's line receiver reads them (fields split on Python's whitespace, numbers by Python's float());
+a bad line, or one over 16384 bytes, is reported with its number and skipped.
 send    ships them as pickle frames to a carbon pickle receiver (TCP, or TLS with --tls: certificates are
         verified, against --ca FILE if given; Hosted Graphite: CARBON_PICKLE_PREFIX=YOUR-API-KEY
         carbon-pickle send --to carbon.hostedgraphite.com:20040 --tls).
@@ -168,78 +170,59 @@ function encoderOptions(args) {
 
 // ---- reading lines ----
 
-const CHUNK = 4096;
-
-// Parses lines into columns; bad ones are reported (with line numbers) and left out.
-class LineReader {
-  constructor(report) {
-    this.report = report;
-    this.lineNo = 0;
+// stdin's lines, read by the core's plaintext reader (js/lines.cjs) exactly as carbon's line receiver reads
+// them: the datapoints of each chunk go on as columns, the bad lines are reported with their numbers (one
+// write per chunk) and counted. No line is parsed here.
+class Lines {
+  constructor(options) {
+    this.parser = new LineParser(options);
     this.bad = 0;
-    this.reset();
   }
 
-  reset() {
-    this.paths = [];
-    this.values = [];
-    this.timestamps = [];
-    this.lines = [];
+  /** Lines read so far. */
+  get read() {
+    return this.parser.lines;
   }
 
-  get size() {
-    return this.paths.length;
-  }
-
-  add(line) {
-    this.lineNo += 1;
-    const text = line.trim();
-    if (text === '') return;
-    const fields = text.split(/\s+/);
-    if (fields.length < 2 || fields.length > 3) {
-      return this.reject(this.lineNo, `expected "path value [timestamp]", got ${fields.length} field${fields.length === 1 ? '' : 's'}`);
+  /**
+   * Reads stdin to its end. Each chunk's datapoints go to `push` (columns for pushMany/writeMany), then
+   * `after()` is awaited (output, backpressure, progress).
+   */
+  async readStdin(push, after) {
+    for await (const chunk of process.stdin) {
+      this.#take(this.parser.feed(chunk), push);
+      await after();
     }
-    const value = Number(fields[1]);
-    if (fields[1] === '' || Number.isNaN(value)) return this.reject(this.lineNo, `value ${JSON.stringify(fields[1])} is not a number`);
-    let ts = fields.length === 3 ? Number(fields[2]) : -1;
-    if (fields.length === 3 && Number.isNaN(ts)) return this.reject(this.lineNo, `timestamp ${JSON.stringify(fields[2])} is not a number`);
-    if (ts === -1) ts = Math.floor(Date.now() / 1000);
-    this.paths.push(fields[0]);
-    this.values.push(value);
-    this.timestamps.push(ts);
-    this.lines.push(this.lineNo);
+    this.#take(this.parser.end(), push);
+    await after();
   }
 
-  reject(lineNo, why) {
-    this.bad += 1;
-    this.report(`line ${lineNo}: ${why}`);
-  }
-
-  // Hands the columns to `push`; a datapoint the encoder refuses is reported with its line and skipped.
-  drain(push) {
-    let start = 0;
-    while (start < this.paths.length) {
-      const batch = {
-        paths: this.paths.slice(start),
-        values: this.values.slice(start),
-        timestamps: this.timestamps.slice(start),
-      };
+  #take(r, push) {
+    if (r.refused > 0) {
+      this.bad += r.refused;
+      const said = r.refusals.slice(0, -1).split('\n');
+      process.stderr.write(redact(`carbon-pickle: ${said.join('\ncarbon-pickle: ')}\n`));
+    }
+    let { paths, values, timestamps } = r.points;
+    let { lines } = r;
+    while (paths.length > 0) {
       try {
-        push(batch);
-        break;
+        push({ paths, values, timestamps });
+        return;
       } catch (err) {
+        // The reader put every datapoint through the encoder's checks, with protocol 2's sizes: only a
+        // protocol-0 datapoint within bytes of --max-bytes gets here. Those before it were taken; report
+        // it by its line and go on.
         if (typeof err.index !== 'number') throw err;
-        const k = start + err.index;
-        this.reject(this.lines[k], redact(err.message).replace(/^datapoint \d+ \(path ("(?:[^"\\]|\\.)*")\): /, 'path $1: '));
-        start = k + 1;
+        const k = err.index;
+        this.bad += 1;
+        const why = err.message.replace(/^datapoint \d+ \((path .*?)\): /, '$1: ').replace(/^datapoint \d+: /, '');
+        report(`line ${lines[k]}: ${redact(why)}`);
+        paths = paths.slice(k + 1);
+        [values, timestamps, lines] = [values.subarray(k + 1), timestamps.subarray(k + 1), lines.subarray(k + 1)];
       }
     }
-    this.reset();
   }
-}
-
-async function* readLines() {
-  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
 }
 
 // ---- commands ----
@@ -271,8 +254,9 @@ async function writeOut(frames) {
 }
 
 async function encode(args) {
-  const encoder = new FrameEncoder(encoderOptions(args));
-  const reader = new LineReader(report);
+  const options = encoderOptions(args);
+  const encoder = new FrameEncoder(options);
+  const lines = new Lines(options);
   let points = 0;
   let frames = 0;
   let bytes = 0;
@@ -284,23 +268,22 @@ async function encode(args) {
     }
     return fs;
   };
-  const p = progress(args, () => `${reader.lineNo} lines, ${points} datapoints in ${frames} frames (${bytes} bytes), ${reader.bad} bad lines`);
-  const flushChunk = async () => {
-    const out = [];
-    reader.drain((batch) => {
-      out.push(...encoder.pushMany(batch));
-    });
-    await writeOut(count(out));
-    p.tick();
-  };
-  for await (const line of readLines()) {
-    reader.add(line);
-    if (reader.size >= CHUNK) await flushChunk();
-  }
-  await flushChunk();
+  const p = progress(args, () => `${lines.read} lines, ${points} datapoints in ${frames} frames (${bytes} bytes), ${lines.bad} bad lines`);
+  let out = [];
+  await lines.readStdin(
+    (batch) => {
+      for (const f of encoder.pushMany(batch)) out.push(f);
+    },
+    async () => {
+      const done = out;
+      out = [];
+      await writeOut(count(done));
+      p.tick();
+    },
+  );
   await writeOut(count(encoder.flush()));
   p.done();
-  return reader.bad > 0 ? 1 : 0;
+  return lines.bad > 0 ? 1 : 0;
 }
 
 async function send(args) {
@@ -331,7 +314,8 @@ async function send(args) {
   } else if (first.port === 20040) {
     report('port 20040 is Hosted Graphite\'s TLS port: add --tls');
   }
-  const client = new CarbonClient({ ...where, ...encoderOptions(args), tls, maxQueuedPoints: 200000 });
+  const options = encoderOptions(args);
+  const client = new CarbonClient({ ...where, ...options, tls, maxQueuedPoints: 200000 });
   client.on('warning', (err) => report(`warning: ${redact(err.message)}`));
   let lastError = null;
   const reported = new Map(); // destination -> the last error reported for it (each reported once)
@@ -345,10 +329,10 @@ async function send(args) {
     lastError = null;
     reported.delete(info ? ` to ${info.destination}` : '');
   });
-  const reader = new LineReader(report);
+  const lines = new Lines(options);
   const p = progress(args, () => {
     const s = client.stats;
-    return `${reader.lineNo} lines, ${s.points} datapoints sent in ${s.frames} frames (${s.bytes} bytes), ${reader.bad} bad lines${s.dropped ? `, ${s.dropped} dropped` : ''}`;
+    return `${lines.read} lines, ${s.points} datapoints sent in ${s.frames} frames (${s.bytes} bytes), ${lines.bad} bad lines${s.dropped ? `, ${s.dropped} dropped` : ''}`;
   });
   // Waits for the receiver, or gives up after `timeout` ms without progress.
   const patiently = async (wait) => {
@@ -361,20 +345,15 @@ async function send(args) {
       }
     }
   };
-  const flushChunk = async () => {
-    reader.drain((batch) => {
-      client.writeMany(batch);
-    });
-    // Backpressure: wait for room instead of dropping.
-    if (client.writableNeedDrain) await patiently(() => client.ready({ timeout }));
-    p.tick();
-  };
   try {
-    for await (const line of readLines()) {
-      reader.add(line);
-      if (reader.size >= CHUNK) await flushChunk();
-    }
-    await flushChunk();
+    await lines.readStdin(
+      (batch) => client.writeMany(batch),
+      async () => {
+        // Backpressure: wait for room instead of dropping.
+        if (client.writableNeedDrain) await patiently(() => client.ready({ timeout }));
+        p.tick();
+      },
+    );
     await patiently(() => client.flush({ timeout }));
     await client.close({ timeout });
   } catch (err) {
@@ -390,7 +369,7 @@ async function send(args) {
   }
   p.done();
   if (client.stats.dropped > 0) return 3;
-  return reader.bad > 0 ? 1 : 0;
+  return lines.bad > 0 ? 1 : 0;
 }
 
 async function readStdin() {

@@ -7,8 +7,9 @@
 //   pkg/web          the encoder, without protocol 0; its glue also serves pkg/p0-web
 //   pkg/p0-web       the encoder with protocol 0, loaded the first time protocol 0 is used
 //   pkg/route-web    cluster placement (CarbonRouter), loaded only by programs that route
-//   pkg/inspect-web  the frame inspector (cargo feature `inspect`, ~70 KB), loaded only by `carbon-pickle
-//                    inspect` and `carbon-pickle/inspect`, so the main module stays small
+//   pkg/inspect-web  the frame inspector (cargo feature `inspect`, ~70 KB) and the CLI's line reader
+//                    (`lines`), loaded only by the CLI and `carbon-pickle/inspect`, so the main module
+//                    stays small
 // pkg/api.cjs and pkg/client-core.cjs load js/api.mjs and js/client-core.mjs for `require` (js/load.cjs).
 // Prints the .wasm sizes. Usage: node scripts/build.mjs [--dev] [--inspect]
 import { execFileSync } from 'node:child_process';
@@ -78,7 +79,7 @@ const sizes = {
   web: build('web', only(main)),
   protocol0Web: build('p0-web', only(`${main},protocol0`)),
   route: build('route-web', only('standalone,route')),
-  inspect: build('inspect-web', only('standalone,inspect')),
+  inspect: build('inspect-web', only('standalone,inspect,lines')),
 };
 
 // The protocol-0 module is instantiated with the encoder's glue (pkg/web): it must be the same glue.
@@ -102,6 +103,6 @@ const { glue, ...webSizes } = sizes.web;
 writeFileSync(join(pkg, 'sizes.json'), JSON.stringify(webSizes, null, 2) + '\n');
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.error(`build: carbon_pickle_bg.wasm ${kb(sizes.web.raw)} from wasm-bindgen, ${kb(sizes.web.opt)} after wasm-opt, ${kb(sizes.web.gzip)} gzipped`);
-console.error(`build: inspect-web/carbon_pickle_bg.wasm (with the frame inspector) ${kb(sizes.inspect.opt)} after wasm-opt`);
+console.error(`build: inspect-web/carbon_pickle_bg.wasm (with the frame inspector and the CLI's line reader) ${kb(sizes.inspect.opt)} after wasm-opt`);
 console.error(`build: route-web/carbon_pickle_bg.wasm (with cluster placement) ${kb(sizes.route.opt)} after wasm-opt`);
 console.error(`build: p0-web/carbon_pickle_bg.wasm (with protocol 0) ${kb(sizes.protocol0Web.opt)} after wasm-opt`);

@@ -29,6 +29,8 @@ mod global;
 mod input;
 #[cfg(feature = "inspect")]
 mod inspect;
+#[cfg(feature = "lines")]
+mod lines;
 mod metric_set;
 mod options;
 mod output;
@@ -47,6 +49,8 @@ pub use failure::{
 };
 #[cfg(feature = "inspect")]
 pub use inspect::{inspect_frames, Inspection};
+#[cfg(feature = "lines")]
+pub use lines::LineParser;
 pub use metric_set::MetricSet;
 pub use options::has_protocol0;
 pub use output::{counts_len, counts_ptr, out_ptr};

@@ -3,7 +3,7 @@
 // made as pickletools.dis does, and refuses what carbon would refuse.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,42 @@ function cli(args, input, env = process.env) {
     p.stderr.on('data', (d) => err.push(d));
     p.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
     p.stdin.end(input);
+  });
+}
+
+// Runs the CLI with `input` streamed from a generator of chunks (so a test can send a line larger than it
+// wants to hold); resolves with the exit code, stderr and the CLI's peak RSS in KB (written by a preload
+// at exit, from process.resourceUsage()).
+function cliStreamed(args, chunks) {
+  const dir = mkdtempSync(join(tmpdir(), 'carbon-pickle-rss-'));
+  const preload = join(dir, 'rss.cjs');
+  const rssFile = join(dir, 'rss');
+  writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--require', preload, CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    p.stdout.on('data', (d) => out.push(d));
+    p.stderr.on('data', (d) => err.push(d));
+    p.on('close', (code) => {
+      const rss = Number(readFileSync(rssFile, 'utf8'));
+      rmSync(dir, { recursive: true, force: true });
+      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString(), rss });
+    });
+    p.stdin.on('error', () => {}); // the CLI may exit before reading everything (it should not)
+    (async () => {
+      for (const c of chunks) if (!p.stdin.write(c)) await new Promise((r) => p.stdin.once('drain', r));
+      p.stdin.end();
+    })();
+  });
+}
+
+// Sends `text` to carbon's own line receiver (its plaintext port) in one connection.
+function sendToLinePort(port, text) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => s.end(text));
+    s.on('close', resolve);
+    s.on('error', reject);
   });
 }
 
@@ -88,7 +124,8 @@ describe('carbon-pickle CLI', () => {
     assert.equal(r.code, 4, r.stderr);
     assert.ok(took < 10000, `took ${took} ms`);
     assert.ok(took >= 3000, `gave up after ${took} ms, before its timeout`);
-    assert.match(r.stderr, /^carbon-pickle: line 2: expected "path value \[timestamp\]", got 4 fields$/m);
+    // A line with the wrong number of fields is quoted (the core's reader words every refusal).
+    assert.match(r.stderr, /^carbon-pickle: line 2: expected "path value \[timestamp\]", got 4 fields: "bad line here too"$/m);
     assert.match(r.stderr, /^carbon-pickle: line 4: path "a\.\.d": invalid path/m);
     assert.match(r.stderr, /ECONNREFUSED/);
     assert.match(r.stderr, /^carbon-pickle: 3 of 3 datapoints not delivered: .*no progress for 3 s$/m);
@@ -238,6 +275,200 @@ describe('carbon-pickle CLI', () => {
       const r = await cli(['encode', ...args], 'a.b 1 1700000000\n', env);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, why);
+    }
+  });
+
+  // The lines are read by the core's plaintext reader (Rust, through wasm), as carbon's own line receiver
+  // reads them: the same text sent to carbon's line port and through the CLI stores the same datapoints.
+  // Before (a JavaScript reader), the CLI took 0x10 as 16, split a line at a lone CR and, under Bun and
+  // Deno, at U+2028, and made invalid UTF-8 into U+FFFD.
+  it('reads lines as carbon does: the CLI stores what carbon\'s own line receiver stores', async () => {
+    const t = T0 + 100;
+    // [path suffix, rest of the line after the path, stored by carbon]
+    const cases = [
+      ['plain', ` 1.5 ${t}`, true],
+      ['tabs.crlf', `\t2\t${t}\r`, true],
+      ['spaces', `   3   ${t}   `, true],
+      ['lone.cr.between', `\r4\r${t}`, true],
+      ['lone.cr.inside', ` 5 ${t - 100}\r00`, false], // four fields
+      ['u2028.between', `\u20286\u2028${t}`, true],
+      ['u3000.nbsp', `\u30007\u00a0${t}`, true],
+      ['ascii.separators', `\x1c8\x1f${t}`, true],
+      ['underscores', ` 1_000.5 ${t}`, true],
+      ['hex', ` 0x10 ${t}`, false],
+      ['binary.ts', ' 1 0b11', false],
+      ['octal.ts', ' 1 0o17', false],
+      ['arabic.digits', ` \u0661\u0662 ${t}`, true],
+      ['dot.five', ` +.5 ${t}`, true],
+      ['five.dot', ` 5. ${t}`, true],
+      ['exponent', ` 1e3 ${t}`, true],
+      ['nan', ` nan ${t}`, false], // carbon skips NaN values; the CLI refuses them
+      ['extra', ` 1 ${t} extra`, false],
+      ['double.underscore', ` 1__0 ${t}`, false],
+      ['fractional.ts', ` 9 ${t}.75`, true],
+      ['u2028\u2028inside', ` 10 ${t}`, false], // U+2028 splits the path: four fields
+      ['zwsp\u200bkept', ` 11 ${t}`, true], // U+200B is not whitespace: part of the path
+    ];
+    const text = (prefix) => `${cases.map(([p, rest], i) => `${prefix}m${i}.${p}${rest}`).join('\n')}\n`;
+    await sendToLinePort(carbon.linePort, text('lp.line.'));
+    const r = await cli(['send', '--to', `127.0.0.1:${carbon.port}`, '--prefix', 'lp.cli'], text(''));
+    assert.equal(r.code, 1, r.stderr);
+    const refused = [...r.stderr.matchAll(/^carbon-pickle: line (\d+): /gm)].map((m) => Number(m[1]));
+    assert.deepEqual(refused, cases.flatMap(([, , stored], i) => (stored ? [] : [i + 1])));
+    for (const said of [
+      `line 5: expected "path value [timestamp]", got 4 fields: "m4.lone.cr.inside 5 ${t - 100}\\r00"`,
+      'line 10: value "0x10" is not a number',
+      'line 11: timestamp "0b11" is not a number',
+      'line 12: timestamp "0o17" is not a number',
+      'line 17: value "nan" is NaN (carbon skips NaN values)',
+      `line 21: expected "path value [timestamp]", got 4 fields: "m20.u2028\\u{2028}inside 10 ${t}"`,
+    ]) {
+      assert.ok(r.stderr.includes(`carbon-pickle: ${said}\n`), `${said}\n${r.stderr}`);
+    }
+    const stored = cases.filter(([, , s]) => s).length;
+    await carbon.wait(2 * stored, 60, 'lp.');
+    const byLine = await carbon.dump('lp.line.');
+    const byCli = await carbon.dump('lp.cli.');
+    const strip = (dump, prefix) => Object.fromEntries(Object.entries(dump).map(([k, v]) => [k.slice(prefix.length), v]));
+    assert.equal(Object.keys(byLine).length, stored);
+    assert.deepEqual(strip(byCli, 'lp.cli.'), strip(byLine, 'lp.line.'));
+    assert.deepEqual(byCli['lp.cli.m12.arabic.digits'], [[t, 12]]);
+    assert.deepEqual(byCli['lp.cli.m19.fractional.ts'], [[t, 9]]);
+  });
+
+  // carbon's line receiver drops the whole connection on invalid UTF-8 (an UnicodeDecodeError outside its
+  // try) and on a line over 16,384 bytes, losing every line after; the CLI refuses that line only.
+  it('invalid UTF-8 and over-long lines: that line refused with its number, the others delivered', async () => {
+    const t = T0 + 200;
+    const bytes = Buffer.concat([
+      Buffer.from(`PFX.a 1 ${t}\nPFX.b`),
+      Buffer.from([0xff]),
+      Buffer.from(` 2 ${t}\nPFX.c 3 ${t}\n${'x'.repeat(20000)} 4 ${t}\nPFX.d 5 ${t}\n`),
+    ]);
+    const swap = (prefix) => Buffer.from(bytes.toString('latin1').replaceAll('PFX', prefix), 'latin1');
+    await sendToLinePort(carbon.linePort, swap('bad.line'));
+    const r = await cli(['send', '--to', `127.0.0.1:${carbon.port}`], swap('bad.cli'));
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^carbon-pickle: line 2: invalid UTF-8 at byte 9: "bad\.cli\.b\\xff 2 \d+"$/m);
+    assert.match(r.stderr, /^carbon-pickle: line 4: longer than 16384 bytes, skipped: "x{200}"\.\.\. \(200\d\d bytes\)$/m);
+    assert.match(r.stderr, /3 datapoints sent in 1 frames .* 2 bad lines/);
+    await carbon.wait(3, 60, 'bad.cli.');
+    assert.deepEqual(Object.keys(await carbon.dump('bad.cli.')).sort(), ['bad.cli.a', 'bad.cli.c', 'bad.cli.d']);
+    // carbon itself stored the first line only: the connection was gone after the second.
+    await carbon.wait(1, 60, 'bad.line.');
+    assert.deepEqual(Object.keys(await carbon.dump('bad.line.')), ['bad.line.a']);
+  });
+
+  // Before, a line of 10 MB made the CLI's regular expression overflow the stack: exit 2, nothing sent.
+  // Now it streams by in a 16 KiB buffer.
+  it('a 10 MB line among 20 good ones: the 20 delivered, exit 1, memory bounded; a 256 MB line too', async (ctx) => {
+    const t = T0 + 300;
+    const good = (k) => Buffer.from(Array.from({ length: 10 }, (_, i) => `huge.m${k + i} ${k + i} ${t}\n`).join(''));
+    const MiB = Buffer.alloc(1 << 20, 'y');
+    const tenMb = function* () {
+      yield good(0);
+      for (let i = 0; i < 10; i++) yield MiB;
+      yield Buffer.from(` 1 ${t}\n`);
+      yield good(10);
+    };
+    const r = await cliStreamed(['send', '--to', `127.0.0.1:${carbon.port}`], tenMb());
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^carbon-pickle: line 11: longer than 16384 bytes, skipped: "y{200}"\.\.\. \(104857\d\d bytes\)$/m);
+    assert.match(r.stderr, /21 lines, 20 datapoints sent .* 1 bad lines/);
+    await carbon.wait(20, 60, 'huge.');
+    const dump = await carbon.dump('huge.');
+    assert.deepEqual(Object.keys(dump).length, 20);
+    for (let k = 0; k < 20; k++) assert.deepEqual(dump[`huge.m${k}`], [[t, k]]);
+    ctx.diagnostic(`peak RSS with a 10 MB line: ${(r.rss / 1024).toFixed(0)} MB`);
+    // A line far larger than the process is allowed to grow.
+    const big = function* () {
+      yield good(100);
+      for (let i = 0; i < 256; i++) yield MiB;
+      yield Buffer.from(` 1 ${t}\n`);
+      yield good(110);
+    };
+    const e = await cliStreamed(['encode'], big());
+    assert.equal(e.code, 1, e.stderr);
+    assert.match(e.stderr, /\(2684354\d\d bytes\)$/m);
+    assert.equal((await decodeFrames([e.stdout])).flat().length, 20);
+    ctx.diagnostic(`peak RSS with a 256 MB line: ${(e.rss / 1024).toFixed(0)} MB`);
+    assert.ok(e.rss < 160 * 1024, `peak RSS ${e.rss} KB with a 256 MB line`);
+    assert.ok(r.rss < 160 * 1024, `peak RSS ${r.rss} KB with a 10 MB line`);
+  });
+
+  // 100,000 refused lines cost about what 100,000 good ones cost (a refused path used to cost 160 µs: the
+  // batch was taken apart around it and laid out again).
+  it('refused lines cost what good lines cost', async (ctx) => {
+    const n = 100000;
+    const run = async (make) => {
+      const lines = Array.from({ length: n }, (_, i) => make(i)).join('\n');
+      const started = process.hrtime.bigint();
+      const r = await cli(['encode', '--quiet'], `${lines}\n`);
+      return { r, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+    };
+    const good = await run((i) => `cost.m${i % 500} ${i} ${T0}`);
+    assert.equal(good.r.code, 0, good.r.stderr);
+    ctx.diagnostic(`${n} good lines: ${good.ms.toFixed(0)} ms`);
+    for (const [what, make] of [
+      ['not a number', (i) => `cost.m${i % 500} 0x${i} ${T0}`],
+      ['bad path', (i) => `cost..m${i % 500} ${i} ${T0}`],
+      ['milliseconds', (i) => `cost.m${i % 500} ${i} ${T0}000`],
+      ['one field', (i) => `cost.m${i % 500}`],
+    ]) {
+      const bad = await run(make);
+      assert.equal(bad.r.code, 1);
+      assert.equal(bad.r.stderr.split('\n').length - 1, n, what);
+      ctx.diagnostic(`${n} refused lines (${what}): ${bad.ms.toFixed(0)} ms`);
+      assert.ok(bad.ms < 3 * good.ms + 1000, `${what}: ${bad.ms.toFixed(0)} ms for ${n} refused lines, ${good.ms.toFixed(0)} ms for good ones`);
+    }
+  });
+
+  // The reader checks each datapoint with the encoder's rules before the JavaScript sees it, with protocol
+  // 2's sizes (its module has no protocol 0): a protocol-0 datapoint a few bytes over --max-bytes is then
+  // refused by the encoder itself, and still reported by its line while the others are encoded.
+  it('encode --protocol 0: a datapoint only protocol 0 makes too large is reported by its line', async () => {
+    const path = `a.${'b'.repeat(70)}`;
+    const r = await cli(['encode', '--protocol', '0', '--max-bytes', '100'], `x.y 1 1700000000\n${path} 1 1700000000\nx.z 2 1700000000\n`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^carbon-pickle: line 2: path "${path}": needs 99 bytes but a frame has room for at most 97$`, 'm'));
+    assert.deepEqual((await decodeFrames([r.stdout])).flat(), [['x.y', 1700000000, 1], ['x.z', 1700000000, 2]]);
+  });
+
+  // The reader is the same wasm in every runtime: Bun and Deno run the CLI (from the repository here; the
+  // packed CLI in every-runtime.test.mjs) and read the same lines as Node, byte for byte.
+  it('Node, Bun and Deno read the same lines', async () => {
+    const input = Buffer.from(`rt.a\u20281\u2028${T0}\nrt.b 2 ${T0}\r\nrt.c 1 17000\r00000\nrt.d 0x10 ${T0}\nrt.e\u00853\u0085${T0}\nrt.f 4\n`);
+    const bin = (name) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
+    const runtimes = {
+      node: [process.execPath],
+      bun: [bin('bun')],
+      deno: [bin('deno'), 'run', '--quiet', '--no-config', '--no-prompt', '--allow-read', '--allow-env'],
+    };
+    const seen = {};
+    for (const [name, argv] of Object.entries(runtimes)) {
+      seen[name] = await new Promise((resolve) => {
+        const p = spawn(argv[0], [...argv.slice(1), CLI, 'encode', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = [];
+        let err = '';
+        p.stdout.on('data', (d) => out.push(d));
+        p.stderr.on('data', (d) => (err += d));
+        p.on('close', (code) => resolve({ code, stderr: err, stdout: Buffer.concat(out) }));
+        p.stdin.end(input);
+      });
+    }
+    assert.equal(seen.node.code, 1, seen.node.stderr);
+    assert.equal(
+      seen.node.stderr,
+      'carbon-pickle: line 3: expected "path value [timestamp]", got 4 fields: "rt.c 1 17000\\r00000"\n' +
+        'carbon-pickle: line 4: value "0x10" is not a number\n',
+    );
+    const points = (await decodeFrames([seen.node.stdout])).flat();
+    assert.deepEqual(points.slice(0, 3), [['rt.a', T0, 1], ['rt.b', T0, 2], ['rt.e', T0, 3]]);
+    assert.equal(points[3][0], 'rt.f'); // no timestamp: now
+    for (const name of ['bun', 'deno']) {
+      assert.equal(seen[name].code, 1, `${name}: ${seen[name].stderr}`);
+      assert.equal(seen[name].stderr, seen.node.stderr, name);
+      assert.equal((await decodeFrames([seen[name].stdout])).flat().length, 4, name);
     }
   });
 
