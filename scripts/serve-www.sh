@@ -2,8 +2,8 @@
 # Serves the browser demo (www/) on http://127.0.0.1:8000/ (loopback only; PORT=N to change, 0 for any).
 #
 # The page loads the npm package's browser entry (wasm/js/web.mjs) over a wasm module built with the
-# package's `inspect` feature (the frame inspector, left out of the published build for size) into
-# target/www/pkg/web, its glue made a factory as the package's is (wasm/scripts/glue.mjs). That module is
+# package's `inspect` and `lines` features (the frame inspector and the core's plaintext reader, which the
+# published main module leaves out for size) into target/www/pkg/web, its glue made a factory as the package's is (wasm/scripts/glue.mjs). That module is
 # (re)built here when missing or older than the Rust sources, with the tools scripts/setup.sh installs.
 # Ctrl-C stops the server.
 #
@@ -26,7 +26,7 @@ if [ -n "$stale" ]; then
   # Built next to the old one and swapped in, so a failed build leaves the last good module in place.
   rm -rf "$PKG.new"
   (cd "$ROOT/wasm" && wasm-pack --quiet build --no-opt --no-pack --profile wasm-release --target web \
-    --out-dir "$PKG.new" --out-name carbon_pickle -- --features inspect)
+    --out-dir "$PKG.new" --out-name carbon_pickle -- --features inspect,lines)
   node "$ROOT/wasm/scripts/glue.mjs" "$PKG.new"
   rm -rf "$PKG" && mv "$PKG.new" "$PKG"
 fi

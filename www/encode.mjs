@@ -1,10 +1,11 @@
 // The page's input through the package's streaming encoder: every line's fate (blank, bad with the
 // reason, or in which frame) and every frame with the lines it holds and why it was closed.
 //
-// It feeds the lines to `FrameEncoder` one at a time, as a sender would: a refused datapoint leaves the
-// encoder as it was, so a bad line costs only itself and the rest still encodes. That is also what the
-// core's `examples/encode.rs` does with `Splitter`, so both produce the same bytes for the same text.
-import { parseLine, splitLines } from './lines.mjs';
+// The lines are read by the Rust core's reader (lines.mjs), which also puts each datapoint through the
+// encoder's checks: a bad line is marked with the core's own words, as core/examples/encode.rs prints them.
+// The datapoints go to `FrameEncoder` one at a time, as a sender would, so that each line is seen in its
+// frame; the example pushes the same datapoints into a `Splitter`, so both produce the same bytes.
+import { HAS_READER, readLines, splitLines } from './lines.mjs';
 
 /**
  * @param {typeof import('carbon-pickle')} cp the package
@@ -16,12 +17,16 @@ import { parseLine, splitLines } from './lines.mjs';
 export function encodeText(cp, text, options) {
   const lines = splitLines(text).map((t) => ({ text: t }));
   const frames = [];
+  if (!HAS_READER) {
+    return { lines, frames, points: 0, bad: 0, optionsError: "this wasm module has no line reader (the package's `lines` feature: scripts/serve-www.sh builds it)" };
+  }
   let encoder;
   try {
     encoder = new cp.FrameEncoder(options);
   } catch (err) {
     return { lines, frames, points: 0, bad: 0, optionsError: err.message };
   }
+  const read = readLines(text, options, Math.floor(Date.now() / 1000));
   let open = []; // lines in the open frame
   let points = 0;
   let bad = 0;
@@ -32,12 +37,12 @@ export function encodeText(cp, text, options) {
   };
   try {
     lines.forEach((line, i) => {
-      const parsed = parseLine(line.text);
-      if (parsed.blank) {
+      const parsed = read.get(i + 1);
+      if (parsed === undefined) {
         line.blank = true;
         return;
       }
-      if (parsed.error) {
+      if (parsed.error !== undefined) {
         line.error = parsed.error;
         bad++;
         return;

@@ -1,47 +1,58 @@
-// Carbon plaintext lines (`path value timestamp`) into datapoints, by the same rules as the core's
-// `examples/encode.rs`, so that the page and the Rust example turn the same text into the same frames:
-// fields split on ASCII whitespace, numbers in Rust's `f64` syntax, blank lines skipped.
+// Carbon plaintext lines (`path value timestamp`) into datapoints by the Rust core's reader
+// (`carbon_pickle::plaintext`), through the demo's wasm module (built with the package's `lines` feature by
+// scripts/serve-www.sh). The page reads every line as carbon's line receiver does, and as
+// core/examples/encode.rs and the npm CLI do, with the same words for every refusal: there is no line
+// parsing in the page.
+import { createGlue } from './carbon-pickle/pkg/web/carbon_pickle.mjs';
 
-// Rust's `str::split_ascii_whitespace`: space, tab, line feed, form feed, carriage return.
-const ASCII_WS = /[ \t\n\f\r]+/;
-// A line Rust's `str::trim` leaves empty (Unicode White_Space: JavaScript's `\s` without U+FEFF, plus U+0085).
-const RUST_BLANK = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
-// Rust's `f64::from_str` grammar (inf, infinity and nan in any case; no hex, no underscores, no spaces).
-const RUST_F64 = /^[+-]?(?:inf|infinity|nan|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)$/i;
+// An instance of its own: the package's API (js/web.mjs) keeps its instance to itself.
+const raw = createGlue();
+const { memory } = await raw.init({ module_or_path: new URL('./carbon-pickle/pkg/web/carbon_pickle_bg.wasm', import.meta.url) });
+const encoder = new TextEncoder();
 
-/** Parses a number as Rust's `f64::from_str` does; `undefined` if Rust would refuse it. */
-export function parseRustF64(s) {
-  if (!RUST_F64.test(s)) return undefined;
-  const body = s.replace(/^[+-]/, '').toLowerCase();
-  const sign = s.startsWith('-') ? -1 : 1;
-  if (body === 'nan') return NaN;
-  if (body === 'inf' || body === 'infinity') return sign * Infinity;
-  // JavaScript's Number() rounds decimal strings correctly, as Rust does, and keeps the sign of -0.
-  return Number(s);
-}
-
-// Rust's `{:?}` of a string, close enough for messages (JSON's escapes).
-const debugStr = (s) => JSON.stringify(s);
+/** False with a module built without the reader (the package's published main module). */
+export const HAS_READER = typeof raw.LineParser === 'function';
 
 /**
- * One line: `{ blank: true }`, `{ point: { path, value, timestamp } }` or `{ error }` (the example's text).
+ * Reads `text` (the whole input, a last line without a newline included) under the encoder's options.
+ * Returns a Map from line number (from 1) to `{ point: { path, value, timestamp } }` or `{ error }` (the
+ * core's message without its `line N: `); a blank line is not in it. `now` is the time of lines without a
+ * timestamp (or with carbon's -1). Every datapoint has passed the encoder's own checks under `options`.
  */
-export function parseLine(line) {
-  if (RUST_BLANK.test(line)) return { blank: true };
-  const fields = line.split(ASCII_WS).filter((f) => f !== '');
-  if (fields.length !== 3) return { error: 'expected `path value timestamp`' };
-  const [path, v, t] = fields;
-  const value = parseRustF64(v);
-  if (value === undefined) return { error: `value ${debugStr(v)} is not a number` };
-  const timestamp = parseRustF64(t);
-  if (timestamp === undefined) return { error: `timestamp ${debugStr(t)} is not a number` };
-  return { point: { path, value, timestamp } };
+export function readLines(text, options, now) {
+  const p = raw.LineParser.create(options.protocol, options.prefix, options.maxBytes, options.maxPoints, false, false);
+  if (p === undefined) throw new RangeError('the line reader refuses these options');
+  try {
+    const bytes = encoder.encode(text);
+    const at = p.input(bytes.length);
+    new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+    const n = p.feed(bytes.length, now, true);
+    const read = new Map();
+    const buf = memory.buffer;
+    const paths = new TextDecoder().decode(new Uint8Array(buf, p.textPtr(), p.textLen));
+    const lens = new Uint32Array(buf, p.lensPtr(), n);
+    const values = new Float64Array(buf, p.valuesPtr(), n);
+    const timestamps = new Float64Array(buf, p.timestampsPtr(), n);
+    const numbers = new Float64Array(buf, p.linesPtr(), n);
+    for (let i = 0, from = 0; i < n; i++) {
+      const path = paths.slice(from, from + lens[i]);
+      from += lens[i];
+      read.set(numbers[i], { point: { path, value: values[i], timestamp: timestamps[i] } });
+    }
+    for (const said of p.refusals().split('\n')) {
+      const m = /^line (\d+): /.exec(said);
+      if (m) read.set(Number(m[1]), { error: said.slice(m[0].length) });
+    }
+    return read;
+  } finally {
+    p.free();
+  }
 }
 
-/** Splits text into lines as Rust's `BufRead::lines` does (`\n` or `\r\n`, no empty last line). */
+/** The page's lines, as the editor shows them: split at `\n`, no empty line after the last newline. */
 export function splitLines(text) {
   if (text === '') return [];
-  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = text.split('\n');
   if (text.endsWith('\n')) lines.pop();
   return lines;
 }
