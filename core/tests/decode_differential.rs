@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use carbon_pickle::decode::{split_frame, Decoder, ErrorKind, Slot};
+use carbon_pickle::decode::{split_frame, Decoder, ErrorKind, Inspector, Slot};
 
 fn python() -> String {
     match std::env::var("CARBON_PICKLE_PYTHON") {
@@ -202,7 +202,8 @@ fn decoder_agrees_with_cpython_and_carbon() {
 
 /// The inspector's opcode listing is line for line what `pickletools.dis` prints, on CPython-made frames:
 /// all of it for the frames the decoder accepts; up to the opcode it refuses for the others (the inspector
-/// lists nothing after a refusal, and says how many bytes it left).
+/// lists nothing after a refusal, and says how many bytes it left). The streaming [`Inspector`], fed each
+/// frame in pieces, writes the same text.
 #[test]
 fn inspector_listing_matches_pickletools() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("decode-pickletools");
@@ -243,6 +244,15 @@ fn inspector_listing_matches_pickletools() {
         let mut got = String::new();
         carbon_pickle::decode::inspect_with(frames[i], &mut got, &mut slots, u32::MAX as usize)
             .unwrap();
+        // The streaming inspector, given the frame 7 bytes at a time, writes the same text.
+        let mut streamed = String::new();
+        let mut inspector = Inspector::new(vec![0u8; frames[i].len()], &mut slots[..])
+            .with_max_payload(u32::MAX as usize);
+        for chunk in frames[i].chunks(7) {
+            inspector.feed(chunk, &mut streamed).unwrap();
+        }
+        inspector.finish(&mut streamed).unwrap();
+        assert_eq!(streamed, got, "frame {i}, streamed");
         let got: Vec<&str> = got.lines().skip(1).take(want.len()).collect();
         let cut = got
             .iter()

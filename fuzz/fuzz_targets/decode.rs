@@ -1,9 +1,9 @@
-//! The decoder, the frame reader and the inspector on arbitrary bytes: no panic, no hang, and the
-//! invariants between them hold.
+//! The decoder, the frame reader and the inspector (whole and streamed) on arbitrary bytes: no panic, no
+//! hang, and the invariants between them hold.
 #![no_main]
 
 use carbon_pickle::decode::{
-    decode, inspect_with, listing_limit, split_frame, Decoder, FrameReader, Slot,
+    decode, inspect_with, listing_limit, split_frame, Decoder, FrameReader, Inspector, Slot,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -90,4 +90,28 @@ fuzz_target!(|data: &[u8]| {
         out.0,
         data.len()
     );
+
+    // The streaming inspector, given the bytes in uneven pieces (a 4 KiB cap, as above): told the input's
+    // length (even lengths), it writes inspect's text byte for byte; not told, its bound is for the bytes
+    // read so far, so it writes the same text or a cut-short start of it. The counts are the same.
+    let mut whole = String::new();
+    let want = inspect_with(data, &mut whole, &mut slots, 4096).unwrap();
+    let sized = data.len() % 2 == 0;
+    let mut inspector = Inspector::new([0u8; 4100], [Slot::EMPTY; 64]).with_max_payload(4096);
+    if sized {
+        inspector = inspector.with_input_len(data.len() as u64);
+    }
+    let mut text = String::new();
+    for chunk in data.chunks(step * 3) {
+        inspector.feed(chunk, &mut text).unwrap();
+    }
+    assert_eq!(inspector.finish(&mut text).unwrap(), want);
+    match text.rfind("listing cut: ") {
+        Some(note) if !sized => {
+            let listed = &text[..note.saturating_sub(1)];
+            assert!(whole.starts_with(listed), "streamed, cut: {text:?}");
+        }
+        _ => assert_eq!(text, whole, "streamed (length given: {sized})"),
+    }
+    assert!(text.len() <= listing_limit(data.len()));
 });

@@ -188,6 +188,24 @@ pub(crate) struct Machine<'a, 'w> {
 
 type R<T> = Result<T, DecodeError>;
 
+/// A machine between two steps, without its borrows: the inspector lists a frame's elements a line at a
+/// time, returning to its caller between lines, and lends the same payload and workspace again for each.
+#[derive(Clone, Copy)]
+pub(crate) struct Paused {
+    pos: usize,
+    failed: bool,
+    depth: usize,
+    memo_hi: usize,
+    memo_len: usize,
+    marks: [u32; MAX_MARKS],
+    nmarks: usize,
+    has_list: bool,
+    pending: Option<Pending>,
+    index: usize,
+    done: bool,
+    frame_end: Option<usize>,
+}
+
 impl<'a, 'w> Machine<'a, 'w> {
     /// `dirty` is how many memo slots a previous run may have left set; they are cleared here.
     pub(crate) fn new(input: &'a [u8], slots: &'w mut [Slot], dirty: usize) -> Self {
@@ -209,6 +227,43 @@ impl<'a, 'w> Machine<'a, 'w> {
             index: 0,
             done: false,
             frame_end: None,
+        }
+    }
+
+    /// The machine's state, to [`resume`](Self::resume) it later over the same input and workspace.
+    pub(crate) fn pause(&self) -> Paused {
+        Paused {
+            pos: self.ops.position(),
+            failed: self.ops.failed(),
+            depth: self.depth,
+            memo_hi: self.memo_hi,
+            memo_len: self.memo_len,
+            marks: self.marks,
+            nmarks: self.nmarks,
+            has_list: self.has_list,
+            pending: self.pending,
+            index: self.index,
+            done: self.done,
+            frame_end: self.frame_end,
+        }
+    }
+
+    /// A paused machine running again: `input` and `slots` must be what it ran over, untouched since.
+    pub(crate) fn resume(input: &'a [u8], slots: &'w mut [Slot], p: Paused) -> Self {
+        Machine {
+            input,
+            ops: Ops::resume(input, p.pos, p.failed),
+            slots,
+            depth: p.depth,
+            memo_hi: p.memo_hi,
+            memo_len: p.memo_len,
+            marks: p.marks,
+            nmarks: p.nmarks,
+            has_list: p.has_list,
+            pending: p.pending,
+            index: p.index,
+            done: p.done,
+            frame_end: p.frame_end,
         }
     }
 

@@ -63,7 +63,8 @@ mod text;
 pub use error::{DecodeError, ErrorKind, Refusal, SkipReason, Skipped, Unsupported};
 pub use frames::{split_frame, FrameReader, HEADER_LEN};
 pub use inspect::{
-    inspect, inspect_with, listing_limit, Summary, MAX_LISTING_PER_INPUT_BYTE, MIN_LISTING_LIMIT,
+    inspect, inspect_with, listing_limit, Inspector, Summary, INSPECTOR_BUF_LEN,
+    MAX_LISTING_PER_INPUT_BYTE, MIN_LISTING_LIMIT,
 };
 pub use machine::{Slot, MAX_MARKS};
 pub use ops::{opcode_name, opcode_protocol, Arg, Op, Ops};
@@ -228,16 +229,21 @@ impl<'a> Iterator for Points<'a, '_> {
 
 fn check_len(payload: &[u8], max: usize) -> Result<(), DecodeError> {
     if payload.len() > max {
-        return Err(DecodeError::new(
-            ErrorKind::FrameTooLarge {
-                len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
-                max,
-            },
-            0,
-            None,
-        ));
+        return Err(payload_too_large(payload.len() as u64, max));
     }
     Ok(())
+}
+
+/// The refusal of a `len`-byte payload over the cap `max`.
+fn payload_too_large(len: u64, max: usize) -> DecodeError {
+    DecodeError::new(
+        ErrorKind::FrameTooLarge {
+            len: u32::try_from(len).unwrap_or(u32::MAX),
+            max,
+        },
+        0,
+        None,
+    )
 }
 
 /// Runs the checking pass: (datapoints, skipped elements), and the memo slots it set.

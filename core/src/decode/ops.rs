@@ -174,6 +174,21 @@ impl<'a> Ops<'a> {
         }
     }
 
+    /// Takes a walk up again at byte `pos` of `pickle` (where [`Ops::position`] said it was, and failed
+    /// as it was), for readers that keep no borrow between two opcodes.
+    pub(crate) fn resume(pickle: &'a [u8], pos: usize, failed: bool) -> Self {
+        Ops {
+            data: pickle,
+            pos: pos.min(pickle.len()),
+            failed,
+        }
+    }
+
+    /// Whether the walk has stopped at an error.
+    pub(crate) fn failed(&self) -> bool {
+        self.failed
+    }
+
     /// Offset of the next opcode.
     pub fn position(&self) -> usize {
         self.pos

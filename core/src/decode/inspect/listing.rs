@@ -9,44 +9,91 @@ use super::super::text::Text;
 use super::super::{DecodeError, MAX_MARKS};
 use super::repr::{big_int, py_bytes, py_char, py_str, PyFloat};
 
-/// Prints the opcode listing of `p` up to `STOP`, or up to the opcode the decoder refused (`refusal`),
-/// whichever comes first; returns the offset just after `STOP` (or the payload's length).
+/// Where the opcode listing of one payload has got to: it is written a line at a time, and keeps no
+/// borrow of the payload between lines (the caller lends it again for each).
+///
+/// The listing goes up to `STOP`, or up to the opcode the decoder refused, whichever comes first; then
+/// `highest protocol among opcodes = n` after `STOP` or at the end of the payload, or one line counting the
+/// bytes after the refusal, or the error that stopped the walk.
 ///
 /// Why stop at the refusal: carbon and the decoder never run the opcodes after it, so their lines would
 /// explain nothing, and they can be made to cost far more than their bytes (every `MARK` after the 64th
 /// would be one more indentation step on every line). One line says how many bytes were left unlisted.
-pub(super) fn dis(
-    p: &[u8],
-    refusal: Option<&DecodeError>,
-    out: &mut impl Write,
-) -> Result<usize, fmt::Error> {
-    let mut marks = Marks::new();
-    let mut memo_len = 0usize;
-    let mut maxproto = 0u8;
-    let mut ops = Ops::new(p);
-    let mut end = p.len();
-    loop {
-        let at = ops.position();
-        if refusal.is_some_and(|e| past_refusal(e, at)) && at < p.len() {
-            writeln!(out, "{} byte(s) after the refusal not listed", p.len() - at)?;
-            return Ok(end);
+pub(super) struct Dis {
+    refusal: Option<DecodeError>,
+    pos: usize,
+    marks: Marks,
+    memo_len: usize,
+    maxproto: u8,
+    /// `STOP` listed: the protocol line comes next, and the listing ends after this offset.
+    stopped: Option<usize>,
+}
+
+/// What [`Dis::line`] did.
+pub(super) enum DisLine {
+    /// Wrote a line; more follow.
+    More,
+    /// Wrote the last line. The payload's bytes up to this offset are what the unpickler reads (after
+    /// `STOP`, or all of them).
+    Last(usize),
+}
+
+impl Dis {
+    /// The listing of a payload the decoder refused with `refusal` (`None`: accepted, or cut short with
+    /// no refusal before its end).
+    pub(super) fn new(refusal: Option<DecodeError>) -> Self {
+        Dis {
+            refusal,
+            pos: 0,
+            marks: Marks::new(),
+            memo_len: 0,
+            maxproto: 0,
+            stopped: None,
         }
+    }
+
+    /// Writes the next line of the listing of `p`, which is `len` bytes long (more than `p.len()` only
+    /// for a stream's bare payload over the cap: refused at byte 0, so nothing of it is listed).
+    pub(super) fn line(
+        &mut self,
+        p: &[u8],
+        len: u64,
+        out: &mut impl Write,
+    ) -> Result<DisLine, fmt::Error> {
+        if let Some(end) = self.stopped {
+            writeln!(out, "highest protocol among opcodes = {}", self.maxproto)?;
+            return Ok(DisLine::Last(end));
+        }
+        let at = self.pos;
+        if self.refusal.is_some_and(|e| past_refusal(&e, at)) && (at as u64) < len {
+            writeln!(
+                out,
+                "{} byte(s) after the refusal not listed",
+                len - at as u64
+            )?;
+            return Ok(DisLine::Last(p.len()));
+        }
+        let mut ops = Ops::resume(p, at, false);
         let op = match ops.next() {
-            None => break,
+            None => {
+                writeln!(out, "highest protocol among opcodes = {}", self.maxproto)?;
+                return Ok(DisLine::Last(p.len()));
+            }
             Some(Ok(op)) => op,
             Some(Err(e)) => {
                 dis_error(out, &e)?;
-                return Ok(end);
+                return Ok(DisLine::Last(p.len()));
             }
         };
-        maxproto = maxproto.max(opcode_protocol(op.code));
+        self.pos = ops.position();
+        self.maxproto = self.maxproto.max(opcode_protocol(op.code));
         write!(out, "{:5}: ", op.offset)?;
         if (0x20..0x7f).contains(&op.code) {
             write!(out, "{:<4} ", op.code as char)?;
         } else {
             write!(out, "\\x{:02x} ", op.code)?;
         }
-        for _ in 0..marks.indent() {
+        for _ in 0..self.marks.indent() {
             out.write_str("    ")?;
         }
         let name = opcode_name(op.code);
@@ -57,14 +104,14 @@ pub(super) fn dis(
         );
         let mut markmsg: Option<MarkMsg> = None;
         if takes_mark {
-            markmsg = Some(match marks.pop() {
+            markmsg = Some(match self.marks.pop() {
                 Some(at) => MarkMsg::At(at),
                 None => MarkMsg::Missing,
             });
         }
         if op.code == 0x94 {
-            markmsg = Some(MarkMsg::As(memo_len));
-            memo_len += 1;
+            markmsg = Some(MarkMsg::As(self.memo_len));
+            self.memo_len += 1;
         }
         if !matches!(op.arg, Arg::None) || markmsg.is_some() {
             for _ in name.len()..10 {
@@ -83,15 +130,13 @@ pub(super) fn dis(
         }
         out.write_char('\n')?;
         if op.code == b'(' {
-            marks.push(op.offset);
+            self.marks.push(op.offset);
         }
         if op.code == b'.' {
-            end = op.offset + 1;
-            break;
+            self.stopped = Some(op.offset + 1);
         }
+        Ok(DisLine::More)
     }
-    writeln!(out, "highest protocol among opcodes = {maxproto}")?;
-    Ok(end)
 }
 
 /// Whether the opcode at `at` comes after the refused one (or is where a refusal that names no opcode,

@@ -13,22 +13,31 @@
 //! at the decoder's [`MAX_MARKS`](super::MAX_MARKS) open marks, and the whole text is cut, with a note, at
 //! [`MAX_LISTING_PER_INPUT_BYTE`] bytes per input byte (which a path memoized once and printed on every
 //! datapoint line would pass).
+//!
+//! Two ways in: [`inspect`] for input held in memory (read where it is, no copy), and [`Inspector`] for
+//! input that arrives in pieces. The inspector holds one frame at a time (the decoder checks all of a
+//! frame before a line of it is written: a buffer of 1 MiB + 4 bytes for carbon's cap) and writes one line
+//! per call, so an input of any length is listed in the memory it was given, and its caller can stop
+//! between two lines for as long as it likes. Both write the same text: each piece's listing is a small
+//! state machine ([`explain`]) that keeps no borrow between lines.
 
 use core::fmt::{self, Write};
 
 mod budget;
+mod explain;
 mod listing;
 mod pieces;
 mod repr;
+mod stream;
 
 pub use budget::{listing_limit, MAX_LISTING_PER_INPUT_BYTE, MIN_LISTING_LIMIT};
+pub use stream::{Inspector, INSPECTOR_BUF_LEN};
 
 use budget::Budget;
-use listing::dis;
-use pieces::{Piece, Pieces};
-use repr::{py_str, PyFloat};
+use explain::{Listing, Work};
+use pieces::Pieces;
 
-use super::{DecodeError, Decoder, ErrorKind, Points, Slot, DEFAULT_SLOTS};
+use super::{Slot, DEFAULT_SLOTS};
 use crate::CARBON_MAX_PAYLOAD;
 
 /// What [`inspect`] found.
@@ -50,7 +59,9 @@ pub struct Summary {
 /// At most [`listing_limit`]`(input.len())` bytes are written (50 per input byte, 4 KiB at least); a listing that would
 /// pass it ends with a line starting `listing cut:`, and the [`Summary`] still counts every frame.
 ///
-/// Uses a [`DEFAULT_SLOTS`] workspace on the stack (80 KiB); [`inspect_with`] takes the caller's.
+/// Uses a [`DEFAULT_SLOTS`] workspace on the stack (80 KiB); [`inspect_with`] takes the caller's. The input
+/// is read where it is, without a copy; for input that arrives in pieces (a socket, stdin, a file too
+/// large to hold), an [`Inspector`] writes the same listing as the bytes come in, in constant memory.
 ///
 /// ```
 /// use carbon_pickle::decode::inspect;
@@ -74,150 +85,27 @@ pub fn inspect_with(
     slots: &mut [Slot],
     max_payload: usize,
 ) -> Result<Summary, fmt::Error> {
-    let mut dec = Decoder::new(slots).with_max_payload(max_payload);
+    let mut work = Work::new(slots, max_payload);
     let mut sum = Summary::default();
-    let mut out = Budget::new(out, listing_limit(input.len()));
-    for piece in Pieces::new(input, max_payload) {
-        sum.frames += 1;
-        let verdict = Verdict::of(piece, &mut dec);
+    let mut budget = Budget::new(listing_limit(input.len()));
+    for piece in Pieces::new(input, work.max_payload) {
+        let verdict = work.verdict(piece);
         verdict.count(&mut sum);
         // Once cut, the frames left are only counted.
-        if out.is_cut() {
+        if budget.is_cut() {
             continue;
         }
-        match explain(sum.frames, piece, verdict, &mut out) {
-            Err(_) if out.is_cut() => {}
-            r => r?,
+        let mut listing = Listing::new(sum.frames, verdict);
+        let mut metered = budget.on(out);
+        loop {
+            match listing.line(piece, &mut work, &mut metered) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(_) if metered.is_cut() => break,
+                Err(e) => return Err(e),
+            }
         }
     }
-    out.finish()?;
+    budget.finish(out)?;
     Ok(sum)
-}
-
-/// What the decoder makes of a piece.
-// One at a time, on the stack: boxing the large variant would need the allocator the inspector does without.
-#[allow(clippy::large_enum_variant)]
-enum Verdict<'a, 'w> {
-    /// A whole payload carbon would accept.
-    Accepted(Points<'a, 'w>),
-    /// A whole payload carbon would refuse.
-    Refused(DecodeError),
-    /// Not a whole frame; for the bytes present of a cut-short payload, the refusal that comes before
-    /// their end, if any (where their listing stops).
-    Incomplete(Option<DecodeError>),
-}
-
-impl<'a, 'w> Verdict<'a, 'w> {
-    fn of(piece: Piece<'a>, dec: &'w mut Decoder<'_>) -> Self {
-        match piece {
-            Piece::Bare(p) | Piece::Whole { payload: p, .. } => match dec.decode(p) {
-                Ok(points) => Verdict::Accepted(points),
-                Err(e) => Verdict::Refused(e),
-            },
-            Piece::ShortPayload { present, .. } => Verdict::Incomplete(
-                dec.decode(present)
-                    .err()
-                    .filter(|e| e.kind != ErrorKind::Truncated),
-            ),
-            Piece::ShortHeader { .. } | Piece::TooLarge { .. } => Verdict::Incomplete(None),
-        }
-    }
-
-    fn count(&self, sum: &mut Summary) {
-        match self {
-            Verdict::Accepted(points) => {
-                sum.points += points.points();
-                sum.skipped += points.skipped();
-            }
-            Verdict::Refused(_) | Verdict::Incomplete(_) => sum.refused += 1,
-        }
-    }
-}
-
-/// Prints piece number `n`: its head line, its listing, then its datapoints or why carbon refuses it.
-fn explain(
-    n: usize,
-    piece: Piece<'_>,
-    verdict: Verdict<'_, '_>,
-    out: &mut impl Write,
-) -> fmt::Result {
-    match piece {
-        Piece::Bare(p) => {
-            writeln!(
-                out,
-                "no length header: one bare pickle payload of {} bytes",
-                p.len()
-            )?;
-            payload(p, verdict, out)
-        }
-        Piece::Whole { at, payload: p } => {
-            writeln!(out, "frame {n} at byte {at}: {} payload bytes", p.len())?;
-            payload(p, verdict, out)
-        }
-        Piece::ShortHeader { at, len } => writeln!(
-            out,
-            "frame {n} at byte {at}: truncated: {len} byte(s) of a 4-byte header"
-        ),
-        Piece::ShortPayload {
-            at,
-            declared,
-            present,
-        } => {
-            writeln!(
-                out,
-                "frame {n} at byte {at}: truncated: header declares {declared} payload bytes, {} present",
-                present.len()
-            )?;
-            // What there is of it, opcode by opcode, up to where it stops.
-            let refusal = match verdict {
-                Verdict::Incomplete(r) => r,
-                _ => None,
-            };
-            dis(present, refusal.as_ref(), out)?;
-            match refusal {
-                Some(e) => writeln!(out, "refused: {e}"),
-                None => Ok(()),
-            }
-        }
-        Piece::TooLarge { at, error } => {
-            writeln!(out, "frame {n} at byte {at}: refused: {}", error.kind)
-        }
-    }
-}
-
-/// A whole payload's listing, then the datapoints or the refusal.
-fn payload(p: &[u8], verdict: Verdict<'_, '_>, out: &mut impl Write) -> fmt::Result {
-    let points = match verdict {
-        Verdict::Accepted(points) => points,
-        Verdict::Refused(e) => {
-            dis(p, Some(&e), out)?;
-            return writeln!(out, "refused: {e}");
-        }
-        Verdict::Incomplete(_) => return Ok(()),
-    };
-    let stopped = dis(p, None, out)?;
-    writeln!(
-        out,
-        "datapoints: {}, skipped: {}",
-        points.points(),
-        points.skipped()
-    )?;
-    for item in points {
-        match item {
-            Ok(pt) => {
-                out.write_str("  ")?;
-                py_str(out, &pt.path)?;
-                writeln!(out, " {} {}", PyFloat(pt.timestamp), PyFloat(pt.value))?;
-            }
-            Err(s) => writeln!(out, "  {s}")?,
-        }
-    }
-    if stopped < p.len() {
-        writeln!(
-            out,
-            "{} byte(s) after STOP ignored (as CPython does)",
-            p.len() - stopped
-        )?;
-    }
-    Ok(())
 }

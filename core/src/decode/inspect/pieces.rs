@@ -4,29 +4,38 @@
 
 use super::super::{split_frame, DecodeError, HEADER_LEN};
 
-/// One stretch of the input.
+/// One stretch of the input. Offsets are `u64`: a stream can pass 4 GiB on a 32-bit target.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Piece<'a> {
-    /// The whole input: a pickle payload without a length header.
-    Bare(&'a [u8]),
+    /// The whole input, `len` bytes: a pickle payload without a length header. `payload` is all of it, or
+    /// (a stream's bare payload over the cap) what was kept of it.
+    Bare { len: u64, payload: &'a [u8] },
     /// A whole frame at byte `at` of the input: its payload.
-    Whole { at: usize, payload: &'a [u8] },
+    Whole { at: u64, payload: &'a [u8] },
     /// The input ends `len` bytes into a frame's 4-byte header.
-    ShortHeader { at: usize, len: usize },
+    ShortHeader { at: u64, len: usize },
     /// The input ends inside a frame's payload: what its header declares, and the bytes present.
     ShortPayload {
-        at: usize,
+        at: u64,
         declared: u32,
         present: &'a [u8],
     },
     /// A header declaring more than the cap.
-    TooLarge { at: usize, error: DecodeError },
+    TooLarge { at: u64, error: DecodeError },
 }
 
-/// The pieces of an input, in order.
+/// Whether an input starting with `first` is a bare pickle rather than frames.
+///
+/// A length header starts with a zero byte for any payload under 16 MiB; these are how pickles start
+/// (PROTO, MARK, EMPTY_LIST, EMPTY_DICT, EMPTY_TUPLE).
+pub(super) fn starts_bare(first: u8) -> bool {
+    matches!(first, 0x80 | b'(' | b']' | b'}' | b')')
+}
+
+/// The pieces of an input held whole, in order.
 pub(super) struct Pieces<'a> {
     rest: &'a [u8],
-    at: usize,
+    at: u64,
     max_payload: usize,
     bare: bool,
 }
@@ -37,9 +46,7 @@ impl<'a> Pieces<'a> {
             rest: input,
             at: 0,
             max_payload,
-            // A length header starts with a zero byte for any payload under 16 MiB; these are how pickles
-            // start (PROTO, MARK, EMPTY_LIST, EMPTY_DICT, EMPTY_TUPLE).
-            bare: matches!(input.first(), Some(0x80 | b'(' | b']' | b'}' | b')')),
+            bare: input.first().is_some_and(|&b| starts_bare(b)),
         }
     }
 
@@ -59,11 +66,14 @@ impl<'a> Iterator for Pieces<'a> {
         if self.bare {
             let p = self.rest;
             self.end();
-            return Some(Piece::Bare(p));
+            return Some(Piece::Bare {
+                len: p.len() as u64,
+                payload: p,
+            });
         }
         let piece = match split_frame(self.rest, self.max_payload) {
             Ok(Some((payload, next))) => {
-                self.at += HEADER_LEN + payload.len();
+                self.at += (HEADER_LEN + payload.len()) as u64;
                 self.rest = next;
                 return Some(Piece::Whole { at, payload });
             }
