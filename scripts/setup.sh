@@ -123,9 +123,10 @@ setup_firmware() {
   cargo_tool defmt-print "$DEFMT_PRINT_VERSION" defmt-print --locked
   # The TLS tests: stunnel terminates TLS 1.3 in front of carbon; the openssl CLI makes their CA.
   apt_install stunnel4 openssl
-  # Both boards' targets for the stable toolchain (the firmware does not build its own core).
+  # Both QEMU boards' targets for the stable toolchain (the firmware does not build its own core), and the
+  # ESP32-C3's (firmware/boards/esp32c3-node; the NUCLEO-F767ZI uses thumbv7em-none-eabihf).
   local t
-  for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do
+  for t in thumbv7em-none-eabihf thumbv7m-none-eabi riscv32imc-unknown-none-elf; do
     rustup target list --installed 2>/dev/null | grep -qx "$t" || rustup target add "$t"
   done
 }

@@ -20,6 +20,9 @@ cargo clippy -q -p mps2-node --release --target thumbv7em-none-eabihf -- -D warn
 cargo clippy -q -p mps2-node --release --target thumbv7m-none-eabi -- -D warnings
 cargo clippy -q -p embassy-node --release --target thumbv7em-none-eabihf -- -D warnings
 cargo clippy -q -p nucleo-f767zi --release --target thumbv7em-none-eabihf -- -D warnings
+# The WiFi board needs credentials at build time (env!): placeholders here, never real ones.
+WIFI_SSID=placeholder WIFI_PASSWORD=placeholder \
+  cargo clippy -q -p esp32c3-node --release --target riscv32imc-unknown-none-elf -- -D warnings
 cargo clippy -q -p mps2-board --target thumbv7m-none-eabi --all-features -- -D warnings
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt -- -D warnings
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,async -- -D warnings
@@ -43,6 +46,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tl
 
 step "real boards: build only (not flashed; README in each crate under boards/)"
 cargo build -q --release -p nucleo-f767zi --target thumbv7em-none-eabihf
+WIFI_SSID=placeholder WIFI_PASSWORD=placeholder \
+  cargo build -q --release -p esp32c3-node --target riscv32imc-unknown-none-elf
 
 step "sender and series unit tests, scripted fake stack (blocking and async sender), doctests"
 cargo test -q   # host-node enables carbon-sender's async feature, so tests/scripted.rs runs both senders
