@@ -378,33 +378,57 @@ async function readStdin() {
   return Buffer.concat(chunks);
 }
 
+// The length of stdin when it is a file (its listing is then bounded as inspect() bounds it); otherwise
+// undefined: a pipe's listing is bounded by the bytes read so far.
+function stdinFileLength() {
+  try {
+    const s = fs.fstatSync(0);
+    return s.isFile() ? s.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function inspectFrames(args, rest) {
   // Loaded only here: the inspector is a wasm module of its own, three times the size of the encoder's.
-  const { inspect, parseHex } = require('../js/inspect.cjs');
-  let bytes;
+  const { Inspector, parseHex } = require('../js/inspect.cjs');
+  let input;
+  let inputLength;
   if (args.hex !== undefined) {
+    // Hex is read whole (people paste it), so that bad hex stops the command before any listing.
     // Unquoted hex with spaces arrives as several arguments.
     const text = args.hex === '-' ? (await readStdin()).toString('latin1') : [args.hex, ...rest].join(' ');
     try {
-      bytes = parseHex(text);
+      input = [parseHex(text)];
     } catch (err) {
       throw new UsageError(`--hex: ${err.message}`);
     }
+    inputLength = input[0].length;
   } else {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]} (hex goes after --hex)`);
-    bytes = await readStdin();
+    // Binary is listed as it comes in, a frame at a time, each stretch of the listing written (and stdout
+    // drained) before more is read: the memory is the same for any length of input.
+    input = process.stdin;
+    inputLength = stdinFileLength();
   }
-  if (bytes.length === 0) {
+  const inspector = new Inspector({ inputLength });
+  let read = 0;
+  for await (const chunk of input) {
+    read += chunk.length;
+    await writeOut(inspector.write(chunk));
+  }
+  if (read === 0) {
+    inspector.free();
     report('no frames to inspect');
     return 1;
   }
-  const r = inspect(bytes);
-  await writeOut([r.text]);
+  await writeOut(inspector.end());
+  const { frames, refused, points, skipped } = inspector;
   if (!args.quiet) {
-    const skipped = r.skipped ? `, ${r.skipped} elements carbon would skip` : '';
-    report(`${r.frames} frame${r.frames === 1 ? '' : 's'}, ${r.refused} refused, ${r.points} datapoints carbon would store${skipped}`);
+    const skips = skipped ? `, ${skipped} elements carbon would skip` : '';
+    report(`${frames} frame${frames === 1 ? '' : 's'}, ${refused} refused, ${points} datapoints carbon would store${skips}`);
   }
-  return r.refused > 0 ? 1 : 0;
+  return refused > 0 ? 1 : 0;
 }
 
 async function main(argv) {

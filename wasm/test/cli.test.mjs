@@ -29,8 +29,8 @@ function cli(args, input, env = process.env) {
 
 // Runs the CLI with `input` streamed from a generator of chunks (so a test can send a line larger than it
 // wants to hold); resolves with the exit code, stderr and the CLI's peak RSS in KB (written by a preload
-// at exit, from process.resourceUsage()).
-function cliStreamed(args, chunks) {
+// at exit, from process.resourceUsage()). With `onStdout`, stdout goes to it instead of being kept.
+function cliStreamed(args, chunks, onStdout) {
   const dir = mkdtempSync(join(tmpdir(), 'carbon-pickle-rss-'));
   const preload = join(dir, 'rss.cjs');
   const rssFile = join(dir, 'rss');
@@ -39,7 +39,7 @@ function cliStreamed(args, chunks) {
     const p = spawn(process.execPath, ['--require', preload, CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out = [];
     const err = [];
-    p.stdout.on('data', (d) => out.push(d));
+    p.stdout.on('data', onStdout ?? ((d) => out.push(d)));
     p.stderr.on('data', (d) => err.push(d));
     p.on('close', (code) => {
       const rss = Number(readFileSync(rssFile, 'utf8'));
@@ -620,6 +620,58 @@ describe('carbon-pickle inspect', () => {
     assert.ok(hex.stdout.toString().endsWith(floods[0].ends));
   });
 
+  // Before, inspect held its whole input and listing (34 bytes of listing per input byte for zero-length
+  // frames): 10 MB of them took 1.6 GB and 3 to 5 s, 30 MB exited 3 (longer than a string can be), 100 MB
+  // crashed the wasm module. Now each frame is listed as it comes in, and stdout is drained before more
+  // of stdin is read.
+  it('10 MB of zero-length frames from a pipe: all 358 MB of listing, in under 200 MB of memory', async () => {
+    const chunk = Buffer.alloc(1 << 16);
+    const n = 160; // 10 MiB
+    const frames = (n * chunk.length) / 4;
+    let bytes = 0;
+    let tail = Buffer.alloc(0);
+    const started = Date.now();
+    const r = await cliStreamed(['inspect'], (function* () {
+      for (let i = 0; i < n; i++) yield chunk;
+    })(), (d) => {
+      bytes += d.length;
+      tail = Buffer.concat([tail, d]).subarray(-200);
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `carbon-pickle: ${frames} frames, ${frames} refused, 0 datapoints carbon would store\n`);
+    // Every frame: "frame N at byte 4(N-1): 0 payload bytes", the protocol line, the refusal.
+    const lines = ['frame 1 at byte 0: 0 payload bytes', 'highest protocol among opcodes = 0', 'refused: truncated: the input ends too early at byte 0'];
+    let want = frames * (lines.join('\n').length + 1);
+    for (let k = 1; k <= frames; k++) want += String(k).length + String(4 * (k - 1)).length - 2;
+    assert.equal(bytes, want);
+    assert.ok(tail.toString().endsWith(`frame ${frames} at byte ${4 * (frames - 1)}: 0 payload bytes\n${lines[1]}\n${lines[2]}\n`));
+    assert.ok(r.rss < 200 * 1024, `peak RSS ${r.rss} KB`);
+    assert.ok(Date.now() - started < 60_000, `${Date.now() - started} ms`);
+  });
+
+  it('lists each frame as it comes in, before stdin ends', async () => {
+    const py = cpythonFrames(POINTS);
+    const bytes = Buffer.from(py.hex, 'hex');
+    const cut = 4 + bytes.readUInt32BE(0);
+    const p = spawn(process.execPath, [CLI, 'inspect', '--quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    const closed = new Promise((resolve) => p.on('close', resolve));
+    // The first frame and the second's header: the first frame's datapoints come out, stdin still open.
+    p.stdin.write(bytes.subarray(0, cut + 4));
+    const lastOfFirst = py.points[POINTS[0].length - 1];
+    for (let waited = 0; !out.split('\n').includes(lastOfFirst); waited += 20) {
+      assert.ok(waited < 10_000, `frame 1 not listed before stdin ended:\n${out}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.doesNotMatch(out, /^frame 2 /m);
+    p.stdin.end(bytes.subarray(cut + 4));
+    assert.equal(await closed, 0);
+    assertExplains({ stdout: Buffer.from(out) }, py);
+  });
+
   it('bad hex, stray arguments and empty input', async () => {
     for (const [args, why] of [
       [['inspect', '--hex', '00 0g'], /--hex: not hex: "g"/],
@@ -645,5 +697,31 @@ describe('carbon-pickle inspect', () => {
     // The main module stays without it.
     const main = await import('carbon-pickle');
     assert.throws(() => main.inspect(parseHex(py.hex)), /no frame inspector .*carbon-pickle\/inspect/);
+  });
+
+  it('carbon-pickle/inspect Inspector: a stream listed a stretch at a time, the text inspect gives', async () => {
+    const { inspect, Inspector, parseHex } = await import('carbon-pickle/inspect');
+    const py = cpythonFrames([...POINTS, 'GLOBAL']);
+    const bytes = parseHex(py.hex);
+    const whole = inspect(bytes);
+    for (const step of [1, 5, 4096]) {
+      const inspector = new Inspector();
+      let text = '';
+      for (let i = 0; i < bytes.length; i += step) for (const t of inspector.write(bytes.subarray(i, i + step))) text += t;
+      for (const t of inspector.end()) text += t;
+      assert.equal(text, whole.text, `chunks of ${step}`);
+      const { frames, refused, points, skipped } = inspector;
+      assert.deepEqual({ frames, refused, points, skipped }, { frames: 3, refused: 1, points: 4, skipped: 0 });
+      assert.throws(() => inspector.write(bytes), { code: 'ERR_CARBON_FREED' }, 'ended: its memory is freed');
+    }
+    // Stretches of whole lines of about 64 KiB: 1 MiB of zero-length frames.
+    const zeros = new Inspector({ inputLength: 1 << 20 });
+    const stretches = [...zeros.write(new Uint8Array(1 << 20)), ...zeros.end()];
+    assert.ok(stretches.length > 100);
+    assert.ok(stretches.every((t) => t.endsWith('\n') && t.length < (1 << 16) + 100));
+    assert.equal(zeros.frames, 1 << 18);
+    assert.throws(() => new Inspector({ inputLenght: 3 }), { code: 'ERR_CARBON_OPTIONS', message: /did you mean "inputLength"/ });
+    assert.throws(() => new Inspector({ inputLength: -1 }), { code: 'ERR_CARBON_OPTIONS' });
+    assert.throws(() => new Inspector().write('0000'), { code: 'ERR_INVALID_ARG_TYPE' });
   });
 });

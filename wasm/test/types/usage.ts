@@ -1,7 +1,7 @@
 // Compiled by `tsc --strict --noEmit` in test/types.test.mjs: the declarations describe the API as it is used.
 import { encodeFrames, FrameEncoder, MetricSet, splitFrames, enableProtocol0, type Frame, type CarbonEncodeError, CARBON_MAX_POINTS, CARBON_MAX_PAYLOAD } from 'carbon-pickle';
 import { CarbonClient } from 'carbon-pickle/node';
-import { inspect, parseHex, type Inspection } from 'carbon-pickle/inspect';
+import { inspect, parseHex, Inspector, type Inspection } from 'carbon-pickle/inspect';
 
 const frames: Frame[] = encodeFrames([{ path: 'a.b', value: 1, timestamp: 1700000000 }], { protocol: 0, prefix: 'KEY' });
 const count: number = frames[0].points + CARBON_MAX_POINTS;
@@ -24,6 +24,9 @@ console.log(count, more.length, CARBON_MAX_PAYLOAD, splitFrames(new Uint8Array(0
 void enableProtocol0().then(() => encodeFrames([{ path: 'a', value: 1 }], { protocol: 0 }));
 const seen: Inspection = inspect(parseHex('0000000e 80025d71005804000000'));
 console.log(seen.text, seen.refused > 0 ? 'refused' : `${seen.points} datapoints`);
+const inspector = new Inspector({ inputLength: 14 });
+const listed: string[] = [...inspector.write(parseHex('0000000e 80025d71')), ...inspector.end()];
+console.log(listed.join(''), inspector.frames, inspector.refused, inspector.points, inspector.skipped);
 // carbon-pickle/client: the same class in every runtime, backpressure and the one-shot send().
 import { CarbonClient as Client, send, type SendError, type SendResult } from 'carbon-pickle/client';
 const c2 = new Client({ to: '127.0.0.1:2004', tls: { caCerts: ['-----BEGIN CERTIFICATE-----'] }, highWaterMark: 1000, lowWaterMark: 10 });
