@@ -1,5 +1,6 @@
 //! One metric sample: a path, a timestamp and a value.
 
+use crate::tags::Layout;
 use crate::{path, Error, PathRules};
 
 /// The largest timestamp plus one: timestamps are seconds in `0..2^32`.
@@ -47,8 +48,15 @@ impl<'a> Datapoint<'a> {
     /// assert_eq!(Datapoint::new("a.b", -1, 1).validate(rules), Err(Error::TimestampOutOfRange));
     /// ```
     pub fn validate(&self, rules: PathRules) -> Result<(), Error> {
-        path::check(self.path, rules, true)?;
-        self.check_numbers()
+        self.check(rules).map(|_| ())
+    }
+
+    /// [`validate`](Self::validate), returning the path's tag layout if it is tagged.
+    #[inline]
+    pub(crate) fn check(&self, rules: PathRules) -> Result<Option<Layout>, Error> {
+        let tags = path::check(self.path, rules, true)?;
+        self.check_numbers()?;
+        Ok(tags)
     }
 
     /// Checks the timestamp and the value (everything but the path).

@@ -54,6 +54,111 @@ pub enum PathError {
         /// The limit.
         max: usize,
     },
+    /// A tagged path (`name;tag=value;...`, or `name{tag="value",...}`) that carbon 1.1.10 cannot parse, or
+    /// whose tags break these rules: see [`tags`](crate::tags). Errors in the name before the tags are the
+    /// other variants, at their place in the whole path.
+    Tag(TagError),
+}
+
+/// Why a tag segment of a tagged path is refused (see [`tags`](crate::tags)).
+///
+/// `segment` counts the tag segments from 1 in the order written (the name is not one); `at` is the byte
+/// offset into the path as given: of the segment for a segment's shape, of the offending character
+/// otherwise. For [`TaggedName`](crate::tags::TaggedName), the path as given is `name;tag=value;...` in call
+/// order.
+///
+/// ```
+/// use carbon_pickle::{check_path, PathError, PathRules, TagError};
+/// let r = PathRules::default();
+/// assert_eq!(check_path("cpu;dc=", r), Err(PathError::Tag(TagError::EmptyValue { segment: 1, at: 4 })));
+/// assert_eq!(
+///     check_path("cpu;dc=a;k!x=v", r).unwrap_err().to_string(),
+///     "tag segment 2 at byte 9: character '!' is not allowed in a tag (at byte 10)"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum TagError {
+    /// Nothing before the first `;` (or the `{` of the OpenMetrics form): carbon's "no metric found".
+    NoName,
+    /// The name is only `~` characters: carbon strips leading `~` from the name, leaving nothing.
+    NameOnlyTildes,
+    /// A segment without `=` (`;k`, or the empty segment of `;;` or a trailing `;`).
+    NoEquals {
+        /// Which tag segment, from 1.
+        segment: usize,
+        /// Byte offset of the segment.
+        at: usize,
+    },
+    /// A segment with nothing before its `=` (`;=v`).
+    EmptyTag {
+        /// Which tag segment, from 1.
+        segment: usize,
+        /// Byte offset of the segment.
+        at: usize,
+    },
+    /// A segment with nothing after its `=` (`;k=`).
+    EmptyValue {
+        /// Which tag segment, from 1.
+        segment: usize,
+        /// Byte offset of the segment.
+        at: usize,
+    },
+    /// A character not allowed in a tag: carbon refuses `;`, `!`, `^` and `=`; these rules also refuse
+    /// whitespace (the space only without [`PathRules::allow_spaces`](crate::PathRules::allow_spaces)),
+    /// control characters and `\`.
+    InvalidTagChar {
+        /// Which tag segment, from 1.
+        segment: usize,
+        /// Byte offset of the segment.
+        at: usize,
+        /// Byte offset of the character.
+        char_at: usize,
+        /// The character.
+        ch: char,
+    },
+    /// A character not allowed in a value: carbon refuses `;`; these rules also refuse whitespace (the space
+    /// only without [`PathRules::allow_spaces`](crate::PathRules::allow_spaces)), control characters and `\`.
+    InvalidValueChar {
+        /// Which tag segment, from 1.
+        segment: usize,
+        /// Byte offset of the segment.
+        at: usize,
+        /// Byte offset of the character.
+        char_at: usize,
+        /// The character.
+        ch: char,
+    },
+    /// A non-ASCII character in a tag or value while [`PathRules::ascii_only`](crate::PathRules::ascii_only)
+    /// is set.
+    NonAscii {
+        /// Which tag segment, from 1.
+        segment: usize,
+        /// Byte offset of the segment.
+        at: usize,
+        /// Byte offset of the character.
+        char_at: usize,
+    },
+    /// A value starting with `~` (carbon keeps `~` for its regular-expression queries, `tag=~regex`).
+    ValueStartsWithTilde {
+        /// Which tag segment, from 1.
+        segment: usize,
+        /// Byte offset of the segment.
+        at: usize,
+    },
+    /// An OpenMetrics-form path (it ends with `"}` and has a `{`, so carbon reads it as
+    /// `name{tag="value",...}`) that carbon's parser stops on: more than one `{`, a segment that is not
+    /// `tag="value"`, or no `,` between segments.
+    OpenMetrics {
+        /// Which tag segment, from 1.
+        segment: usize,
+        /// Byte offset where parsing stopped.
+        at: usize,
+    },
+    /// A tagged path, and this build of the crate leaves the tag rules out (crate feature `tags`): it is
+    /// refused rather than sent in an order carbon would change.
+    NotEnabled,
 }
 
 /// Everything the encoder can refuse.
@@ -146,6 +251,64 @@ impl fmt::Display for PathError {
                     "path is {len} bytes long with the prefix (at most {max})"
                 )
             }
+            PathError::Tag(e) => fmt::Display::fmt(&e, f),
+        }
+    }
+}
+
+impl fmt::Display for TagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            TagError::NoName => f.write_str("tagged path has no name before its tags"),
+            TagError::NameOnlyTildes => {
+                f.write_str("tagged path's name is only '~' (carbon strips leading '~')")
+            }
+            TagError::NoEquals { segment, at } => {
+                write!(f, "tag segment {segment} at byte {at}: no '=' (tag=value)")
+            }
+            TagError::EmptyTag { segment, at } => {
+                write!(f, "tag segment {segment} at byte {at}: empty tag")
+            }
+            TagError::EmptyValue { segment, at } => {
+                write!(f, "tag segment {segment} at byte {at}: empty value")
+            }
+            TagError::InvalidTagChar {
+                segment,
+                at,
+                char_at,
+                ch,
+            } => write!(
+                f,
+                "tag segment {segment} at byte {at}: character {ch:?} is not allowed in a tag (at byte {char_at})"
+            ),
+            TagError::InvalidValueChar {
+                segment,
+                at,
+                char_at,
+                ch,
+            } => write!(
+                f,
+                "tag segment {segment} at byte {at}: character {ch:?} is not allowed in a value (at byte {char_at})"
+            ),
+            TagError::NonAscii {
+                segment,
+                at,
+                char_at,
+            } => write!(
+                f,
+                "tag segment {segment} at byte {at}: non-ASCII character at byte {char_at}"
+            ),
+            TagError::ValueStartsWithTilde { segment, at } => write!(
+                f,
+                "tag segment {segment} at byte {at}: value starts with '~' (carbon keeps it for =~ queries)"
+            ),
+            TagError::OpenMetrics { segment, at } => write!(
+                f,
+                "OpenMetrics tag segment {segment}: carbon cannot parse it at byte {at} (name{{tag=\"value\",...}})"
+            ),
+            TagError::NotEnabled => {
+                f.write_str("tagged path, and tags are not in this build (crate feature `tags`)")
+            }
         }
     }
 }
@@ -187,7 +350,14 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for PathError {}
+impl core::error::Error for TagError {}
 impl core::error::Error for Error {}
+
+impl From<TagError> for PathError {
+    fn from(e: TagError) -> Self {
+        PathError::Tag(e)
+    }
+}
 
 impl From<PathError> for Error {
     fn from(e: PathError) -> Self {

@@ -4,6 +4,7 @@
 //! closing bytes must fit the buffer and the limits. So a refused push leaves the frame byte-identical, and
 //! finishing can never fail for lack of room.
 
+use crate::tags::{Layout, Text};
 use crate::wire::{self, Codec, HEADER_LEN};
 use crate::{
     CheckedPath, Datapoint, Error, Options, PathError, Sink, SinkFull, Storage, MAX_PATH_LEN,
@@ -81,9 +82,19 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
     /// Adds one datapoint, or refuses it with the frame left exactly as it was.
     ///
     /// [`Error::is_frame_full`] tells whether the same datapoint would fit a fresh frame.
+    ///
+    /// A tagged path is written in carbon's canonical order (see [`tags`](crate::tags)):
+    ///
+    /// ```
+    /// use carbon_pickle::{Datapoint, FrameEncoder, Options, SliceSink};
+    /// let mut buf = [0u8; 64];
+    /// let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), Options::new()).unwrap();
+    /// enc.push(&Datapoint::new("cpu;host=a;dc=d1;host=b", 1_700_000_000, 1.5)).unwrap();
+    /// assert_eq!(&enc.pending_bytes()[8..29], b"X\x10\0\0\0cpu;dc=d1;host=b");
+    /// ```
     pub fn push(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
-        dp.validate(self.opts.path_rules())?;
-        self.push_valid(dp)
+        let tags = dp.check(self.opts.path_rules())?;
+        self.push_valid(dp, tags)
     }
 
     /// Like [`push`](Self::push) for a path checked once before: only the timestamp and the value are
@@ -112,26 +123,28 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             timestamp,
             value,
         };
-        if path.rules() == self.opts.path_rules() {
+        let tags = if path.rules() == self.opts.path_rules() {
             dp.check_numbers()?;
+            path.tags()
         } else {
-            dp.validate(self.opts.path_rules())?;
-        }
-        self.push_valid(&dp)
+            dp.check(self.opts.path_rules())?
+        };
+        self.push_valid(&dp, tags)
     }
 
-    /// Adds a datapoint already checked against the rules (the limits are checked here).
-    fn push_valid(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
+    /// Adds a datapoint already checked against the rules, with its path's tag layout (the limits are
+    /// checked here).
+    fn push_valid(&mut self, dp: &Datapoint<'_>, tags: Option<Layout>) -> Result<(), Error> {
+        let text = Text::new(self.opts.prefix(), dp.path, tags);
         let protocol = self.opts.protocol();
-        let prefix = self.opts.prefix();
-        let full_path = prefix.map_or(0, |p| p.len() + 1) + dp.path.len();
+        let full_path = text.len();
         if full_path > MAX_PATH_LEN {
             return Err(Error::InvalidPath(PathError::TooLong {
                 len: full_path,
                 max: MAX_PATH_LEN,
             }));
         }
-        let len = self.codec.len(prefix, dp);
+        let len = self.codec.len(&text, dp);
         let trailer = wire::trailer(protocol).len();
         let room_in_empty = self.capacity - wire::empty_frame_len(protocol);
         if len > room_in_empty {
@@ -169,14 +182,14 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
         } else if S::IN_PLACE {
             // Only a sink whose `remaining` overstated its room fails here, before writing anything.
             match self.sink.extend_in_place(len) {
-                Some(slot) => self.codec.fill(prefix, dp, slot),
+                Some(slot) => self.codec.fill(&text, dp, slot),
                 None => return Err(full(&self.sink)),
             }
         } else {
             let before = self.sink.len();
             let sink = &mut self.sink;
             let mut emit = |b: &[u8]| sink.try_extend(b).map_err(|_| ());
-            if self.codec.write(prefix, dp, &mut emit).is_err() {
+            if self.codec.write(&text, dp, &mut emit).is_err() {
                 self.sink.truncate(before);
                 return Err(full(&self.sink));
             }

@@ -16,6 +16,9 @@
 //! - [`plaintext`] reads carbon's plaintext lines (`path value timestamp`) exactly as carbon's line
 //!   receiver does, from a stream of any size into a fixed buffer, for programs that turn lines into
 //!   frames.
+//! - [`tags`]: Graphite tagged paths (`disk.used;dc=dc1;rack=a1`) are checked by carbon's tag rules and
+//!   written in carbon's canonical order, straight into the frame; [`tags::TaggedName`] builds one in a
+//!   caller's buffer.
 //!
 //! ```
 //! use carbon_pickle::{Datapoint, FrameEncoder, Options, SliceSink};
@@ -42,6 +45,8 @@
 //! - `defmt`: `defmt::Format` for every public type.
 //! - `route`: [`route`], placing metrics on a carbon cluster's destinations as carbon-relay does
 //!   (carbon_ch, fnv1a_ch, carbon-c-relay's jump_fnv1a_ch, replication), without allocation.
+//! - `tags` (default): Graphite tagged paths checked and written canonically ([`tags`]). Without it tagged
+//!   paths are refused ([`TagError::NotEnabled`]).
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)]
@@ -72,10 +77,11 @@ mod sink;
 mod split;
 #[cfg(feature = "embedded-io")]
 mod stream;
+pub mod tags;
 pub mod wire;
 
 pub use datapoint::{Datapoint, TIMESTAMP_END};
-pub use error::{Error, PathError};
+pub use error::{Error, PathError, TagError};
 pub use frame::FrameEncoder;
 pub use measure::{frame_len, FrameSize};
 pub use options::{Options, PathRules, Protocol, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS};

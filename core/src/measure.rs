@@ -2,6 +2,7 @@
 
 use core::borrow::Borrow;
 
+use crate::tags::Text;
 use crate::wire::Codec;
 use crate::{Counter, Datapoint, Error, FrameEncoder, Options};
 
@@ -16,9 +17,18 @@ impl Datapoint<'_> {
     /// // (S'a.b'\n(L1700000000L\nF1.5\ntta
     /// assert_eq!(dp.encoded_len(&Options::new().with_protocol(Protocol::V0)), Ok(30));
     /// ```
+    ///
+    /// A tagged path counts as written, in canonical order:
+    ///
+    /// ```
+    /// use carbon_pickle::{Datapoint, Options};
+    /// let dp = Datapoint::new("cpu;k=1;k=2", 1_700_000_000, 1.5);
+    /// assert_eq!(dp.encoded_len(&Options::new()), Datapoint::new("cpu;k=2", 1_700_000_000, 1.5).encoded_len(&Options::new()));
+    /// ```
     pub fn encoded_len(&self, opts: &Options<'_>) -> Result<usize, Error> {
-        self.validate(opts.path_rules())?;
-        Ok(Codec::of(opts.protocol())?.len(opts.prefix(), self))
+        let tags = self.check(opts.path_rules())?;
+        let text = Text::new(opts.prefix(), self.path, tags);
+        Ok(Codec::of(opts.protocol())?.len(&text, self))
     }
 }
 

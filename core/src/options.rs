@@ -106,7 +106,8 @@ impl<'p> Options<'p> {
         self
     }
     /// Sets a prefix written before every path, joined with a `.` (Hosted Graphite: the API key). The prefix
-    /// follows the same path rules as paths; give it without the trailing dot.
+    /// follows the same path rules as paths, and may not hold `;` or `{` (tags go in the path); give it
+    /// without the trailing dot.
     pub const fn with_prefix(mut self, prefix: &'p str) -> Self {
         self.prefix = Some(prefix);
         self
@@ -140,7 +141,7 @@ impl<'p> Options<'p> {
     /// ```
     pub fn validate(&self) -> Result<(), Error> {
         if let Some(p) = self.prefix {
-            path::check(p, self.rules, false).map_err(Error::InvalidPrefix)?;
+            path::check_prefix(p, self.rules).map_err(Error::InvalidPrefix)?;
         }
         wire::Codec::of(self.protocol)?; // refuses protocol 0 in a build without it
         let empty_payload = wire::empty_frame_len(self.protocol) - wire::HEADER_LEN;

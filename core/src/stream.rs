@@ -7,6 +7,7 @@
 use core::borrow::Borrow;
 use core::fmt;
 
+use crate::tags::{self, Text};
 use crate::wire::{self, Codec, HEADER_LEN};
 use crate::{frame_len, Datapoint, Error, Options};
 
@@ -84,7 +85,9 @@ where
     let mut result = emit(&((size.len - HEADER_LEN) as u32).to_be_bytes())
         .and_then(|()| emit(wire::opener(protocol)));
     for dp in points {
-        result = result.and_then(|()| codec.write(opts.prefix(), dp.borrow(), &mut emit));
+        let dp = dp.borrow();
+        let text = Text::new(opts.prefix(), dp.path, tags::layout_of(dp.path));
+        result = result.and_then(|()| codec.write(&text, dp, &mut emit));
     }
     result = result.and_then(|()| emit(wire::trailer(protocol)));
     if result.is_ok() {

@@ -4,8 +4,12 @@
 //! written in place into the sink's memory. Protocol 0 is written piece by piece through an `emit` function,
 //! which also counts its length (number text has no closed form) and streams it to a socket. A property test
 //! holds both lengths to the real output.
+//!
+//! The path is written as a `Text`: the prefix, the path, and for a tagged path its canonical order (see
+//! [`tags`](crate::tags)), which both lengths count.
 
 use crate::opcode::*;
+use crate::tags::Text;
 use crate::{Datapoint, Error, Protocol};
 
 /// Bytes of the length header.
@@ -65,9 +69,9 @@ pub(crate) struct Codec {
 /// feature `protocol-0`).
 #[cfg_attr(not(feature = "protocol-0"), allow(dead_code))]
 struct V0Fns {
-    len: fn(Option<&str>, &Datapoint<'_>) -> usize,
-    fill: fn(Option<&str>, &Datapoint<'_>, &mut [u8]),
-    write: fn(Option<&str>, &Datapoint<'_>, &mut Emit<'_>) -> Result<(), ()>,
+    len: fn(&Text<'_>, &Datapoint<'_>) -> usize,
+    fill: fn(&Text<'_>, &Datapoint<'_>, &mut [u8]),
+    write: fn(&Text<'_>, &Datapoint<'_>, &mut Emit<'_>) -> Result<(), ()>,
 }
 
 #[cfg(feature = "protocol-0")]
@@ -101,48 +105,48 @@ impl Codec {
         }
     }
 
-    /// Exact bytes `dp` takes in a payload. `dp` must be valid.
+    /// Exact bytes `dp` takes in a payload, its path written as `text`. `dp` must be valid.
     #[inline(always)]
-    pub(crate) fn len(&self, prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
+    pub(crate) fn len(&self, text: &Text<'_>, dp: &Datapoint<'_>) -> usize {
         match self.v0 {
-            None => v2_len(prefix, dp),
-            Some(v0) => (v0.len)(prefix, dp),
+            None => v2_len(text, dp),
+            Some(v0) => (v0.len)(text, dp),
         }
     }
 
     /// Fills `slot`, exactly [`len`](Self::len) bytes, with `dp` (which must be valid).
     #[inline(always)]
-    pub(crate) fn fill(&self, prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+    pub(crate) fn fill(&self, text: &Text<'_>, dp: &Datapoint<'_>, slot: &mut [u8]) {
         match self.v0 {
-            None => fill_v2(prefix, dp, slot),
-            Some(v0) => (v0.fill)(prefix, dp, slot),
+            None => fill_v2(text, dp, slot),
+            Some(v0) => (v0.fill)(text, dp, slot),
         }
     }
 
     /// Writes `dp` (which must be valid) piece by piece through `emit`.
     pub(crate) fn write(
         &self,
-        prefix: Option<&str>,
+        text: &Text<'_>,
         dp: &Datapoint<'_>,
         emit: &mut Emit<'_>,
     ) -> Result<(), ()> {
         match self.v0 {
-            None => write_v2(prefix, dp, emit),
-            Some(v0) => (v0.write)(prefix, dp, emit),
+            None => write_v2(text, dp, emit),
+            Some(v0) => (v0.write)(text, dp, emit),
         }
     }
 }
 
 #[inline(always)]
-fn v2_len(prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
+fn v2_len(text: &Text<'_>, dp: &Datapoint<'_>) -> usize {
     // X len, prefix and path, then timestamp, G value, TUPLE2 TUPLE2
-    5 + prefix.map_or(0, |p| p.len() + 1) + dp.path.len() + tail_len(dp)
+    5 + text.len() + tail_len(dp)
 }
 
 #[cfg(feature = "protocol-0")]
-fn v0_len(prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
+fn v0_len(text: &Text<'_>, dp: &Datapoint<'_>) -> usize {
     let mut n = 0usize;
-    let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
+    let _ = write_v0(text, dp, &mut |b: &[u8]| {
         n += b.len();
         Ok(())
     });
@@ -150,9 +154,9 @@ fn v0_len(prefix: Option<&str>, dp: &Datapoint<'_>) -> usize {
 }
 
 #[cfg(feature = "protocol-0")]
-fn fill_v0(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+fn fill_v0(text: &Text<'_>, dp: &Datapoint<'_>, slot: &mut [u8]) {
     let mut at = 0;
-    let _ = write_v0(prefix, dp, &mut |b: &[u8]| {
+    let _ = write_v0(text, dp, &mut |b: &[u8]| {
         if let Some(dst) = slot.get_mut(at..at + b.len()) {
             dst.copy_from_slice(b);
         }
@@ -163,24 +167,15 @@ fn fill_v0(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
 
 /// Protocol 2 with fixed-size fields written as plain stores; only the path is a variable-length copy.
 #[inline(always)]
-fn fill_v2(prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+fn fill_v2(text: &Text<'_>, dp: &Datapoint<'_>, slot: &mut [u8]) {
     // The timestamp's form decided once (it sets the tail's length and its first bytes).
     let binint = v2_binint(dp);
     let tail_len = tail_len_of(binint);
     let (head, rest) = slot.split_at_mut(5);
-    let (text, tail) = rest.split_at_mut(rest.len() - tail_len);
+    let (path, tail) = rest.split_at_mut(rest.len() - tail_len);
     head[0] = BINUNICODE;
-    head[1..5].copy_from_slice(&(text.len() as u32).to_le_bytes());
-    let path = match prefix {
-        Some(p) => {
-            let (pre, path) = text.split_at_mut(p.len() + 1);
-            pre[..p.len()].copy_from_slice(p.as_bytes());
-            pre[p.len()] = b'.';
-            path
-        }
-        None => text,
-    };
-    path.copy_from_slice(dp.path.as_bytes());
+    head[1..5].copy_from_slice(&(path.len() as u32).to_le_bytes());
+    text.fill(path);
     let value = match binint {
         Some(t) => {
             tail[0] = BININT;
@@ -220,18 +215,12 @@ fn v2_binint(dp: &Datapoint<'_>) -> Option<i32> {
     (t as f64 == dp.timestamp).then_some(t)
 }
 
-fn write_v2(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {
-    let prefix_len = prefix.map_or(0, |p| p.len() + 1);
-    let text_len = (prefix_len + dp.path.len()) as u32;
+fn write_v2(text: &Text<'_>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {
     let mut head = [0u8; 5];
     head[0] = BINUNICODE;
-    head[1..].copy_from_slice(&text_len.to_le_bytes());
+    head[1..].copy_from_slice(&(text.len() as u32).to_le_bytes());
     emit(&head)?;
-    if let Some(p) = prefix {
-        emit(p.as_bytes())?;
-        emit(b".")?;
-    }
-    emit(dp.path.as_bytes())?;
+    text.pieces(&mut |s: &str| emit(s.as_bytes()))?;
     let mut tail = [0u8; 20];
     let n = match v2_binint(dp) {
         Some(t) => {
@@ -253,25 +242,21 @@ fn write_v2(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Re
 }
 
 #[cfg(feature = "protocol-0")]
-fn write_v0(prefix: Option<&str>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {
+fn write_v0(text: &Text<'_>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {
     emit(&[MARK])?;
-    let plain = |s: &str| s.is_ascii() && !s.contains('\'');
-    if prefix.is_none_or(plain) && plain(dp.path) {
+    let mut plain = true;
+    let _ = text.pieces(&mut |s: &str| {
+        plain &= s.is_ascii() && !s.contains('\'');
+        Ok(())
+    });
+    if plain {
         // STRING as statsd writes it: quoted, no escapes needed (no `\`, `'` or control characters).
         emit(&[STRING, b'\''])?;
-        if let Some(p) = prefix {
-            emit(p.as_bytes())?;
-            emit(b".")?;
-        }
-        emit(dp.path.as_bytes())?;
+        text.pieces(&mut |s: &str| emit(s.as_bytes()))?;
         emit(b"'\n")?;
     } else {
         emit(&[UNICODE])?;
-        if let Some(p) = prefix {
-            raw_unicode_escape(p, emit)?;
-            emit(b".")?;
-        }
-        raw_unicode_escape(dp.path, emit)?;
+        text.pieces(&mut |s: &str| raw_unicode_escape(s, emit))?;
         emit(b"\n")?;
     }
     emit(&[MARK])?;
@@ -296,7 +281,7 @@ fn float_line(v: f64, emit: &mut Emit<'_>) -> Result<(), ()> {
 
 #[cfg(feature = "protocol-0")]
 /// Python's `raw-unicode-escape`: ASCII as is, other characters as `\uXXXX` or `\UXXXXXXXX`.
-/// Paths hold no `\` (the path rules refuse it), so nothing else needs escaping.
+/// Paths hold no `\` (the path rules refuse it, in tags and values too), so nothing else needs escaping.
 fn raw_unicode_escape(s: &str, emit: &mut Emit<'_>) -> Result<(), ()> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut run = 0;

@@ -1,12 +1,16 @@
 //! Property tests: random datapoints (non-ASCII paths, extreme floats and timestamps, random limits) into
 //! frames, decoded by CPython and carbon's unpickler in batches, must come back identical; `encoded_len` and
 //! `frame_len` must equal the real lengths; no frame may exceed its limits; a refused push must leave the
-//! frame byte-identical.
+//! frame byte-identical. Tagged paths (`name;tag=value;...`, duplicates and `name` tags included) must come
+//! back in carbon's canonical order, as a plain reference (a sorted map) writes it.
 
 mod support;
 
+use std::collections::BTreeMap;
+
 use carbon_pickle::{
-    frame_len, split, Datapoint, FrameEncoder, Options, PathRules, Protocol, SliceSink, Storage,
+    check_path, frame_len, split, Datapoint, FrameEncoder, Options, PathRules, Protocol, SliceSink,
+    Storage,
 };
 use proptest::prelude::*;
 
@@ -20,13 +24,68 @@ struct Point {
 fn path() -> impl Strategy<Value = String> {
     let component = prop_oneof![
         "[a-zA-Z0-9_-]{1,12}",
-        "[a-z;=:,'\"~!@#$%^&*()+]{1,8}",
-        "\\PC{1,6}".prop_filter("no whitespace, controls, dots or slashes", |s| {
+        "[a-z=:,'\"~!@#$%^&*()+]{1,8}",
+        "\\PC{1,6}".prop_filter("no whitespace, controls, dots, slashes or tags", |s| {
             s.chars()
-                .all(|c| !c.is_whitespace() && !c.is_control() && !"./\\".contains(c))
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"./\\;{}".contains(c))
         }),
     ];
     proptest::collection::vec(component, 1..6).prop_map(|c| c.join("."))
+}
+
+/// A tagged path: a name whose `~`-stripped form is a valid path, then tags from a small alphabet (so
+/// duplicates happen), `name` among them, values with `=`, `.`, `/`, quotes and non-ASCII characters.
+fn tagged_path() -> impl Strategy<Value = String> {
+    let name = path().prop_filter("a valid name once its ~ are stripped", |n| {
+        let s = n.trim_start_matches('~');
+        !s.is_empty() && check_path(s, PathRules::default()).is_ok()
+    });
+    let tag = prop_oneof![
+        "[a-c]{1,2}",
+        "[a-z0-9._/-]{1,8}",
+        Just("name".to_owned()),
+        "\\pL{1,3}"
+    ];
+    let value = prop_oneof![
+        "[a-zA-Z0-9./:=,'\"!^{}-][a-zA-Z0-9./:=,'\"~!^{}-]{0,8}",
+        "\\PC{1,4}".prop_filter("no whitespace, controls, ; or \\, no leading ~", |s| {
+            !s.starts_with('~')
+                && s.chars()
+                    .all(|c| !c.is_whitespace() && !c.is_control() && !";\\".contains(c))
+        }),
+    ];
+    let tags = proptest::collection::vec((tag, value), 1..6).prop_map(|tags| {
+        tags.into_iter()
+            .map(|(t, v)| format!(";{t}={v}"))
+            .collect::<String>()
+    });
+    // Not ending in `"}` with a `{` somewhere: carbon would read that as the OpenMetrics form.
+    (name, tags)
+        .prop_map(|(n, t)| n + &t)
+        .prop_filter("not OpenMetrics", |p| {
+            !(p.ends_with("\"}") && p.contains('{'))
+        })
+}
+
+/// What carbon stores for `prefix.path`, written plainly: for a tagged path, the name (without its leading
+/// `~`), then the last value of each tag but `name`, sorted by `;tag=value`.
+fn stored(prefix: Option<&str>, path: &str) -> String {
+    let full = match prefix {
+        Some(p) => format!("{p}.{path}"),
+        None => path.to_owned(),
+    };
+    let Some((name, tags)) = full.split_once(';') else {
+        return full;
+    };
+    let mut map = BTreeMap::new();
+    for seg in tags.split(';') {
+        let (t, v) = seg.split_once('=').unwrap();
+        map.insert(t.to_owned(), v.to_owned());
+    }
+    map.remove("name");
+    let mut segs: Vec<String> = map.into_iter().map(|(t, v)| format!(";{t}={v}")).collect();
+    segs.sort();
+    name.trim_start_matches('~').to_owned() + &segs.concat()
 }
 
 fn timestamp() -> impl Strategy<Value = f64> {
@@ -54,7 +113,8 @@ fn value() -> impl Strategy<Value = f64> {
 }
 
 fn point() -> impl Strategy<Value = Point> {
-    (path(), timestamp(), value()).prop_map(|(path, timestamp, value)| Point {
+    let path = prop_oneof![3 => path(), 1 => tagged_path()];
+    (path, timestamp(), value()).prop_map(|(path, timestamp, value)| Point {
         path,
         timestamp,
         value,
@@ -145,13 +205,7 @@ proptest! {
                 expected.push(
                     points[at - taken..at]
                         .iter()
-                        .map(|d| {
-                            let path = match &case.prefix {
-                                Some(p) => format!("{p}.{}", d.path),
-                                None => d.path.to_owned(),
-                            };
-                            (path, d.timestamp, d.value)
-                        })
+                        .map(|d| (stored(case.prefix.as_deref(), d.path), d.timestamp, d.value))
                         .collect::<Vec<_>>(),
                 );
             }
@@ -194,6 +248,10 @@ proptest! {
             Just(("ok", -1.0, 1.0)),
             Just(("a b", 1.0, 1.0)),
             Just(("a/b", 1.0, 1.0)),
+            Just(("a;k=~v", 1.0, 1.0)),
+            Just(("a;k", 1.0, 1.0)),
+            Just(("a;k=v;=w", 1.0, 1.0)),
+            Just(("a{k=\"v\"x\"}", 1.0, 1.0)),
         ],
         buf_len in 40usize..2_000,
     ) {

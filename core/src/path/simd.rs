@@ -13,7 +13,7 @@
 //! The pass, per block `a` of 16 bytes and `b`, the 16 bytes one further on:
 //! - a byte below the limit (controls, and the space unless allowed) or from 0x80 up: a *signed* byte
 //!   compare `a < limit` (bytes from 0x80 are negative);
-//! - DEL, `/` and `\`: equality with each;
+//! - DEL, `/`, `\` and `;`: equality with each;
 //! - two dots in a row: `a == '.'` and `b == '.'` in the same lane.
 //!
 //! Blocks start at 0, 16, 32, ... while a whole `b` fits, then one last block ends at the path's end,
@@ -140,20 +140,24 @@ fn block(bytes: &[u8], at: usize) -> V {
 pub(super) fn quick_ok(bytes: &[u8], allow_spaces: bool, max_last: usize) -> bool {
     let n = bytes.len();
     debug_assert!(n >= MIN_LEN);
-    if n > max_last || bytes[0] == b'.' || bytes[n - 1] == b'.' {
+    if n > max_last || bytes[0] == b'.' || bytes[n - 1] == b'.' || bytes[n - 1] == b'}' {
         return false;
     }
     let limit = arch::splat(if allow_spaces { 0x20 } else { 0x21 });
-    let (del, slash, backslash, dot) = (
+    let (del, slash, backslash, semicolon, dot) = (
         arch::splat(0x7f),
         arch::splat(b'/'),
         arch::splat(b'\\'),
+        arch::splat(b';'),
         arch::splat(b'.'),
     );
     let classes = |a: V| {
         arch::or(
-            arch::or(arch::lt_signed(a, limit), arch::eq(a, del)),
-            arch::or(arch::eq(a, slash), arch::eq(a, backslash)),
+            arch::or(
+                arch::or(arch::lt_signed(a, limit), arch::eq(a, del)),
+                arch::or(arch::eq(a, slash), arch::eq(a, backslash)),
+            ),
+            arch::eq(a, semicolon),
         )
     };
     let window = |at: usize| {

@@ -12,6 +12,8 @@ use core::borrow::Borrow;
 use heapless::Vec;
 
 use super::Router;
+use crate::tags::Text;
+use crate::wire::Codec;
 use crate::{Datapoint, Error, FrameEncoder, Options, SplitStats, Storage, MAX_PATH_LEN};
 
 /// Why a datapoint could not be routed into frames.
@@ -154,9 +156,14 @@ impl<'r, 'a, 'p, S: Storage, const N: usize> RoutedSplitter<'r, 'a, 'p, S, N> {
             return Ok(());
         };
         let opts = *first.options();
-        let len = dp.encoded_len(&opts).map_err(point)?;
-        let route = self.router.route_prefixed(opts.prefix(), dp.path);
-        let full_path = opts.prefix().map_or(0, |p| p.len() + 1) + dp.path.len();
+        let text = Text::new(
+            opts.prefix(),
+            dp.path,
+            dp.check(opts.path_rules()).map_err(point)?,
+        );
+        let len = Codec::of(opts.protocol()).map_err(point)?.len(&text, dp);
+        let route = self.router.route_text(&text);
+        let full_path = text.len();
         // First whatever would refuse it anywhere (the push then says why, changing nothing)...
         for dest in route.clone() {
             let enc = &mut self.frames[dest];

@@ -1,5 +1,6 @@
 //! The hash functions of the three placements, fed in pieces so that `prefix`, `.` and `path` are hashed
-//! as one metric name without being copied together.
+//! as one metric name without being copied together (and a tagged path in canonical order, see
+//! [`tags`](crate::tags)).
 //!
 //! - carbon_ch: the first two bytes of the md5 of the UTF-8 text, big-endian (`int(md5hex[:4], 16)`).
 //! - fnv1a_ch: 32-bit FNV-1a of the UTF-8 bytes, folded to 16 bits as `(h >> 16) ^ (h & 0xffff)`.
@@ -10,6 +11,8 @@
 
 use core::fmt;
 use core::str::FromStr;
+
+use crate::tags::Text;
 
 use md5::{Digest, Md5};
 
@@ -92,11 +95,12 @@ pub(super) fn carbon_pos(md5: Md5) -> u32 {
 }
 
 /// carbon_ch's position of a name given in pieces.
-pub(super) fn carbon_pos_of(pieces: &[&str]) -> u32 {
+pub(super) fn carbon_pos_of(text: &Text<'_>) -> u32 {
     let mut md5 = Md5::new();
-    for p in pieces {
+    let _ = text.pieces(&mut |p: &str| {
         md5.update(p.as_bytes());
-    }
+        Ok(())
+    });
     carbon_pos(md5)
 }
 
@@ -127,22 +131,24 @@ impl fmt::Write for Fnv32 {
 }
 
 /// fnv1a_ch's position of a name given in pieces.
-pub(super) fn fnv_pos_of(pieces: &[&str]) -> u32 {
+pub(super) fn fnv_pos_of(text: &Text<'_>) -> u32 {
     let mut h = Fnv32::new();
-    for p in pieces {
+    let _ = text.pieces(&mut |p: &str| {
         h.bytes(p.as_bytes());
-    }
+        Ok(())
+    });
     h.pos()
 }
 
 /// carbon-c-relay's 64-bit FNV-1a, bytes sign-extended as a signed C `char` does.
-pub(super) fn fnv64_signed_of(pieces: &[&str]) -> u64 {
+pub(super) fn fnv64_signed_of(text: &Text<'_>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in pieces {
+    let _ = text.pieces(&mut |p: &str| {
         for &b in p.as_bytes() {
             h = (h ^ (b as i8 as i64 as u64)).wrapping_mul(0x0000_0100_0000_01b3);
         }
-    }
+        Ok(())
+    });
     h
 }
 
@@ -170,22 +176,32 @@ pub(super) fn remix(mut h: u64) -> u64 {
 mod tests {
     use super::*;
 
+    fn t(path: &str) -> Text<'_> {
+        Text::new(None, path, crate::tags::layout_of(path))
+    }
+
     #[test]
     fn known_values() {
         // hashlib.md5(b"foo.bar").hexdigest()[:4] == "04f9" (checked with Python).
-        assert_eq!(carbon_pos_of(&["foo.bar"]), 0x04f9);
-        assert_eq!(carbon_pos_of(&["foo", ".", "bar"]), 0x04f9);
+        assert_eq!(carbon_pos_of(&t("foo.bar")), 0x04f9);
+        let prefixed = Text::new(Some("foo"), "bar", None);
+        assert_eq!(carbon_pos_of(&prefixed), 0x04f9);
+        // A tagged path is hashed in canonical order.
+        assert_eq!(
+            carbon_pos_of(&t("a;y=2;x=1")),
+            carbon_pos_of(&t("a;x=1;y=2"))
+        );
         // FNV-1a 32 of "a" is 0xe40c292c.
         let mut h = Fnv32::new();
         h.bytes(b"a");
         assert_eq!(h.0, 0xe40c_292c);
-        assert_eq!(fnv_pos_of(&["a"]), 0xe40c ^ 0x292c);
+        assert_eq!(fnv_pos_of(&t("a")), 0xe40c ^ 0x292c);
         // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c; sign extension changes bytes >= 0x80 only: plain
         // FNV-1a 64 of "\u{e9}" (c3 a9) would be 0x0ac21707b7181e01.
-        assert_eq!(fnv64_signed_of(&["a"]), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv64_signed_of(&["\u{e9}"]), 0x080d_7307_b4cc_3001);
+        assert_eq!(fnv64_signed_of(&t("a")), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv64_signed_of(&t("\u{e9}")), 0x080d_7307_b4cc_3001);
         assert_eq!(jump(0xdead_beef, 10), 5);
-        assert_eq!(jump(fnv64_signed_of(&["foo.bar"]), 3), 1);
+        assert_eq!(jump(fnv64_signed_of(&t("foo.bar")), 3), 1);
         assert_eq!(jump(0, 1), 0);
         for n in 1..50 {
             assert!(jump(0xdead_beef, n) < n);

@@ -17,6 +17,7 @@ use super::hash::{self, Fnv32, Md5Writer};
 use super::pyrepr::PyTuple;
 use super::ring::{Ring, REPLICAS};
 use super::{jump, Destination, HashType, RouteError};
+use crate::tags::{self, Text};
 
 /// Routes metric names to destinations as carbon-relay (carbon_ch, fnv1a_ch) or carbon-c-relay
 /// (jump_fnv1a_ch) does, in fixed memory for up to `N` destinations (at most 64; 32 by default, which
@@ -229,32 +230,42 @@ impl<'a, const N: usize> Router<'a, N> {
 
     /// The destinations of `metric`, as indices into [`destinations`](Self::destinations): the first is
     /// where carbon-relay sends it, then its replicas. Nothing when there is no destination.
+    ///
+    /// A tagged name is hashed in carbon's canonical order (see [`tags`](crate::tags)), as the encoder
+    /// writes it, so one series goes to one place whatever order its tags come in (a name carbon cannot
+    /// parse is hashed as it is, as carbon-relay does).
+    ///
+    /// ```
+    /// use carbon_pickle::route::{HashType, Router};
+    /// let router: Router<'_, 4> = Router::from_strs(HashType::CarbonCh, ["a:2004", "b:2004", "c:2004"])?;
+    /// for name in ["disk.used;rack=a1;dc=dc1", "~disk.used;dc=dc1;rack=a2;rack=a1", "disk.used{rack=\"a1\",dc=\"dc1\"}"] {
+    ///     assert!(router.route(name).eq(router.route("disk.used;dc=dc1;rack=a1")));
+    /// }
+    /// # Ok::<(), carbon_pickle::route::RouteError>(())
+    /// ```
     pub fn route(&self, metric: &str) -> Route<'_, 'a, N> {
-        self.route_pieces(&[metric])
+        self.route_prefixed(None, metric)
     }
 
     /// Like [`route`](Self::route) for the name `prefix.path` (or `path`), without building it.
     pub fn route_prefixed(&self, prefix: Option<&str>, path: &str) -> Route<'_, 'a, N> {
-        match prefix {
-            Some(p) => self.route_pieces(&[p, ".", path]),
-            None => self.route_pieces(&[path]),
-        }
+        self.route_text(&Text::new(prefix, path, tags::layout_of(path)))
     }
 
-    fn route_pieces(&self, pieces: &[&str]) -> Route<'_, 'a, N> {
+    pub(crate) fn route_text(&self, text: &Text<'_>) -> Route<'_, 'a, N> {
         let walk = match self.hash {
             _ if self.count == 0 => Walk::Done,
             HashType::JumpFnv1aCh => Walk::Jump {
-                key: hash::fnv64_signed_of(pieces),
+                key: hash::fnv64_signed_of(text),
                 left: self.count,
                 members: self.order,
             },
             _ if self.count == 1 => Walk::Single,
             h => {
                 let pos = if h == HashType::CarbonCh {
-                    hash::carbon_pos_of(pieces)
+                    hash::carbon_pos_of(text)
                 } else {
-                    hash::fnv_pos_of(pieces)
+                    hash::fnv_pos_of(text)
                 };
                 Walk::Ring {
                     next: self.ring.start(pos),

@@ -7,6 +7,9 @@ SafeUnpickler when carbon is importable) to decode to exactly the datapoint set.
 `core/tests/golden.rs` then requires our encoder to produce the same bytes, and our protocol-0 frames to
 decode to the same values.
 
+A tagged path (`name;tag=value;...`, or the OpenMetrics form) is written as carbon stores it, carbon 1.1.10's
+own `TaggedSeries.parse(path).path`, so this script needs carbon importable (the venv's python) for those.
+
 Run: python3 core/tests/golden/make_golden.py  (rewrites vectors.json; commit the result)
 """
 
@@ -19,8 +22,16 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def stored(text):
+    """The path as carbon stores it: tagged paths in carbon's canonical form."""
+    if ";" in text or (text.endswith('"}') and "{" in text):
+        from carbon.util import TaggedSeries
+        return TaggedSeries.parse(text).path
+    return text
+
+
 def v2_point(prefix, path, ts, value):
-    text = ((prefix + ".") if prefix else "") + path
+    text = stored(((prefix + ".") if prefix else "") + path)
     raw = text.encode("utf-8")
     out = b"X" + struct.pack("<I", len(raw)) + raw
     if float(ts).is_integer() and 0 <= ts < 2**31:
@@ -39,7 +50,7 @@ def v2_frame(prefix, points):
 def expected(prefix, points):
     out = []
     for path, ts, value in points:
-        full = ((prefix + ".") if prefix else "") + path
+        full = stored(((prefix + ".") if prefix else "") + path)
         t = int(ts) if float(ts).is_integer() and 0 <= ts < 2**31 else float(ts)
         out.append((full, (t, float(value))))
     return out
@@ -80,6 +91,12 @@ CASES = [
         ("sensors.küche.temp", NOW, 21.5), ("sensors.温度.value", NOW, 1), ("emoji.📈.rate", NOW, 2),
         ("tagged.cpu;host=web01;dc=ams", NOW, 3), ("quote.it's", NOW, 4),
     ]),
+    ("tags", None, [
+        ("disk.used;rack=a1;dc=dc1", NOW, 1), ("disk.used;dc=dc1;rack=a1;rack=a2", NOW, 2),
+        ("~cpu;name=other;host=web01", NOW, 3), ('cpu{host="web01",dc="d\\"1"}', NOW, 4),
+        ("mount;path=/var/log;v=1.2.3;city=Zürich;a.b=1;a=2", NOW, 5), ("only;name=only", NOW, 6),
+    ]),
+    ("tags_prefixed", "0123abcd-api-key", [("disk.used;rack=a1;dc=dc1", NOW, 1)]),
     ("hosted_graphite_prefix", "0123abcd-api-key", [("my.metric.name", NOW, 1), ("my.other", NOW + 60, 2.25)]),
     ("long_components", None, [("d" * 255 + "." + "f" * 251, NOW, 1)]),
     ("empty", None, []),
@@ -95,6 +112,7 @@ def main():
             "name": name,
             "prefix": prefix,
             "points": [[p, float(t), float(v)] for p, t, v in points],
+            "stored": [full for full, _ in expected(prefix, points)],
             "v2_frame_hex": frame.hex(),
         })
     with open(os.path.join(HERE, "vectors.json"), "w", encoding="utf-8") as f:
