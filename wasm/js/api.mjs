@@ -6,7 +6,7 @@
 // RangeError. Every byte of every frame is written by the Rust core.
 //
 // It has no imports, so the same text serves browsers, Deno, Bun and workerd (ESM) and Node's `require`
-// (the build writes it out as pkg/api.cjs).
+// (pkg/api.cjs, made by the build, loads this same file for `require`: js/load.cjs).
 
 /** carbon's PICKLE_RECEIVER_MAX_LENGTH: the largest payload carbon accepts. */
 export const CARBON_MAX_PAYLOAD = 1048576;
@@ -118,6 +118,12 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     if (typeof allowSpaces !== 'boolean') throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `options.allowSpaces must be a boolean, not ${describe(allowSpaces)}`);
     if (typeof asciiOnly !== 'boolean') throw codedError(TypeError, 'ERR_CARBON_OPTIONS', `options.asciiOnly must be a boolean, not ${describe(asciiOnly)}`);
     return { protocol, prefix: prefix ?? undefined, maxBytes, maxPoints, allowSpaces, asciiOnly };
+  }
+
+  /** The options an encoder shows: everything but the prefix (an API key is not readable back), and whether one is set. */
+  function shownOptions(o) {
+    const { prefix, ...rest } = o;
+    return Object.freeze({ ...rest, hasPrefix: prefix !== undefined && prefix !== '' });
   }
 
   function rawArgs(o) {
@@ -553,9 +559,9 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       this.#options = Object.freeze(o);
     }
 
-    /** The options in force (defaults filled in). */
+    /** The options in force (defaults filled in), without the prefix: `hasPrefix` says whether one is set. */
     get options() {
-      return this.#options;
+      return shownOptions(this.#options);
     }
 
     /** Datapoints in the open frame. */
@@ -676,9 +682,9 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       return this.#paths;
     }
 
-    /** The options in force (defaults filled in). */
+    /** The options in force (defaults filled in), without the prefix: `hasPrefix` says whether one is set. */
     get options() {
-      return this.#options;
+      return shownOptions(this.#options);
     }
 
     /**

@@ -19,16 +19,30 @@
 //
 // A transport is `{ open(target, events) → connection }`:
 //   target      { host, port, tls, connectTimeout }
-//   events      { open(), drain(), close(error | null) }: close comes exactly once, after open or instead of it
+//   events      { open(), drain(), close(error | null, { peerFirst }) }: close comes exactly once, after open or
+//               instead of it; peerFirst: the receiver closed its side before the client ended its own
 //   connection  write(bytes, done) → false when its buffer is full (then wait for drain); done(error | null)
 //               once the bytes were handed to the system; end() closes after pending writes; destroy(error).
+//
+// Poison frames: a receiver that refuses a frame says so only by closing the connection (carbon does on a
+// payload over its PICKLE_RECEIVER_MAX_LENGTH), and the replay window would send that frame again on every
+// reconnect, for ever, with everything behind it. So after two connections in a row die young with frames
+// written on them, the next connection is careful. It first waits CAREFUL_WAIT_MS with nothing written: a
+// receiver that closes it then closes connections by itself (idle timeouts), not because of a frame, and
+// careful mode ends. Then it writes frames in groups of 1, 2, 4, ... and watches each group for PROBE_MS
+// before the next; a group that survives is cleared (written freely from then on). A connection that dies
+// while one frame alone is watched gives that frame a strike, and the next careful connection starts again
+// at groups of one after the cleared frames: a binary search. A frame with two strikes is poison: it is
+// dropped, counted (stats.dropped, stats.poisonedFrames/poisonedPoints) and reported ('drop' with reason
+// 'poison' and the frame's bytes), and the rest goes on. Careful mode ends once every frame queued when it
+// began was cleared.
 //
 // A lifecycle is `{ track(hooks) → untrack(), warn(message, { exiting }) }`: `track` calls hooks.beforeExit() when the
 // process is about to end for want of work (it may start more) and hooks.exit() as it exits (synchronous
 // only); `warn` writes one line to stderr the runtime's way. workerd has none (a request ends its sockets).
 //
-// This file has no imports, so the same text serves every runtime (the build writes it out as
-// pkg/client-core.cjs for Node's `require`).
+// This file has no imports, so the same text serves every runtime (pkg/client-core.cjs, made by the
+// build, loads this same file for Node's `require`: js/load.cjs).
 
 export const CLIENT_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
@@ -44,7 +58,20 @@ export const CLIENT_DEFAULTS = Object.freeze({
   connectTimeout: 10000,
   timeout: 30000,
   warnings: true,
+  receiverMaxBytes: 1048576,
+  insecureSkipVerify: false,
 });
+
+/** carbon's PICKLE_RECEIVER_MAX_LENGTH: one byte more and carbon closes the connection without a word. */
+const CARBON_MAX_PAYLOAD = 1048576;
+/** How long a careful connection watches each group of frames for the receiver to close. */
+const PROBE_MS = 250;
+/** How long close() lets a receiver refuse the last frame written before it ends the connection. */
+const END_GRACE_MS = 100;
+/** How long a careful connection waits before its first frame (a receiver closing it then acts alone). */
+const CAREFUL_WAIT_MS = 1000;
+/** A connection that lived this long, or survived careful mode, proves the receiver takes what it was sent. */
+const HEALTHY_MS = 2000;
 
 const ENCODER_OPTIONS = ['protocol', 'prefix', 'maxBytes', 'maxPoints', 'allowSpaces', 'asciiOnly'];
 const CLUSTER_OPTIONS = ['destinations', 'hash', 'replicationFactor', 'diverseReplicas'];
@@ -256,6 +283,8 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     #writtenSeq = 0; // every frame up to this one has been written at least once
     #waiters = []; // flush(): { seq, resolve, reject, timer }
     #readyWaiters = []; // ready(): { resolve, reject, timer }
+    #idleWaiters = []; // close(): everything written on a live connection, nothing left to replay
+    #onEnded = null; // close() ended the connection and waits to hear how the receiver took it
     #needDrain = false;
     #connectedAt = 0;
     #lastError = null; // the last connection error, until a connection succeeds
@@ -263,7 +292,15 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
     #fatal = null; // an error retrying cannot cure (a permission): pending calls reject with it
     #hold = null; // a referenced timer that holds the process open while a call waits
     #untrack = null; // ends the lifecycle's watch over process exit
-    #stats = { points: 0, frames: 0, bytes: 0, dropped: 0, replayedFrames: 0, replayedPoints: 0, connects: 0, disconnects: 0 };
+    #troubled = 0; // connections in a row that died young with frames written on them
+    #careful = false; // this connection writes frames in watched groups (poison frames)
+    #carefulUntil = 0; // ... until every frame up to this sequence number was cleared
+    #probe = null; // the timer of the first wait or of a watch
+    #probing = null; // the group of frames being written and watched
+    #group = 1; // the size of the next group
+    #wroteOnConn = 0; // frames written on this connection
+    #lastWriteAt = 0; // when the kernel last took a frame
+    #stats = { points: 0, frames: 0, bytes: 0, dropped: 0, replayedFrames: 0, replayedPoints: 0, poisonedFrames: 0, poisonedPoints: 0, connects: 0, disconnects: 0 };
 
     /** @param {object} options see types/client.d.ts */
     constructor(options = {}) {
@@ -294,6 +331,18 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       positive('connectTimeout', o.connectTimeout);
       positive('timeout', o.timeout, { infinite: true });
       if (typeof o.warnings !== 'boolean') throw coded(TypeError, 'ERR_CARBON_OPTIONS', `warnings must be a boolean, not ${String(o.warnings)}`);
+      positive('receiverMaxBytes', o.receiverMaxBytes, { integer: true });
+      if (o.maxBytes !== undefined && o.maxBytes > o.receiverMaxBytes) {
+        throw coded(RangeError, 'ERR_CARBON_OPTIONS', `maxBytes ${o.maxBytes} is more than the receiver takes (receiverMaxBytes ${o.receiverMaxBytes}; ` +
+          `carbon closes the connection on a payload over ${CARBON_MAX_PAYLOAD} bytes). If yours takes more (go-carbon: 64 MiB, carbon-relay-ng: ` +
+          '500 MiB, carbon with a larger PICKLE_RECEIVER_MAX_LENGTH), say so with receiverMaxBytes');
+      }
+      if (typeof o.insecureSkipVerify !== 'boolean') throw coded(TypeError, 'ERR_CARBON_OPTIONS', `insecureSkipVerify must be a boolean, not ${String(o.insecureSkipVerify)}`);
+      if (o.tls && typeof o.tls === 'object' && o.tls.rejectUnauthorized === false) {
+        throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'tls.rejectUnauthorized: false is refused: the prefix (an API key) would go to whoever answers. ' +
+          'To turn certificate checks off anyway, say so with insecureSkipVerify: true');
+      }
+      if (o.insecureSkipVerify && !o.tls) throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'insecureSkipVerify applies to tls connections only');
       if (typeof o.reconnectJitter !== 'number' || o.reconnectJitter < 0 || o.reconnectJitter > 1) {
         throw coded(RangeError, 'ERR_CARBON_OPTIONS', `reconnectJitter must be a number from 0 to 1, not ${String(o.reconnectJitter)}`);
       }
@@ -307,6 +356,10 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'tls must be true, false or an object of TLS options');
       }
       transport.check?.(o);
+      if (o.insecureSkipVerify) {
+        lifecycle?.warn(`carbon-pickle: TLS certificate verification is off for ${o.host}:${o.port} (insecureSkipVerify): ` +
+          'anyone in the path can read the datapoints and the prefix');
+      }
       const encoderOptions = {};
       for (const k of ENCODER_OPTIONS) if (o[k] !== undefined) encoderOptions[k] = o[k];
       this.#encoder = new FrameEncoder(encoderOptions);
@@ -497,8 +550,19 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       if (this.#cluster) return this.#cluster.all((l) => l.close({ timeout }));
       if (this.#closed) return;
       this.#closing = true;
+      const deadline = Date.now() + timeout;
       try {
         await this.flush({ timeout });
+        // "Written" only means the kernel took the bytes. Ending the connection asks the receiver: carbon closes
+        // its side once it has read everything before our end (a clean close), while a receiver that refused a
+        // frame resets the connection with our bytes unread. Until an end is clean, the replay window goes again.
+        for (;;) {
+          await this.#waitIdle(deadline);
+          if ((await this.#end(deadline)) === null) break;
+        }
+      } catch (err) {
+        this.#conn?.destroy(); // given up: nothing more to wait for
+        throw err;
       } finally {
         this.#closed = true;
         this.#untrack?.();
@@ -512,7 +576,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
           await new Promise((resolve) => {
             this.#onClosed = resolve;
             this.#holdOpen(); // the connection does not hold the process; ending it must
-            conn.end();
+            conn.destroy();
           });
         }
         this.#encoder.free();
@@ -530,7 +594,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       this.#reconnectTimer = null;
       this.#conn?.destroy();
       const err = coded(Error, 'ERR_CARBON_CLOSED', 'the client was destroyed');
-      for (const w of this.#waiters.splice(0)) {
+      for (const w of [...this.#waiters.splice(0), ...this.#idleWaiters.splice(0)]) {
         clearTimeout(w.timer);
         w.reject(err);
       }
@@ -650,7 +714,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
 
     /** A pending flush, close or ready holds the process open (a referenced timer) until it settles. */
     #holdOpen() {
-      const waiting = this.#waiters.length + this.#readyWaiters.length > 0 || this.#onClosed !== null;
+      const waiting = this.#waiters.length + this.#readyWaiters.length + this.#idleWaiters.length > 0 || this.#onClosed !== null || this.#onEnded !== null;
       if (waiting && this.#hold === null) {
         this.#hold = setInterval(() => {}, 1 << 30);
       } else if (!waiting && this.#hold !== null) {
@@ -676,6 +740,57 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         this.#replayBytes += frame.bytes.length;
         this.#trimReplay();
       }
+      this.#settleWaiters();
+    }
+
+    /** Nothing queued, in flight or being watched on a live connection; or, unconnected, nothing to replay. */
+    #idle() {
+      if (this.#queue.length > 0 || this.#inflight.length > 0 || this.#encoder.pendingPoints > 0) return false;
+      if (this.#connected) return this.#probe === null && this.#probing === null;
+      return this.#replay.length === 0;
+    }
+
+    /** close(): waits until #idle(), reconnecting to replay what a lost connection may not have delivered. */
+    #waitIdle(deadline) {
+      if (this.#idle()) return Promise.resolve();
+      if (!this.#connected && !this.#connecting && this.#reconnectTimer === null) this.#connect();
+      return this.#wait(this.#idleWaiters, {}, Math.max(0, deadline - Date.now()), 'not everything was delivered');
+    }
+
+    #checkIdle() {
+      if (this.#idleWaiters.length === 0 || !this.#idle()) return;
+      for (const w of this.#idleWaiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.resolve();
+      }
+      this.#holdOpen();
+    }
+
+    /** close(): ends the connection; resolves with null when the receiver closed its side cleanly, else the error. */
+    async #end(deadline) {
+      // A receiver that refuses a frame closes moments after reading it. Ending at once could cross its close
+      // and look like a clean answer, so the last frame gets END_GRACE_MS to be refused first (short of any
+      // receiver's idle timeout: a receiver closing the connection first is not an answer either).
+      const grace = Math.min(END_GRACE_MS - (Date.now() - this.#lastWriteAt), deadline - Date.now());
+      if (grace > 0 && this.#connected) await new Promise((r) => setTimeout(r, grace)); // (referenced: holds the process)
+      if (!this.#idle()) return new Error('the connection was lost before it could be ended'); // replay, then again
+      const conn = this.#conn;
+      if (conn === null || !this.#connected) return null; // (#idle(): nothing left to replay)
+      return new Promise((resolve) => {
+        this.#onEnded = resolve;
+        this.#holdOpen();
+        conn.end();
+        const left = deadline - Date.now();
+        if (left < 2 ** 31) {
+          const late = () => conn.destroy(this.#failure('ETIMEDOUT', 'the receiver did not close its side', null));
+          keepAlive(setTimeout(late, Math.max(0, left)), false);
+        }
+      });
+    }
+
+    /** Resolves the flush() calls whose frames have all been written (or dropped as poison). */
+    #settleWaiters() {
+      this.#checkIdle();
       for (let i = 0; i < this.#waiters.length; ) {
         const w = this.#waiters[i];
         if (w.seq <= this.#writtenSeq) {
@@ -706,18 +821,88 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       }
       const conn = this.#conn;
       while (this.#queue.length > 0 && this.#canWrite) {
+        let group = null; // careful: the group this frame ends, which is then watched
+        if (this.#careful && !this.#queue[0].cleared) {
+          if (this.#probe !== null || this.#probing?.closed) break; // the group is written, then watched
+          this.#probing ??= [];
+          this.#probing.push(this.#queue[0]);
+          if (this.#probing.length === this.#group || this.#queue.length === 1) {
+            group = this.#probing;
+            group.closed = true;
+          }
+        }
         const frame = this.#queue.shift();
         if (!frame.replay) this.#queuedPoints -= frame.points;
         this.#inflight.push(frame);
+        this.#wroteOnConn += 1;
         this.#canWrite = conn.write(frame.bytes, (err) => {
           if (err || conn !== this.#conn) return; // the frame stays in flight and is sent again
           const i = this.#inflight.indexOf(frame);
           if (i >= 0) this.#inflight.splice(i, 1);
+          this.#lastWriteAt = Date.now();
           this.#written(frame);
+          if (group !== null && this.#probing === group) this.#watch(group);
           this.#checkDrain();
         });
       }
+      if (this.#careful && this.#probe === null && this.#probing === null && !this.#queue.some((f) => !f.cleared)) this.#endCareful();
       this.#checkDrain();
+      this.#checkIdle();
+    }
+
+    // ---- poison frames ----
+
+    /** A careful connection watches the group it just wrote: if the receiver closes now, the group is suspect. */
+    #watch(group) {
+      clearTimeout(this.#probe);
+      this.#probe = setTimeout(() => {
+        this.#probe = null;
+        this.#probing = null;
+        for (const f of group) {
+          f.cleared = true;
+          f.strikes = 0;
+        }
+        this.#group *= 2;
+        if (group.at(-1).seq >= this.#carefulUntil) this.#endCareful();
+        this.#pump();
+        this.#checkIdle();
+      }, PROBE_MS);
+      keepAlive(this.#probe, false);
+    }
+
+    #endCareful() {
+      this.#careful = false;
+      this.#troubled = 0;
+      clearTimeout(this.#probe);
+      this.#probe = null;
+      this.#probing = null;
+    }
+
+    /** The connection died while `frame` was watched (twice now): drop it, count it, say so, go on. */
+    #dropPoison(frame) {
+      const remove = (list) => {
+        const i = list.indexOf(frame);
+        if (i >= 0) list.splice(i, 1);
+        return i >= 0;
+      };
+      if (remove(this.#queue) && !frame.replay) this.#queuedPoints -= frame.points;
+      if (remove(this.#replay)) this.#replayBytes -= frame.bytes.length;
+      remove(this.#inflight);
+      this.#stats.poisonedFrames += 1;
+      this.#stats.poisonedPoints += frame.points;
+      this.#stats.dropped += frame.points;
+      // flush() calls waiting for it are settled by it: it will never be written again.
+      const older = [...this.#queue, ...this.#inflight].some((f) => !f.written && f.seq < frame.seq);
+      if (!older && frame.seq > this.#writtenSeq) this.#writtenSeq = frame.seq;
+      this.#settleWaiters();
+      const info = { points: frame.points, reason: 'poison', total: this.#stats.dropped, frame: frame.bytes };
+      const heard = this.emit('drop', info);
+      const owner = this.#o[OWNER];
+      if (!heard && !(owner && owner.listenerCount('drop') > 0) && this.#o.warnings) {
+        lifecycle?.warn(`carbon-pickle: ${this.#address} closed the connection twice right after the same frame ` +
+          `(${frame.bytes.length - 4} payload bytes, ${frame.points} datapoints): dropped it as poison and went on. ` +
+          `Is its maximum frame size (carbon: PICKLE_RECEIVER_MAX_LENGTH) below maxBytes (${this.#o.maxBytes ?? CARBON_MAX_PAYLOAD})?`);
+      }
     }
 
     #connect() {
@@ -734,12 +919,12 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
           this.#canWrite = true;
           this.#pump();
         },
-        close: (err) => {
-          if (conn === this.#conn) this.#onClose(err);
+        close: (err, info) => {
+          if (conn === this.#conn) this.#onClose(err, info);
         },
       };
       try {
-        conn = transport.open({ host: o.host, port: o.port, tls: o.tls, connectTimeout: o.connectTimeout }, events);
+        conn = transport.open({ host: o.host, port: o.port, tls: o.tls, insecure: o.insecureSkipVerify, connectTimeout: o.connectTimeout }, events);
       } catch (err) {
         // A runtime that refuses the target outright (a permission, an address it will not reach):
         // reported like a failed connection, and retried with back-off.
@@ -759,6 +944,19 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       this.#stats.connects += 1;
       this.#lastError = null;
       this.#warned = false;
+      this.#wroteOnConn = 0;
+      if (this.#troubled >= 2) {
+        // Careful: first make sure the receiver keeps a connection it was sent nothing on, then watched groups.
+        this.#careful = true;
+        this.#carefulUntil = this.#seq;
+        this.#probing = null;
+        this.#group = 1;
+        this.#probe = setTimeout(() => {
+          this.#probe = null;
+          this.#pump();
+        }, CAREFUL_WAIT_MS);
+        keepAlive(this.#probe, false);
+      }
       this.emit('connect');
       // What may not have reached the receiver goes first, in the order it was first sent. (The window was
       // measured when the connection was lost: a long outage does not shrink it.)
@@ -769,7 +967,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       this.#pump();
     }
 
-    #onClose(err) {
+    #onClose(err, { peerFirst = false } = {}) {
       const wasConnected = this.#connected;
       this.#conn = null;
       this.#connected = false;
@@ -780,6 +978,31 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       // that closes at once, backs off.
       const lasted = wasConnected && Date.now() - this.#connectedAt >= 1000;
       this.#attempt = lasted ? 0 : this.#attempt + 1;
+      // close() ended this connection: cleanly (the receiver read it all), or with an error (it did not).
+      const ended = this.#onEnded;
+      this.#onEnded = null;
+      // (A receiver that closed before our end did not answer it: it may have refused a frame.)
+      const cleanEnd = ended !== null && !err && !peerFirst;
+      // Poison frames (see the top of this file): who closed, how young, after which frame.
+      let poison = null;
+      if (wasConnected && !this.#closed && !cleanEnd) {
+        const young = Date.now() - this.#connectedAt < HEALTHY_MS;
+        if (this.#careful && this.#wroteOnConn === 0) {
+          this.#troubled = 0; // closed before anything was written: the receiver closes connections by itself
+        } else if (this.#careful) {
+          if (this.#probing?.length === 1) {
+            const f = this.#probing[0];
+            f.strikes = (f.strikes ?? 0) + 1;
+            if (f.strikes >= 2) poison = f;
+          }
+          this.#troubled = Math.max(this.#troubled, 2); // the search goes on on the next connection
+        } else if (this.#wroteOnConn > 0 && young) this.#troubled += 1;
+        else if (!young) this.#troubled = 0;
+      }
+      clearTimeout(this.#probe);
+      this.#probe = null;
+      this.#probing = null;
+      this.#careful = false;
       if (err) this.#lastError = err;
       this.emit('disconnect', err ?? null);
       if (err && !this.#closed) this.#warnUnreachable(err);
@@ -796,7 +1019,13 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
         done();
         this.#holdOpen();
       }
-      if (this.#closed) return;
+      if (poison) this.#dropPoison(poison);
+      if (cleanEnd) {
+        this.#replay = []; // the receiver read everything: nothing to send again
+        this.#replayBytes = 0;
+      }
+      if (ended) ended(err ?? null);
+      if (this.#closed || cleanEnd) return;
       if (wasConnected) this.#trimReplay(); // the window ends when the connection was lost
       if (this.#queue.length === 0 && this.#replay.length === 0) return; // idle: connect when there is data
       if (isPermissionError(err)) return this.#giveUp(err); // until a new call asks again
@@ -889,7 +1118,7 @@ class Cluster {
   get stats() {
     const per = this.lanes.map((l, index) => ({ destination: this.destinations[index], ...l.stats }));
     const total = {};
-    for (const k of ['points', 'frames', 'bytes', 'dropped', 'replayedFrames', 'replayedPoints', 'connects', 'disconnects', 'queuedPoints', 'queuedFrames', 'replayFrames']) {
+    for (const k of ['points', 'frames', 'bytes', 'dropped', 'replayedFrames', 'replayedPoints', 'poisonedFrames', 'poisonedPoints', 'connects', 'disconnects', 'queuedPoints', 'queuedFrames', 'replayFrames']) {
       total[k] = per.reduce((n, s) => n + s[k], 0);
     }
     return { ...total, connected: per.every((s) => s.connected), destinations: per };

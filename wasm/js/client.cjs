@@ -1,7 +1,7 @@
 'use strict';
 // `require('carbon-pickle/client')` in Node: CarbonClient over node:net / node:tls, and the one-shot send().
 // The client itself (queue, replay window, reconnects, backpressure) is js/client-core.mjs, shared by every
-// runtime; the build writes it out as pkg/client-core.cjs.
+// runtime; pkg/client-core.cjs loads it for `require` (js/load.cjs).
 
 const { EventEmitter } = require('node:events');
 const { FrameEncoder } = require('./node.cjs');

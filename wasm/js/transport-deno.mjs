@@ -38,6 +38,10 @@ export function open(target, events) {
   return streamConnection(connect(target), target, events, closeConn);
 }
 
-export function check({ tls }) {
+export function check({ tls, insecureSkipVerify }) {
+  if (insecureSkipVerify) {
+    // Deno.connectTls has no such option (only the --unsafely-ignore-certificate-errors flag, the user's call).
+    throw Object.assign(new TypeError('Deno cannot skip certificate checks per connection: insecureSkipVerify is not supported (Deno has the --unsafely-ignore-certificate-errors flag)'), { code: 'ERR_CARBON_OPTIONS' });
+  }
   if (tls && typeof tls === 'object') tlsOptions(tls);
 }

@@ -5,10 +5,12 @@
 const net = require('node:net');
 const tls = require('node:tls');
 
-function open({ host, port, tls: tlsOptions, connectTimeout }, events) {
+function open({ host, port, tls: tlsOptions, insecure, connectTimeout }, events) {
   let socket;
   let opened = false;
   let lastError = null;
+  let weEnded = false; // end() was called
+  let peerFirst = false; // the receiver closed its side before we ended ours
   const options = { host, port, timeout: connectTimeout };
   const onOpen = () => {
     opened = true;
@@ -21,7 +23,7 @@ function open({ host, port, tls: tlsOptions, connectTimeout }, events) {
   };
   if (tlsOptions) {
     const extra = typeof tlsOptions === 'object' ? tlsOptions : {};
-    socket = tls.connect({ servername: net.isIP(host) ? undefined : host, ...options, ...extra });
+    socket = tls.connect({ servername: net.isIP(host) ? undefined : host, ...options, ...extra, ...(insecure ? { rejectUnauthorized: false } : {}) });
     socket.once('secureConnect', onOpen);
   } else {
     socket = net.connect(options);
@@ -32,15 +34,23 @@ function open({ host, port, tls: tlsOptions, connectTimeout }, events) {
     if (!opened) socket.destroy(new Error(`connection to ${host}:${port} timed out`));
   });
   socket.on('drain', () => events.drain());
-  socket.on('data', () => {}); // receivers send nothing; reading notices a close promptly
-  socket.on('end', () => socket.end());
+  // Reading notices a close promptly. A pickle receiver never sends a byte: one that does is not one (or is
+  // hostile), and reading what it sends would cost CPU for nothing, so the connection ends there.
+  socket.on('data', (d) => {
+    socket.destroy(Object.assign(new Error(`${host}:${port} sent ${d.length} bytes: a carbon pickle receiver never sends any (is this the pickle port?)`), { code: 'ERR_CARBON_PROTOCOL' }));
+  });
+  socket.on('end', () => {
+    peerFirst = !weEnded;
+    socket.end();
+  });
   socket.on('error', (err) => {
     lastError = err;
   });
-  socket.on('close', () => events.close(lastError));
+  socket.on('close', () => events.close(lastError, { peerFirst }));
   return {
     write: (bytes, done) => socket.write(bytes, done),
     end() {
+      weEnded = true;
       if (!opened) return void socket.destroy();
       socket.end();
       setTimeout(() => socket.destroy(), 5000).unref();

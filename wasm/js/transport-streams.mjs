@@ -36,21 +36,31 @@ export function streamConnection(opening, { host, port, connectTimeout }, events
   async function read(readable) {
     try {
       const reader = readable.getReader();
-      while (!(await reader.read()).done);
+      // A pickle receiver never sends a byte: one that does ends the connection (see transport-node.cjs).
+      const { done, value } = await reader.read();
+      if (done && state === 'open') return finish(null, true); // the receiver closed first
+      if (!done) {
+        const err = new Error(`${host}:${port} sent ${value?.length ?? 0} bytes: a carbon pickle receiver never sends any (is this the pickle port?)`);
+        err.code = 'ERR_CARBON_PROTOCOL';
+        reader.cancel().catch(() => {});
+        return finish(err);
+      }
       finish(null);
     } catch (err) {
       finish(err);
     }
   }
 
-  function finish(err) {
+  function finish(err, peerFirst = false) {
     if (state === 'closed') return;
-    if (state === 'ending') err = null; // the end of a connection we closed ourselves
+    // While ending, a reset is kept (a receiver that resets the connection after our end did not read it
+    // all); any other error is our own closing of the socket under the pending read.
+    if (state === 'ending' && err && !/reset|broken ?pipe/i.test(`${err.name} ${err.code} ${err.message}`)) err = null;
     state = 'closed';
     clearTimeout(timer);
     clearTimeout(closing);
     if (socket) closeSocket(socket);
-    queueMicrotask(() => events.close(err ?? null));
+    queueMicrotask(() => events.close(err ?? null, { peerFirst }));
   }
 
   return {

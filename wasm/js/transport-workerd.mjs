@@ -15,8 +15,9 @@ export function open(target, events) {
   );
 }
 
-export function check({ tls }) {
+export function check({ tls, insecureSkipVerify }) {
+  if (insecureSkipVerify) throw Object.assign(new TypeError('workerd always verifies certificates: insecureSkipVerify is not supported'), { code: 'ERR_CARBON_OPTIONS' });
   if (tls && typeof tls === 'object' && (tls.ca !== undefined || tls.caCerts !== undefined)) {
-    throw new TypeError("on workerd a private CA is set in the worker's config (tlsOptions.trustedCertificates), not in the client's tls option");
+    throw Object.assign(new TypeError("on workerd a private CA is set in the worker's config (tlsOptions.trustedCertificates), not in the client's tls option"), { code: 'ERR_CARBON_OPTIONS' });
   }
 }

@@ -345,7 +345,9 @@ describe('FrameEncoder', () => {
 
   it('reports its options and cannot be used after free()', () => {
     const enc = new FrameEncoder({ protocol: 0 });
-    assert.deepEqual(enc.options, { protocol: 0, prefix: undefined, maxBytes: 1048576, maxPoints: 500, allowSpaces: false, asciiOnly: false });
+    assert.deepEqual(enc.options, { protocol: 0, maxBytes: 1048576, maxPoints: 500, allowSpaces: false, asciiOnly: false, hasPrefix: false });
+    assert.equal(new FrameEncoder({ prefix: 'SECRET' }).options.prefix, undefined, 'the prefix (an API key) is not readable back');
+    assert.equal(new FrameEncoder({ prefix: 'SECRET' }).options.hasPrefix, true);
     enc.free();
     assert.equal(enc.pendingPoints, 0);
     assert.throws(() => enc.push({ path: 'a', value: 1 }), /freed/);

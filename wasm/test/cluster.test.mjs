@@ -24,7 +24,7 @@ function answerReference(names, seed) {
     const py = spawn(PYTHON, [REFERENCE, String(names), String(seed), 'placement'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     py.stderr.on('data', (d) => (stderr += d));
-    let config = null; // { dests, hash, replicationFactor, diverseReplicas }
+    let config = null; // { dests, options: { hash, replicationFactor, diverseReplicas } }
     const routers = new Map(); // prefix -> CarbonRouter
     let pending = []; // [kind, a, b]
     const answer = () => {
@@ -39,7 +39,7 @@ function answerReference(names, seed) {
       for (const [prefix, items] of groups) {
         let router = routers.get(prefix);
         if (!router) {
-          router = new CarbonRouter(config.dests, { ...config, prefix: prefix || undefined });
+          router = new CarbonRouter(config.dests, { ...config.options, prefix: prefix || undefined });
           routers.set(prefix, router);
         }
         const placed = router.routeMany(items.map(([, name]) => name));
@@ -59,9 +59,9 @@ function answerReference(names, seed) {
         for (const r of routers.values()) r.free();
         routers.clear();
         const [hash, replication, diverse, ...dests] = f;
-        config = { dests: dests.map(unhex), hash, replicationFactor: Number(replication), diverseReplicas: diverse === '1' };
+        config = { dests: dests.map(unhex), options: { hash, replicationFactor: Number(replication), diverseReplicas: diverse === '1' } };
         try {
-          routers.set('', new CarbonRouter(config.dests, config));
+          routers.set('', new CarbonRouter(config.dests, config.options));
           py.stdin.write('ok\n');
         } catch (err) {
           py.stdin.write(`err ${err.message.replace(/\n/g, ' ')}\n`);

@@ -62,6 +62,17 @@ export interface CarbonClientOptions<Destinations extends readonly string[] | un
    */
   warnings?: boolean;
   /**
+   * The largest payload the receiver takes (default 1,048,576: carbon's PICKLE_RECEIVER_MAX_LENGTH).
+   * `maxBytes` above it is refused: say here that your receiver takes more (go-carbon 64 MiB,
+   * carbon-relay-ng 500 MiB, carbon with a larger PICKLE_RECEIVER_MAX_LENGTH).
+   */
+  receiverMaxBytes?: number;
+  /**
+   * Skip the TLS certificate check (default false; Node and Bun only). Anyone in the path can then read the
+   * datapoints and the prefix; the client warns once. `tls: { rejectUnauthorized: false }` is refused.
+   */
+  insecureSkipVerify?: boolean;
+  /**
    * A carbon cluster instead of one receiver: `HOST:PORT[:INSTANCE]` each, every datapoint
    * sent to the caches carbon-relay would pick; one connection, queue and replay window per destination.
    * Not together with `to`, `host` or `port`.
@@ -80,8 +91,11 @@ export interface CarbonClientStats {
   points: number;
   frames: number;
   bytes: number;
-  /** Datapoints dropped because the queue was full. */
+  /** Datapoints dropped: the queue was full, or their frame was poison (below). */
   dropped: number;
+  /** Frames the receiver refused (it closed the connection twice right after each), dropped; their datapoints. */
+  poisonedFrames: number;
+  poisonedPoints: number;
   /** Frames and datapoints sent again after reconnects. */
   replayedFrames: number;
   replayedPoints: number;
@@ -136,11 +150,16 @@ export interface ReconnectingInfo {
   delay: number;
 }
 
-/** 'drop': datapoints dropped now, why ('queue full'), and the count since the client was made. */
+/**
+ * 'drop': datapoints dropped now, why ('queue full', or 'poison': a frame after which the receiver closed
+ * the connection twice), and the count since the client was made.
+ */
 export interface DropInfo {
   points: number;
-  reason: string;
+  reason: 'queue full' | 'poison' | (string & {});
   total: number;
+  /** reason 'poison': the frame's bytes (header and pickle), e.g. for `carbon-pickle/inspect`. */
+  frame?: Uint8Array;
 }
 
 /** The listener arguments of each event of a client with one receiver. */

@@ -23,10 +23,11 @@ export interface Options {
   asciiOnly?: boolean;
 }
 
-/** The options in force, defaults filled in. */
+/** The options in force, defaults filled in; the prefix (an API key) is not readable back. */
 export interface ResolvedOptions {
   readonly protocol: Protocol;
-  readonly prefix: string | undefined;
+  /** Whether a prefix is set. */
+  readonly hasPrefix: boolean;
   readonly maxBytes: number;
   readonly maxPoints: number;
   readonly allowSpaces: boolean;

@@ -291,7 +291,7 @@ describe('the demo page', () => {
     await setInput('a.b 1 1700000000\n');
     for (const [options, why] of [
       [{ maxBytes: 5 }, /maxBytes must hold an empty frame/],
-      [{ prefix: 'has space' }, /invalid prefix "has space": invalid character " " at byte 3/],
+      [{ prefix: 'has space' }, /invalid prefix: invalid character " " at byte 3/],
       [{ maxPoints: 0 }, /maxPoints must be an integer from 1/],
     ]) {
       await setOptions(options);
