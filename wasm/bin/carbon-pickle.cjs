@@ -55,7 +55,10 @@ options:
   --prefix-file FILE  the prefix from FILE (a trailing newline is stripped)
   --protocol 0|2      pickle protocol (default 2)
   --max-points N      datapoints per frame (default 500)
-  --max-bytes N       payload bytes per frame (default 1048576)
+  --max-bytes N       payload bytes per frame (default 1048576, carbon's PICKLE_RECEIVER_MAX_LENGTH)
+  --receiver-max-bytes N
+                      send: the largest payload the receiver takes (default 1048576): --max-bytes above
+                      it is refused (go-carbon takes 64 MiB, carbon-relay-ng 500 MiB)
   --allow-spaces      allow spaces in paths
   --ascii-only        refuse non-ASCII paths
   --timeout S         send: seconds to wait for the receiver without progress (default 30)
@@ -64,7 +67,7 @@ options:
 
 const FLAGS = new Set(['tls', 'allow-spaces', 'ascii-only', 'quiet', 'help', 'version', 'no-diverse-replicas']);
 const REPEATABLE = new Set(['to']);
-const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'prefix-file', 'protocol', 'max-points', 'max-bytes', 'hex', 'timeout', 'hash', 'replication']);
+const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'prefix-file', 'protocol', 'max-points', 'max-bytes', 'receiver-max-bytes', 'hex', 'timeout', 'hash', 'replication']);
 
 class UsageError extends Error {}
 
@@ -315,6 +318,10 @@ async function send(args) {
     report('port 20040 is Hosted Graphite\'s TLS port: add --tls');
   }
   const options = encoderOptions(args);
+  if (args['receiver-max-bytes'] !== undefined) options.receiverMaxBytes = integer('receiver-max-bytes', args['receiver-max-bytes']);
+  if (options.maxBytes > (options.receiverMaxBytes ?? 1048576)) {
+    throw new UsageError(`--max-bytes ${options.maxBytes} is more than the receiver takes (carbon closes the connection on a payload over 1048576 bytes); if yours takes more, say so with --receiver-max-bytes`);
+  }
   const client = new CarbonClient({ ...where, ...options, tls, maxQueuedPoints: 200000 });
   client.on('warning', (err) => report(`warning: ${redact(err.message)}`));
   let lastError = null;
@@ -332,7 +339,7 @@ async function send(args) {
   const lines = new Lines(options);
   const p = progress(args, () => {
     const s = client.stats;
-    return `${lines.read} lines, ${s.points} datapoints sent in ${s.frames} frames (${s.bytes} bytes), ${lines.bad} bad lines${s.dropped ? `, ${s.dropped} dropped` : ''}`;
+    return `${lines.read} lines, ${s.points} datapoints written in ${s.frames} frames (${s.bytes} bytes), ${lines.bad} bad lines${s.dropped ? `, ${s.dropped} dropped` : ''}`;
   });
   // Waits for the receiver, or gives up after `timeout` ms without progress.
   const patiently = async (wait) => {

@@ -103,7 +103,7 @@ describe('carbon-pickle CLI', () => {
     assert.match(r.stderr, /line 3: value "one" is not a number/);
     assert.match(r.stderr, /line 5000: path "cli\.\.empty": invalid path: empty path component at byte 4/);
     assert.match(r.stderr, /line 7777: expected "path value \[timestamp\]", got 1 field/);
-    assert.match(r.stderr, /10000 datapoints sent in 20 frames .* 4 bad lines in/);
+    assert.match(r.stderr, /10000 datapoints written in 20 frames .* 4 bad lines in/);
     await carbon.wait(10000, 60);
     const dump = await carbon.dump();
     const stored = Object.entries(dump).filter(([k]) => k.startsWith('KEY.cli.')).flatMap(([k, pts]) => pts.map(([t, v]) => [k.slice(4), t, v]));
@@ -139,7 +139,7 @@ describe('carbon-pickle CLI', () => {
     for (let i = 0; i < 300000; i++) lines.push(`bulk.m${i % 500} ${i} ${T0 + Math.floor(i / 500)}`);
     const r = await cli(['send', '--to', `127.0.0.1:${carbon.port}`], `${lines.join('\n')}\n`);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /300000 datapoints sent in \d+ frames/);
+    assert.match(r.stderr, /300000 datapoints written in \d+ frames/);
     assert.doesNotMatch(r.stderr, /dropped/);
     await carbon.wait(310000, 120);
     const dump = await carbon.dump();
@@ -220,7 +220,7 @@ describe('carbon-pickle CLI', () => {
       unseen(sent, `${way} send`);
       assert.match(sent.stderr, new RegExp(`^carbon-pickle: line 2: path "cli\\.secret\\.${way}\\.\\.bad": invalid path: empty path component at byte ${`cli.secret.${way}.`.length}$`, 'm'));
       assert.match(sent.stderr, /^carbon-pickle: line 4: value "notanumber" is not a number$/m);
-      assert.match(sent.stderr, /3 datapoints sent .* 3 bad lines/);
+      assert.match(sent.stderr, /3 datapoints written .* 3 bad lines/);
       await carbon.wait(3, 60, `${SECRET}.cli.secret.${way}.`);
       const dump = await carbon.dump(`${SECRET}.cli.secret.${way}.`);
       assert.deepEqual(
@@ -351,7 +351,7 @@ describe('carbon-pickle CLI', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^carbon-pickle: line 2: invalid UTF-8 at byte 9: "bad\.cli\.b\\xff 2 \d+"$/m);
     assert.match(r.stderr, /^carbon-pickle: line 4: longer than 16384 bytes, skipped: "x{200}"\.\.\. \(200\d\d bytes\)$/m);
-    assert.match(r.stderr, /3 datapoints sent in 1 frames .* 2 bad lines/);
+    assert.match(r.stderr, /3 datapoints written in 1 frames .* 2 bad lines/);
     await carbon.wait(3, 60, 'bad.cli.');
     assert.deepEqual(Object.keys(await carbon.dump('bad.cli.')).sort(), ['bad.cli.a', 'bad.cli.c', 'bad.cli.d']);
     // carbon itself stored the first line only: the connection was gone after the second.
@@ -374,7 +374,7 @@ describe('carbon-pickle CLI', () => {
     const r = await cliStreamed(['send', '--to', `127.0.0.1:${carbon.port}`], tenMb());
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^carbon-pickle: line 11: longer than 16384 bytes, skipped: "y{200}"\.\.\. \(104857\d\d bytes\)$/m);
-    assert.match(r.stderr, /21 lines, 20 datapoints sent .* 1 bad lines/);
+    assert.match(r.stderr, /21 lines, 20 datapoints written .* 1 bad lines/);
     await carbon.wait(20, 60, 'huge.');
     const dump = await carbon.dump('huge.');
     assert.deepEqual(Object.keys(dump).length, 20);
@@ -478,6 +478,10 @@ describe('carbon-pickle CLI', () => {
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /^carbon-pickle: /);
     }
+    // Frames above carbon's 1 MiB need the receiver's word for it (carbon would drop the connection).
+    const big = await cli(['send', '--to', '127.0.0.1:1', '--max-bytes', '2000000'], 'a.b 1 1700000000\n');
+    assert.equal(big.code, 2, big.stderr);
+    assert.match(big.stderr, /--max-bytes 2000000 is more than the receiver takes .* --receiver-max-bytes/);
     const help = await cli(['--help'], '');
     assert.equal(help.code, 0);
     assert.match(help.stdout.toString(), /carbon-pickle send --to HOST:PORT/);
