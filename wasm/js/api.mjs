@@ -740,9 +740,17 @@ export function createApi(raw, memory, { protocol0 } = {}) {
 
   // ---- inspector ----
 
+  /** Listing text read from the module at a time (whole lines): the module holds one such stretch. */
+  const INSPECT_STRETCH = 64 * 1024;
+  /** The longest string V8 makes (Node, Chrome, Deno, workerd): 2^29 - 24 UTF-16 code units. */
+  const MAX_STRING = 2 ** 29 - 24;
+
   /**
    * Explains frames byte by byte with the core's decoder: every opcode with its payload offset (Python's
    * `pickletools.dis` layout), then the datapoints carbon would store, or why it would refuse the frame.
+   * The listing comes back as one string, of up to 50 bytes per input byte: any input up to 10 MiB fits in
+   * the longest string there is (2^29 - 24 characters in V8); a longer listing throws a RangeError
+   * (ERR_CARBON_INPUT). In Node, `Inspector` (carbon-pickle/inspect) lists any length a stretch at a time.
    * @param {Uint8Array | ArrayBuffer | ArrayBufferView | Uint8Array[]} frames frames back to back (each with
    *   its 4-byte length header), a list of frames, or one bare pickle payload.
    * @returns {{ text: string, frames: number, refused: number, points: number, skipped: number }}
@@ -762,14 +770,27 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     } else {
       throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'frames must be a Uint8Array, an ArrayBuffer or an array of Uint8Array');
     }
-    if (typeof raw.inspectFrames !== 'function') {
+    if (typeof raw.InspectStream !== 'function') {
       throw codedError(Error, 'ERR_CARBON_NOT_BUILT', "this build of carbon-pickle has no frame inspector (in Node: require('carbon-pickle/inspect'); or build the wasm with --inspect)");
     }
-    const r = raw.inspectFrames(bytes);
+    // The module's inspector over the whole input (its length given: the listing's bound is for all of
+    // it), read back a stretch at a time, so that the module never holds the whole listing.
+    const stream = new raw.InspectStream(bytes.length);
     try {
-      return { text: r.text, frames: r.frames, refused: r.refused, points: r.points, skipped: r.skipped };
+      stream.write(bytes);
+      stream.end();
+      const parts = [];
+      let length = 0;
+      for (let text = stream.read(INSPECT_STRETCH); text !== ''; text = stream.read(INSPECT_STRETCH)) {
+        length += text.length;
+        if (length > MAX_STRING) {
+          throw codedError(RangeError, 'ERR_CARBON_INPUT', `the listing of these ${bytes.length} bytes is longer than a string can be (${MAX_STRING} characters): list them a stretch at a time with Inspector (carbon-pickle/inspect)`);
+        }
+        parts.push(text);
+      }
+      return { text: parts.join(''), frames: stream.frames, refused: stream.refused, points: stream.points, skipped: stream.skipped };
     } finally {
-      r.free();
+      stream.free();
     }
   }
 

@@ -141,76 +141,20 @@ impl InspectStream {
     }
 }
 
-/// What the inspector printed and counted.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct Inspection {
-    text: String,
-    frames: usize,
-    refused: usize,
-    points: usize,
-    skipped: usize,
-}
-
-#[wasm_bindgen]
-impl Inspection {
-    /// The listing: per frame, its offset and size, every opcode (`pickletools.dis` layout) up to `STOP` or
-    /// up to the one the decoder refuses, then the datapoints or the reason carbon would refuse it. At most
-    /// 50 bytes per input byte (then a last line starting `listing cut:`): a page or a CLI can always hold it.
-    #[wasm_bindgen(getter)]
-    pub fn text(&self) -> String {
-        self.text.clone()
-    }
-
-    /// Frames looked at (a truncated or refused one included).
-    #[wasm_bindgen(getter)]
-    pub fn frames(&self) -> usize {
-        self.frames
-    }
-
-    /// Frames carbon would refuse (or that are cut short).
-    #[wasm_bindgen(getter)]
-    pub fn refused(&self) -> usize {
-        self.refused
-    }
-
-    /// Datapoints in the frames carbon would accept.
-    #[wasm_bindgen(getter)]
-    pub fn points(&self) -> usize {
-        self.points
-    }
-
-    /// Elements of accepted frames that carbon would skip.
-    #[wasm_bindgen(getter)]
-    pub fn skipped(&self) -> usize {
-        self.skipped
-    }
-}
-
-/// Explains `input`: frames back to back (each with its 4-byte length header), or one bare pickle
-/// payload; payloads over carbon's 1 MiB cap are refused as carbon refuses them.
-#[wasm_bindgen(js_name = inspectFrames)]
-pub fn inspect_frames(input: &[u8]) -> Inspection {
-    let mut s = InspectStream::new(Some(input.len() as f64));
-    s.write(input.to_vec());
-    s.end();
-    let mut text = String::new();
-    s.read_input(usize::MAX, &mut text);
-    let sum = s.inspector.summary();
-    Inspection {
-        text,
-        frames: sum.frames,
-        refused: sum.refused,
-        points: sum.points,
-        skipped: sum.skipped,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use carbon_pickle::decode::inspect;
     use carbon_pickle::{to_vec, Datapoint, Options, CARBON_MAX_PAYLOAD};
+
+    /// The listing of all of `input` (its length given, as JavaScript's `inspect` does) and the counts.
+    fn inspected(input: &[u8]) -> (String, (usize, usize, usize, usize)) {
+        let mut s = InspectStream::new(Some(input.len() as f64));
+        s.write(input.to_vec());
+        s.end();
+        let text = read_all(&mut s, 65_536);
+        (text, (s.frames(), s.refused(), s.points(), s.skipped()))
+    }
 
     /// Everything `s` lists, read `want` bytes at a time; checks each stretch is whole lines.
     fn read_all(s: &mut InspectStream, want: usize) -> String {
@@ -232,36 +176,33 @@ mod tests {
             &Options::new(),
         )
         .unwrap();
-        let r = inspect_frames(&frame);
-        assert_eq!((r.frames, r.refused, r.points, r.skipped), (1, 0, 1, 0));
+        let (text, counts) = inspected(&frame);
+        assert_eq!(counts, (1, 0, 1, 0));
         assert!(
-            r.text.contains("    4: X        BINUNICODE 'a.b'\n"),
-            "{}",
-            r.text
+            text.contains("    4: X        BINUNICODE 'a.b'\n"),
+            "{text}"
         );
-        assert!(r.text.contains("  'a.b' 1700000000.0 1.5\n"), "{}", r.text);
+        assert!(text.contains("  'a.b' 1700000000.0 1.5\n"), "{text}");
     }
 
     #[test]
     fn lists_a_mark_flood_up_to_its_refusal() {
         let mut frame = vec![0x00, 0x10, 0x00, 0x00];
         frame.resize(4 + CARBON_MAX_PAYLOAD, b'(');
-        let r = inspect_frames(&frame);
-        assert_eq!((r.frames, r.refused), (1, 1));
-        assert!(r.text.len() < 10_000, "{} bytes", r.text.len());
+        let (text, (frames, refused, ..)) = inspected(&frame);
+        assert_eq!((frames, refused), (1, 1));
+        assert!(text.len() < 10_000, "{} bytes", text.len());
         assert!(
-            r.text
-                .ends_with("1048511 byte(s) after the refusal not listed\nrefused: more than 64 nested marks at byte 64 (opcode 0x28 MARK)\n"),
-            "{}",
-            r.text
+            text.ends_with("1048511 byte(s) after the refusal not listed\nrefused: more than 64 nested marks at byte 64 (opcode 0x28 MARK)\n"),
+            "{text}"
         );
     }
 
     #[test]
     fn reports_a_truncated_frame() {
-        let r = inspect_frames(&[0, 0, 0, 9, 0x80]);
-        assert_eq!((r.frames, r.refused, r.points), (1, 1, 0));
-        assert!(r.text.contains("truncated"), "{}", r.text);
+        let (text, (frames, refused, points, _)) = inspected(&[0, 0, 0, 9, 0x80]);
+        assert_eq!((frames, refused, points), (1, 1, 0));
+        assert!(text.contains("truncated"), "{text}");
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub use failure::{
     RouteFault,
 };
 #[cfg(feature = "inspect")]
-pub use inspect::{inspect_frames, Inspection};
+pub use inspect::InspectStream;
 #[cfg(feature = "lines")]
 pub use lines::LineParser;
 pub use metric_set::MetricSet;

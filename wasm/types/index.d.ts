@@ -158,5 +158,8 @@ export interface Inspection {
 /**
  * Explains frames opcode by opcode with the core's decoder (only in builds made with `--inspect`; the
  * npm package's default build throws: in Node, `carbon-pickle/inspect` has it in a module of its own).
+ * The listing is one string, of up to 50 bytes per input byte: any input up to 10 MiB fits in the longest
+ * string there is (2^29 - 24 characters in V8); a longer listing throws a `RangeError` (`ERR_CARBON_INPUT`).
+ * `Inspector` (`carbon-pickle/inspect`) lists input of any length a stretch at a time.
  */
 export function inspect(frames: Uint8Array | ArrayBuffer | ArrayBufferView | Uint8Array[]): Inspection;

@@ -7,8 +7,9 @@ export type { Inspection };
  * Explains frames opcode by opcode with the core's decoder: every opcode with its payload offset (Python's
  * `pickletools.dis` layout), then the datapoints carbon would store, or why it would refuse the frame.
  * Frames back to back (each with its 4-byte length header), a list of frames, or one bare pickle payload.
- * The listing comes back as one string (up to 50 bytes per input byte): for input of more than a few MB,
- * {@link Inspector} lists it a stretch at a time.
+ * The listing is one string, of up to 50 bytes per input byte: any input up to 10 MiB fits in the longest
+ * string there is (2^29 - 24 characters in V8); a longer listing throws a `RangeError` (`ERR_CARBON_INPUT`).
+ * {@link Inspector} lists input of any length a stretch at a time.
  */
 export function inspect(frames: Uint8Array | ArrayBuffer | ArrayBufferView | Uint8Array[]): Inspection;
 
