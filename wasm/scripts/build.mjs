@@ -57,13 +57,14 @@ const profile = dev ? ['--dev'] : ['--profile', 'wasm-release'];
 
 // Builds one module into pkg/<dir>: its .wasm, and its glue as a factory (carbon_pickle.mjs). Returns its
 // sizes and its glue.
-function build(dir, features) {
+function build(dir, features, { small = false } = {}) {
   const out = join(pkg, dir);
   rmSync(out, { recursive: true, force: true });
-  run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...profile, '--target', 'web', '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
+  const prof = small && !dev ? ['--profile', 'wasm-small'] : profile;
+  run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...prof, '--target', 'web', '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
   const wasm = join(out, 'carbon_pickle_bg.wasm');
   const rawSize = statSync(wasm).size;
-  if (!dev) run(wasmOpt, ['-O3', '--strip-debug', '--strip-producers', ...FEATURES, wasm, '-o', wasm]);
+  if (!dev) run(wasmOpt, [small ? '-Oz' : '-O3', '--strip-debug', '--strip-producers', ...FEATURES, wasm, '-o', wasm]);
   const bytes = readFileSync(wasm);
   const glue = writeFactoryGlue(out);
   for (const f of ['.gitignore', 'README.md', 'package.json', 'carbon_pickle.js', 'carbon_pickle.d.ts', 'carbon_pickle_bg.wasm.d.ts']) {
@@ -79,7 +80,8 @@ const sizes = {
   web: build('web', only(main)),
   protocol0Web: build('p0-web', only(`${main},protocol0`)),
   route: build('route-web', only('standalone,route')),
-  inspect: build('inspect-web', only('standalone,inspect,lines')),
+  // Built for size: the CLI's module (Cargo.toml, profile wasm-small).
+  inspect: build('inspect-web', only('standalone,inspect,lines'), { small: true }),
 };
 
 // The protocol-0 module is instantiated with the encoder's glue (pkg/web): it must be the same glue.
