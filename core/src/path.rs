@@ -178,12 +178,10 @@ fn check_slow(
 
 /// Checks the name of a tagged path (its leading `~` already stripped) as a plain path.
 #[cfg(feature = "tags")]
+/// The exact pass only: tagged paths are the slow path anyway, and a second copy of the quick pass would
+/// cost more code than it saves time.
 pub(crate) fn check_name(name: &str, rules: PathRules) -> Result<(), PathError> {
-    if quick_ok(name.as_bytes(), rules, MAX_LAST_COMPONENT) {
-        Ok(())
-    } else {
-        exact(name, rules, MAX_LAST_COMPONENT)
-    }
+    exact(name, rules, MAX_LAST_COMPONENT)
 }
 
 /// Checks a prefix: the path rules, no `;` and no `{` (which would make carbon read a path after it as

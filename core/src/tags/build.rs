@@ -1,6 +1,6 @@
 //! Writing tagged paths into a caller's buffer: a path's canonical form, and a name built tag by tag.
 
-use super::parse::{check_segment, shift, Segment};
+use super::parse::{check_segment, shift, sub, tildes, Segment};
 use super::Text;
 use crate::{path, PathError, PathRules, TagError};
 
@@ -130,7 +130,7 @@ impl<'b> TaggedName<'b> {
         if name.is_empty() {
             return Err(TagError::NoName.into());
         }
-        let stripped = name.trim_start_matches('~');
+        let stripped = sub(name, tildes(name), name.len());
         if stripped.is_empty() {
             return Err(TagError::NameOnlyTildes.into());
         }

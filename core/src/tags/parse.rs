@@ -4,6 +4,19 @@
 use super::{is_open_metrics, Pieces};
 use crate::{path, PathError, PathRules, TagError, MAX_PATH_LEN};
 
+/// `s[a..b]`, or nothing where that is not a slice of `s` (never, at the places this is used: each bound is
+/// next to an ASCII byte). Slicing a `str` with `[]` would link its panic message, which formats the string
+/// with `core::fmt` and its Unicode tables: 15 KB more wasm in the npm package.
+#[inline]
+pub(super) fn sub(s: &str, a: usize, b: usize) -> &str {
+    s.get(a..b).unwrap_or_default()
+}
+
+/// The leading `~` of `s` (a byte loop: `trim_start_matches` links a character searcher, 1 KB of wasm).
+pub(super) fn tildes(s: &str) -> usize {
+    s.bytes().take_while(|&c| c == b'~').count()
+}
+
 /// Where a tagged path's parts are, found once by the check and used to write the path canonically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -26,10 +39,7 @@ impl Layout {
         match prefix {
             None => usize::from(self.name_end - self.tildes + self.tags_len),
             Some(p) => {
-                p.trim_start_matches('~').len()
-                    + 1
-                    + usize::from(self.name_end)
-                    + usize::from(self.tags_len)
+                p.len() - tildes(p) + 1 + usize::from(self.name_end) + usize::from(self.tags_len)
             }
         }
     }
@@ -44,11 +54,15 @@ impl Layout {
     ) -> Result<(), ()> {
         match prefix {
             Some(p) => {
-                emit(p.trim_start_matches('~'))?;
+                emit(sub(p, tildes(p), p.len()))?;
                 emit(".")?;
-                emit(&path[..usize::from(self.name_end)])?;
+                emit(sub(path, 0, usize::from(self.name_end)))?;
             }
-            None => emit(&path[usize::from(self.tildes)..usize::from(self.name_end)])?,
+            None => emit(sub(
+                path,
+                usize::from(self.tildes),
+                usize::from(self.name_end),
+            ))?,
         }
         write_tags(path, self, emit)
     }
@@ -81,16 +95,16 @@ fn next_segment(
             .iter()
             .position(|&c| c == b';')
             .map_or(end, |i| start + i);
-        let seg = &path[start..stop];
-        let Some(eq) = seg.find('=') else {
+        let seg = sub(path, start, stop);
+        let Some(eq) = seg.bytes().position(|c| c == b'=') else {
             return Some(Err(TagError::NoEquals { segment, at: start }));
         };
         if eq == 0 {
             return Some(Err(TagError::EmptyTag { segment, at: start }));
         }
         let s = Segment {
-            tag: &seg[..eq],
-            value: &seg[eq + 1..],
+            tag: sub(seg, 0, eq),
+            value: sub(seg, eq + 1, seg.len()),
             at: start,
         };
         return Some(Ok((s, stop)));
@@ -125,8 +139,8 @@ fn next_segment(
         return fail(i);
     }
     let s = Segment {
-        tag: &path[at..eq],
-        value: &path[v..i],
+        tag: sub(path, at, eq),
+        value: sub(path, v, i),
         at,
     };
     let next = i + 1;
@@ -223,32 +237,14 @@ fn unescape(raw: &str, emit: &mut Pieces<'_>) -> Result<(), ()> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'\\' {
-            emit(&raw[run..i])?;
+            emit(sub(raw, run, i))?;
             run = i + 1; // the escaped character starts the next run
             i += 2;
         } else {
             i += 1;
         }
     }
-    emit(&raw[run..])
-}
-
-/// Each character of a value, unescaped, with the byte offset of where it is written in the path.
-fn value_chars<'a>(
-    raw: &'a str,
-    at: usize,
-    open_metrics: bool,
-) -> impl Iterator<Item = (usize, char)> + 'a {
-    let mut escaped = false;
-    raw.char_indices().filter_map(move |(i, c)| {
-        if open_metrics && c == '\\' && !escaped {
-            escaped = true;
-            return None;
-        }
-        let pos = if escaped { at + i - 1 } else { at + i };
-        escaped = false;
-        Some((pos, c))
-    })
+    emit(sub(raw, run, raw.len()))
 }
 
 /// What the character rules say about one character of a tag or value: `Some(true)` refused,
@@ -295,13 +291,13 @@ pub(crate) fn check(path: &str, rules: Option<PathRules>) -> Result<Option<Layou
     if name_end == 0 {
         return Err(TagError::NoName.into());
     }
-    let name = &path[..name_end];
-    let tildes = name.len() - name.trim_start_matches('~').len();
+    let name = sub(path, 0, name_end);
+    let tildes = tildes(name);
     if tildes == name.len() {
         return Err(TagError::NameOnlyTildes.into());
     }
     if let Some(rules) = rules {
-        path::check_name(&name[tildes..], rules).map_err(|e| shift(e, tildes))?;
+        path::check_name(sub(name, tildes, name.len()), rules).map_err(|e| shift(e, tildes))?;
     }
     let mut at = start;
     let mut segment = 1;
@@ -336,53 +332,112 @@ pub(super) fn check_segment(
     rules: Option<PathRules>,
 ) -> Result<(), TagError> {
     let at = s.at;
-    for (i, ch) in s.tag.char_indices() {
-        let carbon = matches!(ch, ';' | '!' | '^' | '=');
-        let ours = rules.and_then(|r| refused(ch, r));
-        if carbon || ours == Some(true) {
-            return Err(TagError::InvalidTagChar {
-                segment,
-                at,
-                char_at: at + i,
-                ch,
-            });
-        }
-        if ours == Some(false) {
-            return Err(TagError::NonAscii {
-                segment,
-                at,
-                char_at: at + i,
-            });
-        }
-    }
-    let value_at = at + s.tag.len() + if open_metrics { 2 } else { 1 };
+    check_chars(s.tag, at, false, segment, at, rules)?;
     if s.value.is_empty() {
         return Err(TagError::EmptyValue { segment, at });
     }
-    let mut first = true;
-    for (pos, ch) in value_chars(s.value, value_at, open_metrics) {
-        if first && ch == '~' {
-            return Err(TagError::ValueStartsWithTilde { segment, at });
-        }
-        first = false;
+    // An escape starts with `\`, so the value's first character is `~` exactly when its first byte is.
+    if s.value.as_bytes()[0] == b'~' {
+        return Err(TagError::ValueStartsWithTilde { segment, at });
+    }
+    let value_at = at + s.tag.len() + if open_metrics { 2 } else { 1 };
+    check_chars(s.value, value_at, true, segment, at, rules).or_else(|e| match e {
+        // In the OpenMetrics form `\"` is `"` and `\\` is `\`: the escape's backslash is not a character.
+        TagError::InvalidValueChar {
+            char_at, ch: '\\', ..
+        } if open_metrics => check_unescaped(s.value, value_at, segment, at, rules, char_at),
+        e => Err(e),
+    })
+}
+
+/// The characters of a tag (`value` false) or of a value as written, from byte `from` of the path: carbon's
+/// refusals (`;!^=` in a tag, `;` in a value), then ours.
+fn check_chars(
+    text: &str,
+    from: usize,
+    value: bool,
+    segment: usize,
+    at: usize,
+    rules: Option<PathRules>,
+) -> Result<(), TagError> {
+    for (i, ch) in text.char_indices() {
+        let carbon = if value {
+            ch == ';'
+        } else {
+            matches!(ch, ';' | '!' | '^' | '=')
+        };
         let ours = rules.and_then(|r| refused(ch, r));
-        if ch == ';' || ours == Some(true) {
-            return Err(TagError::InvalidValueChar {
-                segment,
-                at,
-                char_at: pos,
-                ch,
+        let char_at = from + i;
+        if carbon || ours == Some(true) {
+            return Err(if value {
+                TagError::InvalidValueChar {
+                    segment,
+                    at,
+                    char_at,
+                    ch,
+                }
+            } else {
+                TagError::InvalidTagChar {
+                    segment,
+                    at,
+                    char_at,
+                    ch,
+                }
             });
         }
         if ours == Some(false) {
             return Err(TagError::NonAscii {
                 segment,
                 at,
-                char_at: pos,
+                char_at,
             });
         }
     }
     Ok(())
+}
+
+/// An OpenMetrics value whose first backslash (at byte `first` of the path) may be an escape: checks it
+/// without its escapes. Escapes are `\"` and `\\` only (carbon's pattern lets no other through).
+#[cold]
+fn check_unescaped(
+    raw: &str,
+    from: usize,
+    segment: usize,
+    at: usize,
+    rules: Option<PathRules>,
+    first: usize,
+) -> Result<(), TagError> {
+    let b = raw.as_bytes();
+    let mut run = first - from;
+    let mut i = run;
+    // The part before the first backslash was checked.
+    while i < b.len() {
+        if b[i] == b'\\' {
+            check_chars(sub(raw, run, i), from + run, true, segment, at, rules)?;
+            // The escaped character, at the escape's place.
+            let ch = char::from(b.get(i + 1).copied().unwrap_or(b'"'));
+            check_chars(
+                if ch == '"' { "\"" } else { "\\" },
+                from + i,
+                true,
+                segment,
+                at,
+                rules,
+            )?;
+            i += 2;
+            run = i;
+        } else {
+            i += 1;
+        }
+    }
+    check_chars(
+        sub(raw, run, raw.len()),
+        from + run,
+        true,
+        segment,
+        at,
+        rules,
+    )
 }
 
 /// A path error found in a part of the path that starts `by` bytes in.
