@@ -15,6 +15,12 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
       With `interface` (another loopback address such as 127.0.0.2), carbon listens there instead of on
       127.0.0.1 and ports.json also holds {"interface": ...}: tests of carbon clusters use it to give caches
       distinct server strings (carbon's DIVERSE_REPLICAS compares them).
+  harness.py serve <workdir> --graphite
+      The same, with graphite-web 1.1.10 beside carbon (tests/carbon/graphite.py), started first on a free
+      127.0.0.1 port: carbon runs with ENABLE_TAGS = True and GRAPHITE_URL pointing at it, so every new tagged
+      series is registered in graphite-web's tag database as in production, and graphite-web reads carbon's
+      whisper files. ports.json also holds {"graphite": PORT, "graphite_pid": PID}; graphite-web logs to
+      <workdir>/graphite.out and stops with carbon.
   harness.py again <workdir>
       After carbon was killed (a crash test): starts it again with the same configuration and ports, prints
       its pid once it accepts connections, and stops it when killed or when its own parent dies, as serve
@@ -50,7 +56,9 @@ Carbon settings chosen for tests, and why:
     file is 1 MiB; sparse keeps hundreds of them cheap), CACHE_WRITE_STRATEGY = sorted, MAX_CACHE_SIZE,
     MAX_CREATES_PER_MINUTE and MAX_UPDATES_PER_SECOND = inf (no rate limits that would make tests wait),
     CARBON_METRIC_INTERVAL = 0 (no carbon.agents.* self-metrics in the dump), ENABLE_TAGS = False (no HTTP
-    calls to a graphite-web tag database).
+    calls to a graphite-web tag database) unless graphite-web runs beside it (--graphite). Tagged series are
+    stored as carbon stores them by default, under _tagged/<sha256[0:3]>/<sha256[3:6]>/<sha256>.wsp
+    (TAG_HASH_FILENAMES): `dump` shows them by those names.
 """
 
 import json
@@ -97,7 +105,7 @@ CACHE_QUERY_PORT = {query}
 USE_INSECURE_UNPICKLER = False
 USE_FLOW_CONTROL = True
 CARBON_METRIC_INTERVAL = 0
-ENABLE_TAGS = False
+{tags}
 ENABLE_MANHOLE = False
 ENABLE_AMQP = False
 LOG_LISTENER_CONN_SUCCESS = True
@@ -218,8 +226,13 @@ def spawn_carbon(p):
     return proc, since
 
 
-def start_carbon(p, iface="127.0.0.1"):
-    """Configures and starts carbon; returns (process, ports) once both TCP receivers accept connections."""
+def start_carbon(p, iface="127.0.0.1", graphite_url=None):
+    """Configures and starts carbon; returns (process, ports) once both TCP receivers accept connections.
+    With `graphite_url`, carbon registers tagged series there (ENABLE_TAGS)."""
+    if graphite_url:
+        tags = "ENABLE_TAGS = True\nGRAPHITE_URL = %s" % graphite_url
+    else:
+        tags = "ENABLE_TAGS = False"
     for attempt in range(ATTEMPTS):
         line, pickle, query = free_ports(3, iface)
         # A fixed pickle port (2004, the clients' default) for tests that run examples exactly as written,
@@ -229,7 +242,7 @@ def start_carbon(p, iface="127.0.0.1"):
         write_atomic(
             os.path.join(p["conf"], "carbon.conf"),
             CARBON_CONF.format(storage=p["storage"], conf=p["conf"], line=line, pickle=pickle, query=query,
-                               iface=iface),
+                               iface=iface, tags=tags),
         )
         proc, since = spawn_carbon(p)
         deadline = time.monotonic() + START_TIMEOUT
@@ -270,7 +283,7 @@ def stop(proc):
             proc.wait()
 
 
-def serve(workdir, iface="127.0.0.1"):
+def serve(workdir, iface="127.0.0.1", graphite=False):
     p = paths(workdir)
     for d in (p["conf"], p["whisper"], p["log"], os.path.join(p["storage"], "lists")):
         os.makedirs(d, exist_ok=True)
@@ -282,12 +295,26 @@ def serve(workdir, iface="127.0.0.1"):
     stopping = stop_on_signals()
     parent = os.getppid()
 
-    proc, ports = start_carbon(p, iface)
-    ports.update(pid=proc.pid, harness_pid=os.getpid())
-    if iface != "127.0.0.1":
-        ports.update(interface=iface)
-    write_atomic(p["ports"], json.dumps(ports) + "\n")
-    supervise(proc, stopping, parent)
+    web = None
+    if graphite:
+        import graphite as graphite_web  # tests/carbon/graphite.py
+
+        try:
+            web, web_port, web_url = graphite_web.start(p["workdir"], p["storage"], p["whisper"], die_with_parent)
+        except RuntimeError as e:
+            die(str(e))
+    try:
+        proc, ports = start_carbon(p, iface, web_url if web else None)
+        ports.update(pid=proc.pid, harness_pid=os.getpid())
+        if web:
+            ports.update(graphite=web_port, graphite_pid=web.pid)
+        if iface != "127.0.0.1":
+            ports.update(interface=iface)
+        write_atomic(p["ports"], json.dumps(ports) + "\n")
+        supervise(proc, stopping, parent)
+    finally:
+        if web:
+            stop(web)
     return 0
 
 
@@ -456,12 +483,16 @@ def table(workdir):
 
 
 def main(argv):
-    usage = ("usage: harness.py serve <workdir> [interface] | again <workdir> | table <workdir>"
+    usage = ("usage: harness.py serve <workdir> [interface] [--graphite] | again <workdir> | table <workdir>"
              " | dump <workdir> [metric_prefix]"
              " | wait <workdir> <expected_count> [timeout_s] [metric_prefix]")
     if len(argv) < 3:
         die(usage)
     cmd, workdir = argv[1], argv[2]
+    if cmd == "serve" and "--graphite" in argv[3:]:
+        rest = [a for a in argv[3:] if a != "--graphite"]
+        if len(rest) <= 1:
+            return serve(workdir, rest[0] if rest else "127.0.0.1", graphite=True)
     if cmd == "serve" and len(argv) in (3, 4):
         return serve(workdir, argv[3] if len(argv) == 4 else "127.0.0.1")
     if cmd == "again" and len(argv) == 3:

@@ -1,7 +1,8 @@
-//! One carbon-cache daemon in its own temporary directory, stopped when dropped.
+//! One carbon-cache daemon in its own temporary directory, stopped when dropped; optionally with graphite-web
+//! beside it ([`Carbon::start_with_graphite`]).
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -32,6 +33,8 @@ pub struct Carbon {
     pub line: u16,
     /// carbon-cache's process id.
     pub pid: u32,
+    /// graphite-web's port on 127.0.0.1, when it runs beside carbon.
+    pub graphite: Option<u16>,
 }
 
 impl Carbon {
@@ -39,6 +42,17 @@ impl Carbon {
     ///
     /// Panics with the harness's error output if carbon does not come up.
     pub fn start() -> Carbon {
+        Self::start_serving(false)
+    }
+
+    /// Starts graphite-web 1.1.10, then carbon with `ENABLE_TAGS` and `GRAPHITE_URL` pointing at it
+    /// (`harness.py serve --graphite`): carbon registers every new tagged series in graphite-web's tag
+    /// database, as in production, and [`graphite_get`](Self::graphite_get) asks graphite-web.
+    pub fn start_with_graphite() -> Carbon {
+        Self::start_serving(true)
+    }
+
+    fn start_serving(graphite: bool) -> Carbon {
         let dir = tempfile::Builder::new()
             .prefix("carbon-e2e-")
             .tempdir()
@@ -50,6 +64,7 @@ impl Carbon {
             .arg(script("harness.py"))
             .arg("serve")
             .arg(&workdir)
+            .args(graphite.then_some("--graphite"))
             .env("PYTHONUTF8", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -92,6 +107,7 @@ impl Carbon {
             pickle: port("pickle") as u16,
             line: port("line") as u16,
             pid: port("pid") as u32,
+            graphite: json["graphite"].as_u64().map(|p| p as u16),
             harness,
             dir: Some(dir),
             workdir,
@@ -187,6 +203,28 @@ impl Carbon {
         false
     }
 
+    /// GETs `path` (with its query, encoded by [`query`]) from graphite-web and returns the JSON it answers;
+    /// panics on anything but 200.
+    pub fn graphite_get(&self, path: &str) -> serde_json::Value {
+        let port = self
+            .graphite
+            .expect("graphite-web runs (Carbon::start_with_graphite)");
+        let mut s =
+            TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect to graphite-web");
+        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").expect("send the request");
+        let mut response = Vec::new();
+        s.read_to_end(&mut response)
+            .expect("read graphite-web's answer");
+        let text = String::from_utf8_lossy(&response);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        assert!(
+            head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+            "graphite-web answered GET {path} with:\n{text}\n--- graphite.out:\n{}",
+            read_lossy(&self.workdir.join("graphite.out"))
+        );
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {body}"))
+    }
+
     fn harness_cmd(&self, cmd: &str, args: &[String]) -> std::process::Output {
         Command::new(python())
             .arg(script("harness.py"))
@@ -229,6 +267,19 @@ fn sigterm(pid: libc::pid_t) {
     unsafe {
         libc::kill(pid, libc::SIGTERM);
     }
+}
+
+/// `text` percent-encoded for a URL's query (everything but letters, digits and `-._~`).
+pub fn query(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn read_lossy(path: &Path) -> String {

@@ -12,7 +12,7 @@ mod carbon;
 mod decode;
 mod stored;
 
-pub use carbon::Carbon;
+pub use carbon::{query, Carbon};
 pub use decode::{assert_decoded, decode, Decoded};
 pub use stored::{assert_stored, count, expected, Stored};
 

@@ -69,6 +69,33 @@ export function checkOptionNames(options, known, what = 'option') {
   }
 }
 
+/**
+ * `path` with `tags` (`{ tag: value }`, values strings or numbers) spelt as carbon's tagged path
+ * `path;tag=value;...`, or `path` itself when `tags` is undefined. The core then checks it by carbon's tag
+ * rules and writes it in carbon's canonical order (tags sorted, the last of a repeated tag kept). A `;` or `=`
+ * in a tag, or a `;` in a value, would split the segments differently from what was given: refused here
+ * (TypeError, ERR_CARBON_INVALID_PATH). `where` names the datapoint in messages.
+ */
+export function tagPath(path, tags, where = 'datapoint') {
+  if (tags === undefined) return path;
+  if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
+    throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `${where}: tags must be an object { tag: value }, not ${describe(tags)}`);
+  }
+  let out = path;
+  for (const k of Object.keys(tags)) {
+    const v = tags[k];
+    if (typeof v !== 'string' && typeof v !== 'number') {
+      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `${where}: tag ${quote(k)} must have a string or number value, not ${describe(v)}`);
+    }
+    const value = String(v);
+    const inTag = k.includes(';') ? ';' : k.includes('=') ? '=' : null;
+    if (inTag) throw codedError(TypeError, 'ERR_CARBON_INVALID_PATH', `${where}: invalid tag ${quote(k)}: character ${JSON.stringify(inTag)} is not allowed in a tag`);
+    if (value.includes(';')) throw codedError(TypeError, 'ERR_CARBON_INVALID_PATH', `${where}: invalid value of tag ${quote(k)}: character ";" is not allowed in a value`);
+    out += `;${k}=${value}`;
+  }
+  return out;
+}
+
 /** The hint for a timestamp that looks like milliseconds (Date.now()) where carbon takes seconds. */
 export function millisecondsHint(t) {
   return typeof t === 'number' && t >= 1e11 && t < 1e14 ? ' (it looks like milliseconds: carbon takes seconds, e.g. Date.now() / 1000)' : '';
@@ -163,6 +190,17 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       case PATH.EmptyComponent: return `empty path component at byte ${d[1]}`;
       case PATH.ComponentTooLong: return `path component at byte ${d[1]} is ${d[2]} bytes long (at most ${d[3]})`;
       case PATH.TooLong: return `path is ${d[1]} bytes long, prefix included (at most ${d[2]}: carbon's file name must fit the system's limit)`;
+      case PATH.TagNoName: return 'tagged path has no name before its tags';
+      case PATH.TagNameTildes: return "tagged path's name is only '~' (carbon strips leading '~')";
+      case PATH.TagNoEquals: return `tag segment ${d[1]} at byte ${d[2]}: no '=' (tag=value)`;
+      case PATH.TagEmpty: return `tag segment ${d[1]} at byte ${d[2]}: empty tag`;
+      case PATH.TagValueEmpty: return `tag segment ${d[1]} at byte ${d[2]}: empty value`;
+      case PATH.TagChar: return `tag segment ${d[1]}: character ${JSON.stringify(String.fromCodePoint(d[3]))} is not allowed in a tag (at byte ${d[2]})`;
+      case PATH.TagValueChar: return `tag segment ${d[1]}: character ${JSON.stringify(String.fromCodePoint(d[3]))} is not allowed in a value (at byte ${d[2]})`;
+      case PATH.TagNonAscii: return `tag segment ${d[1]}: non-ASCII character at byte ${d[2]}`;
+      case PATH.TagValueTilde: return `tag segment ${d[1]} at byte ${d[2]}: value starts with '~' (carbon keeps it for =~ queries)`;
+      case PATH.TagOpenMetrics: return `OpenMetrics tag segment ${d[1]}: carbon cannot parse it at byte ${d[2]} (name{tag="value",...})`;
+      case PATH.TagsNotBuilt: return 'tagged path, and this wasm module was built without tags';
       default: return 'breaks the path rules';
     }
   }
@@ -375,8 +413,9 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       for (let i = start; i < end; i++) {
         const p = points[i];
         if (p === null || typeof p !== 'object') throw typeError(`datapoint ${i} must be an object { path, value, timestamp }`, i);
-        const path = p.path;
+        let path = p.path;
         if (typeof path !== 'string') throw typeError(`datapoint ${i}: path must be a string`, i);
+        if (p.tags !== undefined) path = rowPath(p, i);
         const v = p.value;
         if (typeof v !== 'number') throw typeError(`datapoint ${i} (path ${JSON.stringify(path)}): value must be a number`, i, path);
         const t = p.timestamp;
@@ -394,7 +433,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       base: from,
       textLen: batch.textLen,
       tsLen: n,
-      pathAt: (i) => points[i].path,
+      pathAt: (i) => rowPath(points[i], i),
       valueAt: (i) => points[i].value,
       timestampAt: (i) => {
         const t = points[i].timestamp;
@@ -403,8 +442,39 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     };
   }
 
-  // Writes `paths[from..to]` into the batch buffers; returns the batch.
-  function writePaths(paths, from = 0, to = paths.length) {
+  // A row's path with its tags (`{ path, tags }`), as the core is given it.
+  function rowPath(p, i) {
+    if (p.tags === undefined) return p.path;
+    try {
+      return tagPath(p.path, p.tags, pointName('datapoint', i, p.path));
+    } catch (err) {
+      err.index = i;
+      err.path = p.path;
+      throw err;
+    }
+  }
+
+  // The tags of column `i`: `tags` is one object for every path, or an array of one (or undefined) per path.
+  function columnTags(tags, i) {
+    return Array.isArray(tags) ? tags[i] : tags;
+  }
+
+  // Path `i` of columns with their tags.
+  function columnPath(paths, tags, i) {
+    const path = paths[i];
+    const t = columnTags(tags, i);
+    if (t === undefined || typeof path !== 'string') return path;
+    try {
+      return tagPath(path, t, `paths[${i}]`);
+    } catch (err) {
+      err.index = i;
+      err.path = path;
+      throw err;
+    }
+  }
+
+  // Writes `paths[from..to]` (with their `tags`, if given) into the batch buffers; returns the batch.
+  function writePaths(paths, from = 0, to = paths.length, tags = undefined) {
     const n = to - from;
     const batch = startBatch(n, n > 0 && typeof paths[from] === 'string' ? paths[from].length + 8 : 32);
     for (let start = from; start < to; start += CHUNK) {
@@ -412,7 +482,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       chunk.length = end - start;
       const { lens } = batch.v;
       for (let i = start; i < end; i++) {
-        const path = paths[i];
+        const path = tags === undefined ? paths[i] : columnPath(paths, tags, i);
         if (typeof path !== 'string') throw typeError(`paths[${i}] must be a string, not ${describe(path)}`, i);
         chunk[i - start] = path;
         lens[i - from] = path.length;
@@ -423,8 +493,14 @@ export function createApi(raw, memory, { protocol0 } = {}) {
   }
 
   // Columns `from..to` (the columns' lengths are checked against the whole call's).
-  function writeColumns({ paths, values, timestamps }, from, to) {
-    const batch = writePaths(paths, from, to);
+  function writeColumns({ paths, values, timestamps, tags }, from, to) {
+    if (tags !== undefined && (tags === null || typeof tags !== 'object')) {
+      throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `tags must be an object { tag: value } for every path, or an array of one per path, not ${describe(tags)}`);
+    }
+    if (Array.isArray(tags) && tags.length !== paths.length) {
+      throw codedError(RangeError, 'ERR_CARBON_INPUT', `${tags.length} tags for ${paths.length} paths: the columns must have the same length`);
+    }
+    const batch = writePaths(paths, from, to, tags);
     chunk.length = 0;
     const v = batch.v;
     setNumbers(v.values, values, paths.length, 'values', from, to);
@@ -435,7 +511,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       base: from,
       textLen: batch.textLen,
       tsLen,
-      pathAt: (i) => paths[i],
+      pathAt: (i) => (tags === undefined ? paths[i] : columnPath(paths, tags, i)),
       valueAt: (i) => values[i],
       timestampAt: (i) => (ts === null ? timestamps[i] : ts),
     };
@@ -589,8 +665,10 @@ export function createApi(raw, memory, { protocol0 } = {}) {
      */
     push(point) {
       if (point === null || typeof point !== 'object') throw typeError(`datapoint must be an object { path, value, timestamp }, not ${describe(point)}`);
-      const { path, value } = point;
+      const { value } = point;
+      let { path } = point;
       if (typeof path !== 'string') throw typeError(`datapoint: path must be a string, not ${describe(path)}`);
+      if (point.tags !== undefined) path = tagPath(path, point.tags, pointName('datapoint', undefined, path));
       if (typeof value !== 'number') throw typeError(`datapoint (path ${quote(path)}): value must be a number, not ${describe(value)}`, undefined, path);
       const t = point.timestamp;
       const ts = typeof t === 'number' ? t : toTimestamp(t, undefined, nowSeconds, path);
@@ -662,7 +740,8 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       if (viaProtocol0(options)) return new (protocol0().MetricSet)(paths, options);
       if (!Array.isArray(paths)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `paths must be an array of strings, not ${describe(paths)}`);
       const o = normalizeOptions(options);
-      const copy = Object.freeze(paths.slice());
+      // A path with tags fixed for it, `{ path, tags }`, is registered as its tagged path.
+      const copy = Object.freeze(paths.map((p, i) => (p !== null && typeof p === 'object' && typeof p.path === 'string' ? tagPath(p.path, p.tags, `paths[${i}]`) : p)));
       const batch = writePaths(copy);
       chunk.length = 0;
       const set = raw.MetricSet.create(batch.n, batch.textLen, ...rawArgs(o));

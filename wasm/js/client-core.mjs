@@ -79,7 +79,7 @@ const CLUSTER_OPTIONS = ['destinations', 'hash', 'replicationFactor', 'diverseRe
 const OWNER = Symbol('carbon-pickle cluster owner');
 /** Every option a CarbonClient takes (an unknown name is refused, with the nearest of these). */
 export const CLIENT_OPTIONS = Object.freeze([
-  'to', ...Object.keys(CLIENT_DEFAULTS), 'highWaterMark', 'lowWaterMark', ...ENCODER_OPTIONS, ...CLUSTER_OPTIONS,
+  'to', ...Object.keys(CLIENT_DEFAULTS), 'highWaterMark', 'lowWaterMark', 'globalTags', ...ENCODER_OPTIONS, ...CLUSTER_OPTIONS,
 ]);
 
 /** An error with a `code`, as Node's own errors carry one. */
@@ -128,11 +128,34 @@ function countPoints(points) {
   return typeof n === 'number' ? n : undefined;
 }
 
+/** A plain object (not null, not an array). */
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A datapoint's tags with the client's globalTags under them (a datapoint's own tag wins). */
+function mergeTags(globalTags, tags) {
+  if (tags === undefined) return globalTags;
+  return isObject(tags) ? { ...globalTags, ...tags } : tags; // not an object: the encoder says why
+}
+
+/** Datapoints (rows or columns) with the client's globalTags merged into their tags. */
+function withGlobalTags(points, globalTags) {
+  if (Array.isArray(points)) {
+    return points.map((p) => (isObject(p) ? { ...p, tags: mergeTags(globalTags, p.tags) } : p));
+  }
+  if (!isObject(points)) return points;
+  const { tags } = points;
+  return { ...points, tags: Array.isArray(tags) ? tags.map((t) => mergeTags(globalTags, t)) : mergeTags(globalTags, tags) };
+}
+
 function slicePoints(points, start, end) {
   if (Array.isArray(points)) return points.slice(start, end);
-  const { paths, values, timestamps } = points;
+  const { paths, values, timestamps, tags } = points;
   const perPoint = typeof timestamps === 'object' && timestamps !== null && !(timestamps instanceof Date);
-  return { paths: paths.slice(start, end), values: values.slice(start, end), timestamps: perPoint ? timestamps.slice(start, end) : timestamps };
+  const sliced = { paths: paths.slice(start, end), values: values.slice(start, end), timestamps: perPoint ? timestamps.slice(start, end) : timestamps };
+  if (tags !== undefined) sliced.tags = Array.isArray(tags) ? tags.slice(start, end) : tags;
+  return sliced;
 }
 
 /** The queue level at which writableNeedDrain turns true, unless given: half the bound. */
@@ -260,9 +283,25 @@ function deliveryError(code, what, { notDelivered, cause, address }) {
  * Makes the CarbonClient class for one runtime.
  * @param {{ FrameEncoder: Function, transport: { open: Function }, EventBase?: Function }} runtime
  */
-export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitter, loadRouter, checkOptionNames, lifecycle }) {
+export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitter, loadRouter, checkOptionNames, lifecycle, tagPath }) {
+  /** Checks `globalTags` as the encoder will take them (its own error, as an options error). */
+  function checkGlobalTags(globalTags) {
+    if (globalTags === undefined) return undefined;
+    if (!isObject(globalTags)) throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'globalTags must be an object { tag: value }');
+    const encoder = new FrameEncoder();
+    try {
+      encoder.push({ path: 'globalTags', tags: globalTags, value: 0, timestamp: 0 });
+    } catch (err) {
+      throw coded(TypeError, 'ERR_CARBON_OPTIONS', `globalTags: ${err.message}`, { cause: err });
+    } finally {
+      encoder.free();
+    }
+    return Object.freeze({ ...globalTags });
+  }
+
   class CarbonClient extends EventBase {
     #cluster = null; // with `destinations`: the per-destination clients (see Cluster below)
+    #globalTags; // tags added to every datapoint (hot-shots' globalTags), or undefined
     #o;
     #encoder;
     #queue = []; // frames waiting to be written, oldest first: { bytes, points, seq, replay, written }
@@ -307,9 +346,10 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       super();
       if (options === null || typeof options !== 'object') throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'options must be an object');
       checkOptionNames?.(options, CLIENT_OPTIONS);
+      this.#globalTags = checkGlobalTags(options.globalTags);
       if (options.destinations !== undefined) {
         if (typeof loadRouter !== 'function') throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'cluster destinations are not supported in this runtime');
-        this.#cluster = new Cluster(this, options, CarbonClient, loadRouter(), FrameEncoder);
+        this.#cluster = new Cluster(this, options, CarbonClient, loadRouter(), FrameEncoder, tagPath);
         this.#o = this.#cluster.options;
         return;
       }
@@ -450,8 +490,9 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       return this.write({ path, value, timestamp });
     }
 
-    /** Like send, with a `{ path, value, timestamp }` object. */
+    /** Like send, with a `{ path, value, timestamp, tags }` object. */
     write(point) {
+      if (this.#globalTags && isObject(point)) point = { ...point, tags: mergeTags(this.#globalTags, point.tags) };
       if (this.#cluster) return this.#cluster.writeMany([point]) === 1;
       this.#open();
       if (this.queuedPoints >= this.#o.maxQueuedPoints) {
@@ -468,6 +509,7 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
      * it are queued and the error is thrown.
      */
     writeMany(points) {
+      if (this.#globalTags) points = withGlobalTags(points, this.#globalTags);
       if (this.#cluster) return this.#cluster.writeMany(points);
       this.#open();
       const n = countPoints(points);
@@ -1058,7 +1100,8 @@ export function parseDestination(text) {
  * ones before it queued everywhere and nothing after it.
  */
 class Cluster {
-  constructor(owner, options, CarbonClient, CarbonRouter, FrameEncoder) {
+  constructor(owner, options, CarbonClient, CarbonRouter, FrameEncoder, tagPath) {
+    this.tagPath = tagPath ?? ((path) => path);
     const { destinations, hash = 'carbon_ch', replicationFactor = 1, diverseReplicas = true } = options;
     for (const k of ['to', 'host', 'port']) {
       if (options[k] !== undefined) throw coded(TypeError, 'ERR_CARBON_OPTIONS', `give either destinations or ${k}, not both`);
@@ -1066,6 +1109,7 @@ class Cluster {
     if (!Array.isArray(destinations) || destinations.length === 0) throw coded(TypeError, 'ERR_CARBON_OPTIONS', 'destinations must be a non-empty array of "HOST:PORT[:INSTANCE]"');
     const laneOptions = { ...options };
     for (const k of CLUSTER_OPTIONS) delete laneOptions[k];
+    delete laneOptions.globalTags; // the owner adds them before routing
     const targets = destinations.map(parseDestination);
     this.router = new CarbonRouter(destinations, { hash, replicationFactor, diverseReplicas, prefix: options.prefix });
     this.destinations = this.router.destinations;
@@ -1140,7 +1184,11 @@ class Cluster {
     } finally {
       this.checker.flush();
     }
-    const paths = rows ? points.slice(0, take).map((p) => p.path) : points.paths.slice(0, take);
+    // The names routed are the tagged paths the encoder gets (the router hashes them in carbon's order).
+    const tagged = (path, tags) => (tags === undefined ? path : this.tagPath(path, tags));
+    const paths = rows
+      ? points.slice(0, take).map((p) => tagged(p.path, p.tags))
+      : points.paths.slice(0, take).map((path, i) => tagged(path, Array.isArray(points.tags) ? points.tags[i] : points.tags));
     const placed = this.router.routeMany(paths);
     const per = this.router.replicationFactor;
     const lists = this.lanes.map(() => []);
@@ -1162,12 +1210,13 @@ class Cluster {
   }
 }
 
-function pickColumns({ paths, values, timestamps }, idx) {
+function pickColumns({ paths, values, timestamps, tags }, idx) {
   const perPoint = typeof timestamps === 'object' && timestamps !== null && !(timestamps instanceof Date);
   return {
     paths: idx.map((i) => paths[i]),
     values: idx.map((i) => values[i]),
     timestamps: perPoint ? idx.map((i) => timestamps[i]) : timestamps,
+    ...(tags === undefined ? {} : { tags: Array.isArray(tags) ? idx.map((i) => tags[i]) : tags }),
   };
 }
 

@@ -6,7 +6,7 @@
 //! enough). The failure is kept as numbers, and JavaScript words the message: formatting text in Rust would
 //! pull `core::fmt`'s Unicode tables into the `.wasm` and double its size.
 
-use carbon_pickle::{Error, PathError};
+use carbon_pickle::{Error, PathError, TagError};
 use wasm_bindgen::prelude::*;
 
 /// What kind of failure the last call recorded (`None` when it succeeded).
@@ -82,6 +82,28 @@ pub enum PathFault {
     Other = 5,
     /// The whole path (prefix included) is too long. Detail: `[_, len, max]`.
     TooLong = 6,
+    /// A tagged path with nothing before its tags.
+    TagNoName = 7,
+    /// A tagged path whose name is only `~`.
+    TagNameTildes = 8,
+    /// A tag segment without `=`. Detail: `[_, segment, at]`.
+    TagNoEquals = 9,
+    /// A tag segment with an empty tag. Detail: `[_, segment, at]`.
+    TagEmpty = 10,
+    /// A tag segment with an empty value. Detail: `[_, segment, at]`.
+    TagValueEmpty = 11,
+    /// A character not allowed in a tag. Detail: `[_, segment, char at, char code point]`.
+    TagChar = 12,
+    /// A character not allowed in a value. Detail: `[_, segment, char at, char code point]`.
+    TagValueChar = 13,
+    /// A non-ASCII character in a tag or value under `asciiOnly`. Detail: `[_, segment, char at]`.
+    TagNonAscii = 14,
+    /// A value starting with `~`. Detail: `[_, segment, at]`.
+    TagValueTilde = 15,
+    /// An OpenMetrics-form path carbon cannot parse. Detail: `[_, segment, at]`.
+    TagOpenMetrics = 16,
+    /// A tagged path, in a module built without the core's `tags`.
+    TagsNotBuilt = 17,
 }
 
 /// How the columns failed to fit (first detail number of `BadInput`).
@@ -132,7 +154,41 @@ fn path_detail(e: PathError) -> [f64; 4] {
         PathError::TooLong { len, max } => {
             [PathFault::TooLong as u8 as f64, len as f64, max as f64, 0.0]
         }
+        PathError::Tag(e) => tag_detail(e),
         _ => [PathFault::Other as u8 as f64, 0.0, 0.0, 0.0],
+    }
+}
+
+fn tag_detail(e: TagError) -> [f64; 4] {
+    let d =
+        |f: PathFault, a: usize, b: usize, c: u32| [f as u8 as f64, a as f64, b as f64, c as f64];
+    match e {
+        TagError::NoName => d(PathFault::TagNoName, 0, 0, 0),
+        TagError::NameOnlyTildes => d(PathFault::TagNameTildes, 0, 0, 0),
+        TagError::NoEquals { segment, at } => d(PathFault::TagNoEquals, segment, at, 0),
+        TagError::EmptyTag { segment, at } => d(PathFault::TagEmpty, segment, at, 0),
+        TagError::EmptyValue { segment, at } => d(PathFault::TagValueEmpty, segment, at, 0),
+        TagError::InvalidTagChar {
+            segment,
+            char_at,
+            ch,
+            ..
+        } => d(PathFault::TagChar, segment, char_at, ch as u32),
+        TagError::InvalidValueChar {
+            segment,
+            char_at,
+            ch,
+            ..
+        } => d(PathFault::TagValueChar, segment, char_at, ch as u32),
+        TagError::NonAscii {
+            segment, char_at, ..
+        } => d(PathFault::TagNonAscii, segment, char_at, 0),
+        TagError::ValueStartsWithTilde { segment, at } => {
+            d(PathFault::TagValueTilde, segment, at, 0)
+        }
+        TagError::OpenMetrics { segment, at } => d(PathFault::TagOpenMetrics, segment, at, 0),
+        TagError::NotEnabled => d(PathFault::TagsNotBuilt, 0, 0, 0),
+        _ => d(PathFault::Other, 0, 0, 0),
     }
 }
 

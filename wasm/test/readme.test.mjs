@@ -113,6 +113,7 @@ describe('README examples, exactly as written', () => {
     assert.ok(printed('1 2\n').length >= 3, 'encodeFrames example: "1 2"');
     assert.ok(printed('9 0 0 true').length >= 3, 'FrameEncoder example');
     assert.ok(printed('3 1\n').length >= 3, 'MetricSet example');
+    assert.ok(printed('tags: 2 2\nboard.temp;board=mps2-an386\nERR_CARBON_INVALID_PATH').length >= 3, 'Graphite tags example');
     assert.ok(printed('20000 60000 0').length >= 3, 'backpressure example');
     assert.ok(printed('ERR_CARBON_INVALID_PATH 1').length >= 3, 'errors example');
     assert.ok(printed('delivered 2').length >= 1, 'CommonJS quick start');

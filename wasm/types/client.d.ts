@@ -1,6 +1,6 @@
 // Types for `carbon-pickle/client` (and its alias `carbon-pickle/node`): CarbonClient and the one-shot send(),
 // in Node, Deno, Bun and Cloudflare workerd. No Node types are needed: the event methods are declared here.
-import type { Datapoint, Datapoints, Options } from './index.js';
+import type { Datapoint, Datapoints, Options, Tags } from './index.js';
 import type { HashType } from './cluster.js';
 
 /**
@@ -32,6 +32,11 @@ export interface CarbonClientOptions<Destinations extends readonly string[] | un
   port?: number;
   /** Hosted Graphite: `{ to: 'carbon.hostedgraphite.com:20040', tls: true, prefix: API_KEY }`. */
   tls?: boolean | TlsOptions;
+  /**
+   * Graphite tags added to every datapoint (as hot-shots' `globalTags`); a datapoint's own tag of the same
+   * name wins. Checked when the client is made (TypeError, ERR_CARBON_OPTIONS).
+   */
+  globalTags?: Tags;
   /** Milliseconds between flushes of a partly filled frame (default 1000; 0: only full frames and flush()). */
   flushInterval?: number;
   /** Datapoints that may wait (default 100,000); more are dropped, counted and reported as 'drop'. */

@@ -34,11 +34,22 @@ export interface ResolvedOptions {
   readonly asciiOnly: boolean;
 }
 
-/** One datapoint. `timestamp` is seconds since the epoch (fractions allowed); now if left out. */
+/**
+ * Graphite tags, `{ tag: value }`: the path is sent as the tagged series `path;tag=value;...`, checked by
+ * carbon's tag rules and written in carbon's canonical order (tags sorted; a `name` tag is dropped, as carbon
+ * does). Values are strings or numbers.
+ */
+export type Tags = Readonly<Record<string, string | number>>;
+
+/**
+ * One datapoint. `timestamp` is seconds since the epoch (fractions allowed); now if left out. `path` may be a
+ * tagged path itself (`disk.used;dc=dc1`, or `disk.used{dc="dc1"}`), and `tags` adds tags to it.
+ */
 export interface Datapoint {
   path: string;
   value: number;
   timestamp?: number | Date;
+  tags?: Tags;
 }
 
 /** Numbers in any typed array or a plain array. */
@@ -50,6 +61,8 @@ export interface Columns {
   values: Numbers;
   /** One per datapoint, or one number or Date for all; now if left out. */
   timestamps?: Numbers | number | Date;
+  /** Tags for every path, or one (or undefined) per path. */
+  tags?: Tags | readonly (Tags | undefined)[];
 }
 
 export type Datapoints = Datapoint[] | Columns;
@@ -127,8 +140,10 @@ export class FrameEncoder {
 
 /** Interned paths: registered (and checked) once, then each flush passes only numbers. */
 export class MetricSet {
-  constructor(paths: readonly string[], options?: Options);
+  /** `paths`: strings, or `{ path, tags }` for a path with tags fixed for it. */
+  constructor(paths: readonly (string | { path: string; tags?: Tags })[], options?: Options);
   readonly size: number;
+  /** The registered paths, in order; a `{ path, tags }` as its tagged path (`path;tag=value;...`). */
   readonly paths: readonly string[];
   readonly options: ResolvedOptions;
   /**

@@ -51,11 +51,13 @@ export function accepts(port) {
 /**
  * Starts carbon-cache in a fresh directory. Returns { dir, port, dump(), wait(n), kill(), restart(), stop() }.
  * `kill` SIGKILLs carbon (a crash) and `restart` starts carbon again with the same configuration and ports.
+ * With `{ graphite: true }`, graphite-web 1.1.10 runs beside it (harness.py serve --graphite): carbon
+ * registers tagged series there, and `graphite(path)` GETs JSON from it (`graphiteUrl` is its address).
  */
-export async function startCarbon() {
+export async function startCarbon({ graphite = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'carbon-pickle-wasm-'));
   const log = openSync(join(dir, 'harness.log'), 'a');
-  const harness = spawn(PYTHON, [HARNESS, 'serve', dir], { stdio: ['ignore', log, log] });
+  const harness = spawn(PYTHON, [HARNESS, 'serve', dir, ...(graphite ? ['--graphite'] : [])], { stdio: ['ignore', log, log] });
   closeSync(log);
   const portsFile = join(dir, 'ports.json');
   await until(() => existsSync(portsFile) || harness.exitCode !== null, 60000, 'carbon to listen');
@@ -68,6 +70,13 @@ export async function startCarbon() {
     dir,
     port: ports.pickle,
     linePort: ports.line,
+    graphiteUrl: ports.graphite === undefined ? undefined : `http://127.0.0.1:${ports.graphite}`,
+    /** GETs `path` (with its query) from graphite-web; the JSON it answers. */
+    async graphite(path) {
+      const r = await fetch(self.graphiteUrl + path);
+      if (r.status !== 200) throw new Error(`graphite-web answered ${r.status} to ${path}: ${await r.text()}`);
+      return r.json();
+    },
     /** Every stored point by metric; only the metrics under `prefix` if given (faster on a full carbon). */
     async dump(prefix) {
       const { stdout } = await run(PYTHON, [HARNESS, 'dump', dir, ...(prefix === undefined ? [] : [prefix])], { maxBuffer: 1 << 30 });

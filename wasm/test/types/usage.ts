@@ -1,5 +1,5 @@
 // Compiled by `tsc --strict --noEmit` in test/types.test.mjs: the declarations describe the API as it is used.
-import { encodeFrames, FrameEncoder, MetricSet, splitFrames, enableProtocol0, type Frame, type CarbonEncodeError, CARBON_MAX_POINTS, CARBON_MAX_PAYLOAD } from 'carbon-pickle';
+import { encodeFrames, FrameEncoder, MetricSet, splitFrames, enableProtocol0, type Frame, type CarbonEncodeError, type Tags, CARBON_MAX_POINTS, CARBON_MAX_PAYLOAD } from 'carbon-pickle';
 import { CarbonClient } from 'carbon-pickle/node';
 import { inspect, parseHex, Inspector, type Inspection } from 'carbon-pickle/inspect';
 
@@ -21,6 +21,16 @@ client.on('drop', ({ points, total }) => console.log(points, total));
 client.send('a.b', 1);
 void client.flush({ timeout: 100 }).then(() => client.close());
 console.log(count, more.length, CARBON_MAX_PAYLOAD, splitFrames(new Uint8Array(0)).length);
+// Graphite tags: on a datapoint, on columns, fixed per path in a MetricSet, and on every datapoint of a client.
+encodeFrames([{ path: 'disk.used', tags: { dc: 'dc1', rack: 7 }, value: 1 }, { path: 'disk.used;dc=dc1', value: 2 }]);
+encodeFrames({ paths: ['a', 'b'], values: [1, 2], tags: [{ k: 'v' }, undefined] });
+encodeFrames({ paths: ['a', 'b'], values: [1, 2], tags: { k: 'v' } });
+const taggedSet = new MetricSet(['plain', { path: 'cpu', tags: { host: 'web01' } }]);
+const globalTags: Tags = { env: 'prod' };
+new CarbonClient({ globalTags }).write({ path: 'x', value: 1, tags: { route: '/' } });
+console.log(taggedSet.paths.length);
+// @ts-expect-error tag values are strings or numbers
+encodeFrames([{ path: 'a', value: 1, tags: { k: true } }]);
 void enableProtocol0().then(() => encodeFrames([{ path: 'a', value: 1 }], { protocol: 0 }));
 const seen: Inspection = inspect(parseHex('0000000e 80025d71005804000000'));
 console.log(seen.text, seen.refused > 0 ? 'refused' : `${seen.points} datapoints`);
