@@ -437,7 +437,7 @@ const dead :Workerd.Worker = ${worker(`127.0.0.1:${dead}`, 'off')};
         const ok = await cli(argv, ['send', '--to', `127.0.0.1:${carbon.port}`], `${lines.join('\n')}\nnot a line at all\n`);
         assert.equal(ok.code, 1, ok.stderr); // the bad line
         assert.match(ok.stderr, /line 2001: expected "path value \[timestamp\]", got 5 fields/);
-        assert.match(ok.stderr, /2000 datapoints sent/);
+        assert.match(ok.stderr, /2000 datapoints written/);
         await assertStored(carbon, r);
         const dead = await freePort();
         const started = Date.now();
