@@ -8,9 +8,13 @@
 //! 1 if any line was bad. Memory stays bounded whatever the input: a line longer than 16,384 bytes is
 //! skipped as it streams by.
 //!
+//! Tagged paths (`disk.used;rack=a1;dc=dc1`, or `disk.used{dc="dc1"}`) are checked by carbon's tag rules and
+//! written in carbon's canonical order; `--tag k=v` (repeatable) adds a tag to every line's path (it wins
+//! over a tag of the same name in the line, as the last of repeated tags does in carbon).
+//!
 //! ```text
 //! cargo run -p carbon-pickle --features std --example encode -- [--protocol 0|2] [--prefix P]
-//!     [--max-bytes N] [--max-points N] < metrics.txt > frames.bin
+//!     [--max-bytes N] [--max-points N] [--tag K=V ...] < metrics.txt > frames.bin
 //! ```
 
 use std::io::{self, BufWriter, Read, Write};
@@ -18,13 +22,17 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use carbon_pickle::plaintext::{LineReader, Point, Refused, CARBON_MAX_LINE};
-use carbon_pickle::{Options, Protocol, SplitError, Splitter};
+use carbon_pickle::{tags, Datapoint, Options, Protocol, SplitError, Splitter};
 
 struct Args {
     protocol: Protocol,
     prefix: Option<String>,
     max_bytes: Option<usize>,
     max_points: Option<usize>,
+    /// `;k=v` for every `--tag k=v`, in order.
+    tags: String,
+    /// The same as OpenMetrics segments, `,k="v"`, for a line in that form.
+    om_tags: String,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -33,6 +41,8 @@ fn parse_args() -> Result<Args, String> {
         prefix: None,
         max_bytes: None,
         max_points: None,
+        tags: String::new(),
+        om_tags: String::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -48,9 +58,26 @@ fn parse_args() -> Result<Args, String> {
             "--prefix" => args.prefix = Some(value()?),
             "--max-bytes" => args.max_bytes = Some(number(&flag, &value()?)?),
             "--max-points" => args.max_points = Some(number(&flag, &value()?)?),
+            "--tag" => {
+                let v = value()?;
+                let Some((k, val)) = v.split_once('=') else {
+                    return Err(format!("--tag needs K=V, not {v:?}"));
+                };
+                // A `;` or `=` in the tag, or a `;` in the value, would split into other segments.
+                if k.contains([';', '=']) || val.contains(';') {
+                    return Err(format!(
+                        "--tag {v:?}: no ';' or '=' in a tag, no ';' in a value"
+                    ));
+                }
+                args.tags.push(';');
+                args.tags.push_str(&v);
+                let escaped = val.replace('\\', "\\\\").replace('"', "\\\"");
+                args.om_tags.push_str(&format!(",{k}=\"{escaped}\""));
+            }
             "-h" | "--help" => {
                 return Err(
-                    "usage: encode [--protocol 0|2] [--prefix P] [--max-bytes N] [--max-points N]"
+                    "usage: encode [--protocol 0|2] [--prefix P] [--max-bytes N] \
+                            [--max-points N] [--tag K=V ...]"
                         .into(),
                 )
             }
@@ -83,7 +110,15 @@ fn main() -> ExitCode {
     if let Some(n) = args.max_points {
         opts = opts.with_max_points(n);
     }
-    match run(opts) {
+    if !args.tags.is_empty() {
+        // The tags checked once, by carbon's rules, on a name of their own.
+        let mut buf = vec![0u8; 8 + args.tags.len()];
+        if let Err(e) = tags::canonical(&format!("tag{}", args.tags), opts.path_rules(), &mut buf) {
+            eprintln!("encode: --tag: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    match run(opts, &args.tags, &args.om_tags) {
         Ok(0) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(e) => {
@@ -96,8 +131,10 @@ fn main() -> ExitCode {
 /// Bytes read from stdin at a time.
 const READ: usize = 1 << 16;
 
-/// Encodes stdin to stdout; returns the number of bad lines.
-fn run(opts: Options<'_>) -> Result<u64, String> {
+/// Encodes stdin to stdout, `tags` (`;k=v...`) added to every path (`om_tags`, `,k="v"...`, inside the
+/// braces of a path in the OpenMetrics form); returns the number of bad lines.
+fn run(opts: Options<'_>, tags: &str, om_tags: &str) -> Result<u64, String> {
+    let mut tagged = String::new();
     let mut out = BufWriter::new(io::stdout().lock());
     let mut errs = BufWriter::new(io::stderr().lock());
     let mut splitter = Splitter::new(Vec::new(), opts).map_err(|e| e.to_string())?;
@@ -121,13 +158,31 @@ fn run(opts: Options<'_>) -> Result<u64, String> {
                 return;
             }
             let refused = match line {
-                Ok(p) => match splitter.push(&p.datapoint(now), |f: &[u8]| out.write_all(f)) {
-                    Ok(()) => return,
-                    Err(SplitError::Point { error, .. }) => p.refuse(error),
-                    Err(SplitError::Sink(e)) => {
-                        return failed = Some(format!("writing stdout: {e}"))
+                Ok(p) => {
+                    let mut dp = p.datapoint(now);
+                    if !tags.is_empty() {
+                        tagged.clear();
+                        if dp.path.ends_with("\"}") && dp.path.contains('{') {
+                            tagged.push_str(&dp.path[..dp.path.len() - 1]);
+                            tagged.push_str(om_tags);
+                            tagged.push('}');
+                        } else {
+                            tagged.push_str(dp.path);
+                            tagged.push_str(tags);
+                        }
+                        dp = Datapoint {
+                            path: &tagged,
+                            ..dp
+                        };
                     }
-                },
+                    match splitter.push(&dp, |f: &[u8]| out.write_all(f)) {
+                        Ok(()) => return,
+                        Err(SplitError::Point { error, .. }) => p.refuse(error),
+                        Err(SplitError::Sink(e)) => {
+                            return failed = Some(format!("writing stdout: {e}"))
+                        }
+                    }
+                }
                 Err(r) => r,
             };
             bad += 1;

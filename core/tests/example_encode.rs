@@ -134,3 +134,77 @@ fn bad_lines_are_skipped_and_a_100_mb_line_goes_by_in_bounded_memory() {
         eprintln!("peak RSS with a 100 MB line: {kib} KiB");
     }
 }
+
+/// Tagged lines are written in carbon's canonical order; `--tag k=v` adds tags to every line's path (inside
+/// the braces of the OpenMetrics form), winning over a tag of the same name in the line; a bad tagged line is
+/// named by its number like any other; a bad `--tag` stops the run before it starts.
+#[test]
+fn tagged_lines_and_tag_options() {
+    let t = 1_700_000_000u32;
+    let input = format!(
+        "disk.used;rack=a1;dc=dc1 1 {t}\nplain 2 {t}\nbad;k 3 {t}\ncpu{{host=\"a\"}} 4 {t}\nx;env=dev 5 {t}\n"
+    );
+    let run = |args: &[&str]| {
+        let mut child = Command::new(example())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the example");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let mut slots = [Slot::EMPTY; 64];
+        let mut dec = Decoder::new(&mut slots);
+        let paths: Vec<String> = match split_frame(&out.stdout, 1 << 20).unwrap() {
+            Some((payload, _)) => dec
+                .decode(payload)
+                .unwrap()
+                .flatten()
+                .map(|p| p.path.to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        (
+            out.status.code(),
+            paths,
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, paths, said) = run(&[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        paths,
+        [
+            "disk.used;dc=dc1;rack=a1",
+            "plain",
+            "cpu;host=a",
+            "x;env=dev"
+        ]
+    );
+    assert!(
+        said.starts_with("line 3: path \"bad;k\": invalid path: tag segment 1 at byte 4: no '='"),
+        "{said}"
+    );
+    let (code, paths, _) = run(&["--tag", "env=prod", "--tag", "z=1"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        paths,
+        [
+            "disk.used;dc=dc1;env=prod;rack=a1;z=1",
+            "plain;env=prod;z=1",
+            "cpu;env=prod;host=a;z=1",
+            "x;env=prod;z=1"
+        ]
+    );
+    for bad in ["k", "k=~v", "k;j=v", "=v"] {
+        let (code, paths, said) = run(&["--tag", bad]);
+        assert_eq!((code, paths.len()), (Some(2), 0), "--tag {bad}: {said}");
+        assert!(said.starts_with("encode: --tag"), "{said}");
+    }
+}

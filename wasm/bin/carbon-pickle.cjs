@@ -7,6 +7,9 @@
 //   carbon-pickle encode [options] < lines > frames
 //   carbon-pickle inspect [--hex HEX] < frames
 //
+// Tagged paths (`disk.used;rack=a1;dc=dc1`, or the OpenMetrics form) are written in carbon's canonical order
+// by the core; --tag K=V (repeatable) adds a Graphite tag to every line's path.
+//
 // Bad lines are reported on stderr with their line numbers and skipped; the exit status is then 1. send exits
 // 0 only when every datapoint was written to the receiver; otherwise it says how many were not (exit 4).
 // Progress goes to stderr every few seconds on long inputs, totals at the end.
@@ -32,7 +35,9 @@ const USAGE = `usage:
 
 Reads carbon plaintext lines ("path value [timestamp]"; no timestamp or -1 means now) from stdin, as
 carbon's line receiver reads them (fields split on Python's whitespace, numbers by Python's float());
-a bad line, or one over 16384 bytes, is reported with its number and skipped.
+a bad line, or one over 16384 bytes, is reported with its number and skipped. Tagged paths
+(disk.used;rack=a1;dc=dc1, or disk.used{dc="dc1"}) are checked by carbon's tag rules and written in
+carbon's canonical order (tags sorted, the last of a repeated tag kept).
 send    ships them as pickle frames to a carbon pickle receiver (TCP, or TLS with --tls: certificates are
         verified, against --ca FILE if given; Hosted Graphite: CARBON_PICKLE_PREFIX=YOUR-API-KEY
         carbon-pickle send --to carbon.hostedgraphite.com:20040 --tls).
@@ -59,6 +64,8 @@ options:
   --receiver-max-bytes N
                       send: the largest payload the receiver takes (default 1048576): --max-bytes above
                       it is refused (go-carbon takes 64 MiB, carbon-relay-ng 500 MiB)
+  --tag K=V           add the Graphite tag K=V to every path (repeatable; it wins over a tag of the same
+                      name in a line, as the last of repeated tags does in carbon)
   --allow-spaces      allow spaces in paths
   --ascii-only        refuse non-ASCII paths
   --timeout S         send: seconds to wait for the receiver without progress (default 30)
@@ -66,8 +73,8 @@ options:
   --help, --version`;
 
 const FLAGS = new Set(['tls', 'allow-spaces', 'ascii-only', 'quiet', 'help', 'version', 'no-diverse-replicas']);
-const REPEATABLE = new Set(['to']);
-const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'prefix-file', 'protocol', 'max-points', 'max-bytes', 'receiver-max-bytes', 'hex', 'timeout', 'hash', 'replication']);
+const REPEATABLE = new Set(['to', 'tag']);
+const VALUES = new Set(['to', 'ca', 'servername', 'prefix', 'prefix-file', 'protocol', 'max-points', 'max-bytes', 'receiver-max-bytes', 'hex', 'timeout', 'hash', 'replication', 'tag']);
 
 class UsageError extends Error {}
 
@@ -171,14 +178,37 @@ function encoderOptions(args) {
   return o;
 }
 
+// --tag K=V (repeatable) as `{ K: V }`, checked by the core's tag rules (a bad one is a usage error); undefined
+// without --tag.
+function tagOption(args) {
+  if (args.tag === undefined) return undefined;
+  const tags = {};
+  for (const t of args.tag) {
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--tag needs K=V, not ${JSON.stringify(t)}`);
+    tags[t.slice(0, eq)] = t.slice(eq + 1);
+  }
+  const check = new FrameEncoder({ allowSpaces: !!args['allow-spaces'], asciiOnly: !!args['ascii-only'] });
+  try {
+    check.push({ path: 'tag', tags, value: 0, timestamp: 0 });
+  } catch (err) {
+    throw new UsageError(`--tag: ${err.message.replace(/^datapoint \(path .*?\): /, '')}`);
+  } finally {
+    check.free();
+  }
+  return tags;
+}
+
 // ---- reading lines ----
 
 // stdin's lines, read by the core's plaintext reader (js/lines.cjs) exactly as carbon's line receiver reads
 // them: the datapoints of each chunk go on as columns, the bad lines are reported with their numbers (one
 // write per chunk) and counted. No line is parsed here.
 class Lines {
-  constructor(options) {
+  // `tags`: added to every datapoint (--tag), or undefined.
+  constructor(options, tags) {
     this.parser = new LineParser(options);
+    this.tags = tags;
     this.bad = 0;
   }
 
@@ -210,7 +240,7 @@ class Lines {
     let { lines } = r;
     while (paths.length > 0) {
       try {
-        push({ paths, values, timestamps });
+        push(this.tags === undefined ? { paths, values, timestamps } : { paths, values, timestamps, tags: this.tags });
         return;
       } catch (err) {
         // The reader put every datapoint through the encoder's checks, with protocol 2's sizes: only a
@@ -259,7 +289,7 @@ async function writeOut(frames) {
 async function encode(args) {
   const options = encoderOptions(args);
   const encoder = new FrameEncoder(options);
-  const lines = new Lines(options);
+  const lines = new Lines(options, tagOption(args));
   let points = 0;
   let frames = 0;
   let bytes = 0;
@@ -336,7 +366,7 @@ async function send(args) {
     lastError = null;
     reported.delete(info ? ` to ${info.destination}` : '');
   });
-  const lines = new Lines(options);
+  const lines = new Lines(options, tagOption(args));
   const p = progress(args, () => {
     const s = client.stats;
     return `${lines.read} lines, ${s.points} datapoints written in ${s.frames} frames (${s.bytes} bytes), ${lines.bad} bad lines${s.dropped ? `, ${s.dropped} dropped` : ''}`;

@@ -81,7 +81,9 @@ export function tagPath(path, tags, where = 'datapoint') {
   if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
     throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `${where}: tags must be an object { tag: value }, not ${describe(tags)}`);
   }
-  let out = path;
+  // A path in the OpenMetrics form (`name{tag="value"}`) gets the tags inside its braces, in that form.
+  const openMetrics = typeof path === 'string' && path.endsWith('"}') && path.includes('{');
+  let out = openMetrics ? path.slice(0, -1) : path;
   for (const k of Object.keys(tags)) {
     const v = tags[k];
     if (typeof v !== 'string' && typeof v !== 'number') {
@@ -91,9 +93,9 @@ export function tagPath(path, tags, where = 'datapoint') {
     const inTag = k.includes(';') ? ';' : k.includes('=') ? '=' : null;
     if (inTag) throw codedError(TypeError, 'ERR_CARBON_INVALID_PATH', `${where}: invalid tag ${quote(k)}: character ${JSON.stringify(inTag)} is not allowed in a tag`);
     if (value.includes(';')) throw codedError(TypeError, 'ERR_CARBON_INVALID_PATH', `${where}: invalid value of tag ${quote(k)}: character ";" is not allowed in a value`);
-    out += `;${k}=${value}`;
+    out += openMetrics ? `,${k}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `;${k}=${value}`;
   }
-  return out;
+  return openMetrics ? `${out}}` : out;
 }
 
 /** The hint for a timestamp that looks like milliseconds (Date.now()) where carbon takes seconds. */

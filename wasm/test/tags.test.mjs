@@ -4,8 +4,11 @@
 // beside it (one for the file): graphite-web's /tags/findSeries and /render?target=seriesByTag(...) must give
 // back exactly the series and datapoints sent.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 
 import { decodeFrames, startCarbon, until } from './support/carbon.mjs';
@@ -15,6 +18,21 @@ const { encodeFrames, FrameEncoder, MetricSet } = require('../js/node.cjs');
 const { CarbonClient } = require('../js/client.cjs');
 
 const T0 = Math.floor(Date.now() / 1000) - 900;
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'carbon-pickle.cjs');
+
+// Runs the CLI with `input` on stdin: { code, stdout (Buffer), stderr }.
+function cli(args, input) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.end(input);
+  });
+}
 
 // The error `fn` throws, checked to be a `Class` with `code`.
 function thrown(fn, Class, code) {
@@ -40,6 +58,7 @@ describe('tags in the encoding API', () => {
       { path: 'http{code="200",path="/api"}', value: 5, timestamp: T0 },
       { path: 'temp', tags: { city: 'Zürich', version: '1.2.3', n: 42 }, value: 6, timestamp: T0 },
       { path: 'plain.path', value: 7, timestamp: T0 },
+      { path: 'http{code="200"}', tags: { method: 'GET' }, value: 8, timestamp: T0 }, // tags inside the braces
     ];
     const want = [
       'disk.used;dc=dc1;rack=a1',
@@ -49,6 +68,7 @@ describe('tags in the encoding API', () => {
       'http;code=200;path=/api',
       'temp;city=Zürich;n=42;version=1.2.3',
       'plain.path',
+      'http;code=200;method=GET',
     ];
     assert.deepEqual(await paths(encodeFrames(points)), want);
     assert.deepEqual(await paths(encodeFrames(points, { protocol: 0 })), want);
@@ -101,6 +121,23 @@ describe('tags in the encoding API', () => {
     }
     thrown(() => new FrameEncoder().push({ path: 'm', tags: { k: {} }, value: 1 }), TypeError, 'ERR_INVALID_ARG_TYPE');
     thrown(() => new FrameEncoder().push({ path: 'm', tags: ['k=v'], value: 1 }), TypeError, 'ERR_INVALID_ARG_TYPE');
+  });
+
+  it('the CLI writes tagged lines canonically and adds --tag to every line', async () => {
+    const lines = `disk.used;rack=a1;dc=dc1 1 ${T0}\nplain 2 ${T0}\nbad;k 3 ${T0}\ncpu{host="a"} 4 ${T0}\nx;env=dev 5 ${T0}\n`;
+    let r = await cli(['encode', '--quiet'], lines);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(await paths([r.stdout]), ['disk.used;dc=dc1;rack=a1', 'plain', 'cpu;host=a', 'x;env=dev']);
+    assert.match(r.stderr, /^carbon-pickle: line 3: path "bad;k": invalid path: tag segment 1 at byte 4: no '='/);
+    r = await cli(['encode', '--quiet', '--tag', 'env=prod', '--tag=z=1'], lines);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(await paths([r.stdout]), ['disk.used;dc=dc1;env=prod;rack=a1;z=1', 'plain;env=prod;z=1', 'cpu;env=prod;host=a;z=1', 'x;env=prod;z=1']);
+    for (const bad of ['k', 'k=~v', 'k;j=v', '=v']) {
+      r = await cli(['encode', '--tag', bad], lines);
+      assert.equal(r.code, 2, `--tag ${bad}: ${r.stderr}`);
+      assert.match(r.stderr, /^carbon-pickle: --tag/);
+      assert.equal(r.stdout.length, 0);
+    }
   });
 
   it('checks globalTags when the client is made', () => {
@@ -171,6 +208,11 @@ describe('tagged series in a real graphite-web', () => {
     client.writeMany({ paths: ['client.cols'], values: [5], timestamps: ts, tags: { k: 'v' } });
     note('client.cols;env=prod;k=v;suite=e2e-node', ts++, 5);
     await client.close();
+    // The CLI: tagged lines, and --tag on every one.
+    const sent = await cli(['send', '--to', `127.0.0.1:${carbon.port}`, '--quiet', '--tag', 'suite=e2e-node', '--tag', 'via=cli'], `cli.lines;b=2;a=1 6 ${ts}\ncli.lines{a="1",b="2"} 7 ${ts + 1}\n`);
+    assert.equal(sent.code, 0, sent.stderr);
+    note('cli.lines;a=1;b=2;suite=e2e-node;via=cli', ts++, 6);
+    note('cli.lines;a=1;b=2;suite=e2e-node;via=cli', ts++, 7);
 
     const want = [...expected.keys()].sort();
     let found;
