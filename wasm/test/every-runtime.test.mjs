@@ -1,8 +1,8 @@
 // `carbon-pickle/client` from the packed tarball in Node, Deno (--allow-net only), Bun and workerd, against
 // the real carbon: delivery over TCP and TLS, carbon killed and restarted mid-stream, the receiver down while
 // close() is pending (the process must neither exit nor spin: its CPU time is measured), and backpressure
-// (a producer that waits for room loses nothing, with bounded memory). Every datapoint is read back from
-// whisper. Senders run as separate processes (test/support/driver.mjs; the example Worker under workerd).
+// (a producer that waits for room loses nothing, with bounded memory), Graphite tags (globalTags) found by
+// the graphite-web beside carbon. Every datapoint is read back from whisper (tagged ones through graphite-web). Senders run as separate processes (test/support/driver.mjs; the example Worker under workerd).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -148,7 +148,7 @@ describe('carbon-pickle/client in every runtime, against carbon', () => {
     installed = await installPacked('carbon-pickle-clients-');
     scratch = installed.scratch;
     copyFileSync(join(pkgDir, 'test', 'support', 'driver.mjs'), join(scratch, 'driver.mjs'));
-    carbon = await startCarbon();
+    carbon = await startCarbon({ graphite: true });
     certDir = mkdtempSync(join(tmpdir(), 'carbon-pickle-certs-'));
     certs = makeCertificates(certDir);
     terminator = await startTlsTerminator(certs, carbon.port);
@@ -188,6 +188,36 @@ describe('carbon-pickle/client in every runtime, against carbon', () => {
         assert.equal(terminator.forwarded(), before, `${runtime}: no application data reached the endpoint`);
       }
     });
+  });
+
+  describe('Graphite tags: globalTags in every runtime, every series found and rendered by graphite-web', () => {
+    for (const runtime of Object.keys(RUNTIMES)) {
+      it(`${runtime}: tagged series as carbon stores them, every datapoint`, async () => {
+        const globalTags = { suite: 'every-runtime', runtime };
+        const r = run(`rt.${runtime}.tagged`, 200, 4, { mode: 'write', options: { globalTags } });
+        const done = await finished(drive(runtime, { ...r, port: carbon.port }));
+        assert.equal(done.stats.points, 200);
+        const want = new Map([...expected(r)].map(([path, pts]) => [`${path};runtime=${runtime};suite=every-runtime`, pts]));
+        const expr = encodeURIComponent(`runtime=${runtime}`);
+        let found;
+        await until(async () => {
+          found = (await carbon.graphite(`/tags/findSeries?expr=${expr}&expr=suite%3Devery-runtime`)).sort();
+          return found.length >= want.size;
+        }, 60000, `graphite-web to hold ${runtime}'s series`).catch(() => {});
+        assert.deepEqual(found, [...want.keys()].sort());
+        const until0 = r.t0 + Math.ceil(r.count / r.metrics) + 1;
+        for (const [series, pts] of want) {
+          const target = `seriesByTag('name=${series.split(';')[0]}','runtime=${runtime}')`;
+          let got;
+          await until(async () => {
+            const answer = await carbon.graphite(`/render?target=${encodeURIComponent(target)}&format=json&from=${r.t0 - 1}&until=${until0}`);
+            got = answer.map((x) => [x.target, x.datapoints.filter((p) => p[0] !== null).map(([v, t]) => [t, v])]);
+            return got.length === 1 && got[0][1].length === pts.length;
+          }, 60000, `graphite-web to render ${series}`).catch(() => {});
+          assert.deepEqual(got, [[series, pts]]);
+        }
+      });
+    }
   });
 
   describe('cluster destinations (the route module) in Deno and Bun', () => {
