@@ -51,6 +51,13 @@ python_env() {
   local want
   want="$(sha256sum "$req" | cut -c1-16)"
   if [ -x "$VENV/bin/python" ] && [ "$(cat "$VENV/.req" 2>/dev/null)" = "$want" ]; then return 0; fi
+  # Other checkouts' tests may be running carbon from this venv: add what the requirements ask for in
+  # place (pip leaves what is already there), and make a new venv only when that fails.
+  if [ -x "$VENV/bin/python" ] && "$VENV/bin/pip" install -q -r "$req"; then
+    log "python venv in $VENV brought up to tests/requirements.txt"
+    echo "$want" >"$VENV/.req"
+    return 0
+  fi
   log "python venv with carbon in $VENV"
   rm -rf "$VENV"
   python3 -m venv "$VENV"
