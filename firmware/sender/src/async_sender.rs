@@ -115,9 +115,9 @@ enum End {
 }
 
 impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
-    /// A sender for `config`; fails if the frame options are unusable.
+    /// A sender for `config`; fails as [`crate::Sender::new`] does.
     pub fn new(config: Config<'p>) -> Result<Self, Error> {
-        config.options.validate()?;
+        config.validate()?;
         Ok(AsyncSender {
             shared: Mutex::new(RefCell::new(Shared {
                 state: State::new(config),
@@ -212,13 +212,16 @@ impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
             let now = clock.now_ms();
             let deadline =
                 now.saturating_add(self.with(|s| s.state.config.connect_timeout_ms).into());
-            let why = match select(stack.connect(remote), clock.sleep_until(deadline)).await {
+            let until = match select(stack.connect(remote), clock.sleep_until(deadline)).await {
                 Either::First(Ok(conn)) => {
+                    let now = clock.now_ms();
                     self.with(|s| {
-                        s.state.connected();
                         s.link = LinkState::Connected;
+                        s.state.connected(now);
                     });
-                    match self.drive(conn, clock).await {
+                    // Kept in this future (not moved out of it): the failure below reads it in place.
+                    let mut inflight = Inflight::new();
+                    match self.drive(conn, &mut inflight, clock).await {
                         End::Stop => {
                             self.with(|s| {
                                 s.state.closed();
@@ -226,18 +229,12 @@ impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
                             });
                             return;
                         }
-                        End::Failed(why) => why,
+                        End::Failed(why) => self.give_up(Some(&inflight), why, clock.now_ms()),
                     }
                 }
-                Either::First(Err(_)) => Failure::Connect,
-                Either::Second(()) => Failure::ConnectTimeout,
+                Either::First(Err(_)) => self.give_up(None, Failure::Connect, clock.now_ms()),
+                Either::Second(()) => self.give_up(None, Failure::ConnectTimeout, clock.now_ms()),
             };
-            let now = clock.now_ms();
-            let until = self.with(|s| {
-                let until = s.state.fail(why, now);
-                s.link = LinkState::BackingOff { until_ms: until };
-                until
-            });
             // Back off; a push does not shorten it, a shutdown does.
             while clock.now_ms() < until && !self.with(|s| s.stop) {
                 select(clock.sleep_until(until), self.wake.wait()).await;
@@ -245,10 +242,24 @@ impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
         }
     }
 
+    /// Gives up a connection (`inflight`: its frames, if it was up) or an attempt; returns when the next
+    /// attempt may start.
+    fn give_up(&self, inflight: Option<&Inflight>, why: Failure, now: u64) -> u64 {
+        self.with(|s| {
+            let until = s.state.fail(inflight, why, now);
+            s.link = LinkState::BackingOff { until_ms: until };
+            until
+        })
+    }
+
     /// A connection: check it, confirm, write; wait for data, a confirmation due or the peer when there is
     /// nothing to write. The connection is closed when dropped.
-    async fn drive<Conn: Read + Write, C: Clock>(&self, mut conn: Conn, clock: &C) -> End {
-        let mut inflight = Inflight::new();
+    async fn drive<Conn: Read + Write, C: Clock>(
+        &self,
+        mut conn: Conn,
+        inflight: &mut Inflight,
+        clock: &C,
+    ) -> End {
         let mut window = [0u8; WINDOW];
         let mut scratch = [0u8; 16];
         loop {
@@ -260,23 +271,24 @@ impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
                 Either::First(Ok(_)) | Either::Second(()) => {}
             }
             let now = clock.now_ms();
-            let (frame, confirm_at, stop) = self.with(|s| {
-                s.state.confirm(&mut inflight, now);
-                let mut frame = s.state.current_frame(&inflight, now);
+            let (frame, due, stop) = self.with(|s| {
+                s.state.confirm(inflight, now);
+                let mut frame = s.state.current_frame(inflight, now);
                 while let Some(f) = frame.filter(|f| f.points == 0) {
-                    s.state.refused(&mut inflight, f);
-                    frame = s.state.current_frame(&inflight, now);
+                    s.state.refused(inflight, f);
+                    frame = s.state.current_frame(inflight, now);
                 }
-                let confirm_at = inflight.next_confirmation(s.state.config.confirm_ms);
-                (frame, confirm_at, s.stop)
+                let due = s.state.next_due(inflight, now);
+                (frame, due, s.stop)
             });
             if stop {
                 return End::Stop;
             }
             let Some(mut frame) = frame else {
-                // Nothing to write: wait for a push, the next confirmation or the peer closing.
+                // Nothing to write: wait for a push, the next confirmation (or the end of a careful
+                // connection's wait) or the peer closing.
                 let confirm = async {
-                    match confirm_at {
+                    match due {
                         Some(at) => clock.sleep_until(at).await,
                         None => poll_fn(|_| Poll::<()>::Pending).await,
                     }
@@ -299,7 +311,7 @@ impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
                 // The window is full: more of the frame follows.
                 (Err(StreamError::Io { .. }), n) => n,
                 (Err(StreamError::Encode(_)), _) => {
-                    self.with(|s| s.state.refused(&mut inflight, frame));
+                    self.with(|s| s.state.refused(inflight, frame));
                     continue;
                 }
             };
@@ -312,12 +324,16 @@ impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
                     frame.sent += k;
                     frame.progress_at = now;
                     if frame.sent >= frame.len {
-                        self.with(|s| s.state.written(&mut inflight, frame, now));
+                        self.with(|s| s.state.written(inflight, frame, now));
                     } else {
                         inflight.frame = Some(frame);
                     }
                 }
-                Either::First(_) => return End::Failed(Failure::Send),
+                Either::First(_) => {
+                    // Bytes of it may be out: it counts as in flight.
+                    inflight.frame = Some(frame).filter(|f| f.sent > 0);
+                    return End::Failed(Failure::Send);
+                }
                 Either::Second(()) => return End::Failed(Failure::Stalled),
             }
         }

@@ -6,8 +6,27 @@
 //! afterwards. A frame cut mid-way is never stored by carbon (its length header promises more bytes), so only
 //! *complete* frames written within `confirm_ms` before a connection broke can arrive twice. Carbon keeps one
 //! value per path and timestamp, so a duplicate rewrites the same value. Datapoints are lost only past the
-//! queue bound (counted in [`Stats::dropped`]), or when a connection dies silently (no close, no reset) more
-//! than `confirm_ms` after their frame was written. Reconnects follow [`Backoff`].
+//! queue bound (counted in [`Stats::dropped`]), when a connection dies silently (no close, no reset) more
+//! than `confirm_ms` after their frame was written, or when their frame is poison (below). Reconnects follow
+//! [`Backoff`].
+//!
+//! # Poison frames
+//! A receiver refuses a frame only by closing the connection (carbon, on a payload over its
+//! `PICKLE_RECEIVER_MAX_LENGTH`), and an unconfirmed frame is sent again on the next connection, so a frame
+//! the receiver refuses would be sent for ever and hold up everything behind it. After two connections in a
+//! row that the receiver ended with a frame in flight, the next one is *careful*: it writes nothing for
+//! `confirm_ms` (a receiver that closes it then closes connections by itself: the count starts over), then
+//! one frame at a time, each after the one before was confirmed, until what was queued when it opened is
+//! delivered. A careful connection that dies with its frame in flight gives that frame a strike; the next
+//! careful connection waits longer than that one lived (so a receiver that closes connections at a fixed age
+//! does it while nothing is in flight, which clears the strike), then writes the same frame again. If the
+//! receiver closes it right after that frame again, the frame's datapoints are dropped, logged as an error
+//! and counted ([`Stats::poisoned`], [`Stats::poisoned_frames`], and in [`Stats::dropped`]); the rest goes
+//! on. A receiver that is down refuses connections, which counts for nothing; one that restarts, or closes
+//! idle connections, loses nothing to the rule. The state is a few bytes in the sender and its connection,
+//! no allocation. With `confirm_ms` 0 a frame counts as delivered once written, so only a frame the
+//! receiver cuts while it is being written can be found poison. [`Config::receiver_max_bytes`] (carbon's
+//! 1,048,576 unless stated) caps `max_bytes`, so a frame over carbon's limit takes an explicit statement.
 //!
 //! # Async
 //! With the feature `async`, `AsyncSender` does the same over an embedded-nal-async `TcpConnect` (embassy-net's

@@ -33,6 +33,9 @@ impl<P: AsRef<str>> Sample<P> {
 pub(crate) struct Queue<P, const N: usize> {
     items: Deque<Sample<P>, N>,
     written: usize,
+    /// Samples that ever left the queue (wrapping): the number of the one at the front, which names it for
+    /// as long as it stays there (the poison-frame rule remembers a frame by it).
+    removed: u32,
 }
 
 impl<P: AsRef<str>, const N: usize> Queue<P, N> {
@@ -40,7 +43,13 @@ impl<P: AsRef<str>, const N: usize> Queue<P, N> {
         Queue {
             items: Deque::new(),
             written: 0,
+            removed: 0,
         }
+    }
+
+    /// The number of the sample at the front: it changes only when samples leave the queue.
+    pub(crate) fn front_seq(&self) -> u32 {
+        self.removed
     }
 
     /// Everything queued, written or not.
@@ -88,11 +97,17 @@ impl<P: AsRef<str>, const N: usize> Queue<P, N> {
 
     /// Removes the oldest `count` written samples (they were delivered); returns how many.
     pub(crate) fn release_written(&mut self, count: usize) -> usize {
-        let n = count.min(self.written);
+        self.remove_front(count.min(self.written))
+    }
+
+    /// Removes the oldest `count` samples, written or not (a poison frame, after a rewind); returns how many.
+    pub(crate) fn remove_front(&mut self, count: usize) -> usize {
+        let n = count.min(self.items.len());
         for _ in 0..n {
             self.items.pop_front();
         }
-        self.written -= n;
+        self.written = self.written.saturating_sub(n);
+        self.removed = self.removed.wrapping_add(n as u32);
         n
     }
 
@@ -113,6 +128,7 @@ impl<P: AsRef<str>, const N: usize> Queue<P, N> {
         for _ in 0..count {
             self.items.pop_front();
         }
+        self.removed = self.removed.wrapping_add(count as u32);
         let keep = self.items.len() - self.written;
         for _ in 0..keep {
             if let Some(s) = self.items.pop_front() {

@@ -6,7 +6,9 @@
 //! datapoints again on the next connection. A frame cut in the middle is never stored by carbon (the length
 //! header promises more bytes), so re-sending it whole duplicates nothing; complete frames written less
 //! than `confirm_ms` before the connection broke may arrive twice. Carbon stores a datapoint by path and
-//! timestamp, so such a duplicate rewrites the same value in the same slot.
+//! timestamp, so such a duplicate rewrites the same value in the same slot. A frame after which the receiver
+//! keeps closing the connection (a poison frame: carbon refuses a payload over its limit that way) is
+//! found, dropped and counted instead of being resent for ever (the rule: `state.rs`).
 //!
 //! Everything is non-blocking: [`Sender::poll`] does what can be done now and returns, so it fits a
 //! super-loop next to the network stack's own poll.
@@ -14,7 +16,7 @@
 use core::fmt;
 use core::net::SocketAddr;
 
-use carbon_pickle::{Error, Options, StreamError};
+use carbon_pickle::{Error, Options, StreamError, CARBON_MAX_PAYLOAD};
 use embedded_nal::{nb, TcpClientStack, TcpError, TcpErrorKind};
 
 use crate::backoff::Backoff;
@@ -39,11 +41,16 @@ pub struct Config<'p> {
     pub stall_timeout_ms: u32,
     /// Delays between connection attempts.
     pub backoff: Backoff,
+    /// The largest payload the receiver takes, in bytes: carbon's `PICKLE_RECEIVER_MAX_LENGTH`, 1,048,576
+    /// unless its `carbon.conf` says otherwise (go-carbon takes 64 MiB, carbon-relay-ng 500 MiB). The
+    /// sender refuses an `options.max_bytes` above it: a receiver closes the connection on a frame over its
+    /// limit, so such frames would only be dropped as poison.
+    pub receiver_max_bytes: usize,
 }
 
 impl<'p> Config<'p> {
     /// Defaults: protocol 2 with carbon's limits, connect timeout 5 s, confirmation after 500 ms, stall
-    /// timeout 10 s, back-off from 250 ms doubling to 8 s.
+    /// timeout 10 s, back-off from 250 ms doubling to 8 s, a receiver that takes carbon's 1,048,576 bytes.
     ///
     /// ```
     /// use carbon_sender::{Backoff, Config};
@@ -62,6 +69,7 @@ impl<'p> Config<'p> {
             confirm_ms: 500,
             stall_timeout_ms: 10_000,
             backoff: Backoff::new(250, 8_000),
+            receiver_max_bytes: CARBON_MAX_PAYLOAD,
         }
     }
     /// Sets the frame options.
@@ -88,6 +96,39 @@ impl<'p> Config<'p> {
     pub const fn with_backoff(mut self, backoff: Backoff) -> Self {
         self.backoff = backoff;
         self
+    }
+    /// States that the receiver takes payloads of up to `bytes` (see [`receiver_max_bytes`]), which lets
+    /// `options.max_bytes` go above carbon's 1,048,576.
+    ///
+    /// ```
+    /// use carbon_pickle::{Error, Options};
+    /// use carbon_sender::{Config, Sender};
+    /// use core::net::{Ipv4Addr, SocketAddr};
+    /// type S = Sender<'static, std_embedded_nal::Stack, &'static str, 8>;
+    /// let go_carbon = SocketAddr::from((Ipv4Addr::new(10, 0, 2, 100), 2004));
+    /// let big = Config::new(go_carbon).with_options(Options::new().with_max_bytes(4 << 20));
+    /// assert_eq!(S::new(big).err(), Some(Error::InvalidLimits)); // carbon would close on such a frame
+    /// assert!(S::new(big.with_receiver_max_bytes(64 << 20)).is_ok()); // go-carbon takes 64 MiB
+    /// ```
+    ///
+    /// [`receiver_max_bytes`]: Config::receiver_max_bytes
+    pub const fn with_receiver_max_bytes(mut self, bytes: usize) -> Self {
+        self.receiver_max_bytes = bytes;
+        self
+    }
+
+    /// The frame options are usable, and their frames fit the receiver.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        self.options.validate()?;
+        if self.options.max_bytes() > self.receiver_max_bytes {
+            error!(
+                "max_bytes {} is more than the receiver takes ({}; carbon closes the connection on a payload over 1,048,576 bytes): state a larger receiver_max_bytes if yours takes more",
+                self.options.max_bytes(),
+                self.receiver_max_bytes
+            );
+            return Err(Error::InvalidLimits);
+        }
+        Ok(())
     }
 }
 
@@ -170,8 +211,13 @@ pub struct Stats {
     pub bytes: u32,
     /// Datapoints written on a connection that broke before confirming them: they are sent again.
     pub resent: u32,
-    /// Datapoints refused because the queue was full.
+    /// Datapoints lost: refused because the queue was full, or dropped as poison (`poisoned`).
     pub dropped: u32,
+    /// Datapoints dropped because the receiver closed the connection twice right after their frame, in
+    /// careful mode (a poison frame: carbon refuses a payload over its limit that way); also in `dropped`.
+    pub poisoned: u32,
+    /// Frames dropped as poison.
+    pub poisoned_frames: u32,
     /// Datapoints refused because they can never be sent.
     pub rejected: u32,
     /// Connections established.
@@ -220,9 +266,10 @@ pub struct Sender<'p, S: TcpClientStack, P, const N: usize> {
 }
 
 impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
-    /// A sender for `config`; fails if the frame options are unusable.
+    /// A sender for `config`; fails if the frame options are unusable, or if `max_bytes` is above
+    /// [`Config::receiver_max_bytes`] (`Error::InvalidLimits`).
     pub fn new(config: Config<'p>) -> Result<Self, Error> {
-        config.options.validate()?;
+        config.validate()?;
         Ok(Sender {
             state: State::new(config),
             link: Link::Idle,
@@ -318,14 +365,14 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
                     let deadline = now.saturating_add(self.state.config.connect_timeout_ms.into());
                     (Link::Connecting { socket, deadline }, true)
                 }
-                Err(_) => (self.fail(stack, None, Failure::Socket, now), false),
+                Err(_) => (self.fail(stack, None, None, Failure::Socket, now), false),
             },
             Link::Connecting {
                 mut socket,
                 deadline,
             } => match stack.connect(&mut socket, self.state.config.remote) {
                 Ok(()) => {
-                    self.state.connected();
+                    self.state.connected(now);
                     let conn = Conn {
                         socket,
                         inflight: Inflight::new(),
@@ -336,22 +383,25 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
                     (Link::Connecting { socket, deadline }, false)
                 }
                 Err(nb::Error::WouldBlock) => (
-                    self.fail(stack, Some(socket), Failure::ConnectTimeout, now),
+                    self.fail(stack, Some(socket), None, Failure::ConnectTimeout, now),
                     false,
                 ),
-                Err(nb::Error::Other(_)) => {
-                    (self.fail(stack, Some(socket), Failure::Connect, now), false)
-                }
+                Err(nb::Error::Other(_)) => (
+                    self.fail(stack, Some(socket), None, Failure::Connect, now),
+                    false,
+                ),
             },
             Link::Up(conn) => (self.drive(stack, conn, now), false),
         }
     }
 
-    /// Gives up a connection: every unconfirmed datapoint goes out again, after a back-off.
+    /// Gives up a connection (its frames, if it was up): every unconfirmed datapoint goes out again (unless
+    /// its frame turned out poison), after a back-off.
     fn fail(
         &mut self,
         stack: &mut S,
         socket: Option<S::TcpSocket>,
+        inflight: Option<&Inflight>,
         why: Failure,
         now: u64,
     ) -> Link<S::TcpSocket> {
@@ -359,7 +409,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
             let _ = stack.close(socket);
         }
         Link::Waiting {
-            until: self.state.fail(why, now),
+            until: self.state.fail(inflight, why, now),
         }
     }
 
@@ -371,7 +421,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
         now: u64,
     ) -> Link<S::TcpSocket> {
         if let Err(why) = check_open(stack, &mut conn.socket) {
-            return self.fail(stack, Some(conn.socket), why, now);
+            return self.fail(stack, Some(conn.socket), Some(&conn.inflight), why, now);
         }
         self.state.confirm(&mut conn.inflight, now);
         while let Some(mut frame) = self.state.current_frame(&conn.inflight, now) {
@@ -381,12 +431,22 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
                     if moved {
                         frame.progress_at = now;
                     } else if self.state.stalled(&frame, now) {
-                        return self.fail(stack, Some(conn.socket), Failure::Stalled, now);
+                        return self.fail(stack, Some(conn.socket), None, Failure::Stalled, now);
                     }
                     conn.inflight.frame = Some(frame);
                     break;
                 }
-                Step::Broken => return self.fail(stack, Some(conn.socket), Failure::Send, now),
+                Step::Broken => {
+                    // Bytes of it may be out: it counts as in flight.
+                    conn.inflight.frame = Some(frame).filter(|f| f.sent > 0);
+                    return self.fail(
+                        stack,
+                        Some(conn.socket),
+                        Some(&conn.inflight),
+                        Failure::Send,
+                        now,
+                    );
+                }
                 Step::Refused => self.state.refused(&mut conn.inflight, frame),
             }
         }

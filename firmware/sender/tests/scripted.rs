@@ -50,6 +50,11 @@ for_both_senders!(
     a_stalled_connection_is_abandoned_and_the_frame_resent,
     backoff_starts_over_after_a_delivery,
     frames_are_confirmed_one_by_one_under_a_steady_stream,
+    a_frame_the_receiver_refuses_every_time_is_dropped_and_counted_and_the_rest_delivered,
+    a_refused_frame_cut_mid_write_every_time_is_dropped_too,
+    a_receiver_closing_idle_connections_loses_nothing,
+    a_receiver_that_is_down_or_restarting_loses_nothing,
+    a_careful_connection_closed_at_a_fixed_age_is_not_mistaken_for_poison,
 );
 
 // ---------------------------------------------------------------------------------------------------------
@@ -327,6 +332,203 @@ fn frames_are_confirmed_one_by_one_under_a_steady_stream<F: Flavor>() {
     );
     assert!(max_queued <= 5, "{max_queued}");
     assert_eq!(stored(&s.stack()), expected(0..40));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Poison frames: a receiver that closes the connection right after a frame it refuses
+
+/// A path of 210 bytes: its frame is over the fake receiver's 200-byte limit, the others are not.
+fn long_path() -> &'static str {
+    Box::leak(format!("long{}", "x".repeat(200)).into_boxed_str())
+}
+
+/// Frames A = [0, 1, 2, 3], B = [long, 4, 5, 6] (317-byte payload), C = [7, 8, 9, 10] against a receiver
+/// that takes payloads of at most 200 bytes and resets the connection on a larger header (as carbon does
+/// over PICKLE_RECEIVER_MAX_LENGTH), on every connection: B is dropped and counted, A and C delivered.
+fn poison_case<F: Flavor>(conn: Conn) {
+    let refusing = Conn {
+        max_payload: Some(200),
+        ..conn
+    };
+    let mut s = F::new::<16>([Plan::Accept(refusing); 12]);
+    let long = long_path();
+    s.push_n(0, 4);
+    s.push(long, T0 + 100, 1.0).unwrap();
+    s.push_n(4, 7);
+    let mut now = 0;
+    while !s.is_flushed() {
+        now = s.run(now, now + 1);
+        assert!(now < 3_000, "not flushed: {:?}", s.stats());
+    }
+    let st = s.stats();
+    assert_eq!(
+        (st.poisoned, st.poisoned_frames, st.dropped, st.delivered),
+        (4, 1, 4, 8),
+        "{st:?}"
+    );
+    assert_eq!((st.accepted, st.queued, st.rejected), (12, 0, 0));
+    // Two troubled connections, a careful one that delivers A and gives B a strike, a careful one that
+    // waits longer than that one lived and sees B refused again (dropped), a careful one that delivers C.
+    assert_eq!(s.stack().connect_attempts.len(), 5);
+    assert_eq!(
+        s.stack().records.iter().filter(|r| r.refused_frame).count(),
+        4
+    );
+    let got = stored(&s.stack());
+    let mut distinct: Vec<Point> = Vec::new();
+    for p in got {
+        if !distinct.contains(&p) {
+            distinct.push(p);
+        }
+    }
+    assert_eq!(distinct, [expected(0..4), expected(7..11)].concat());
+    // The connection that delivered C is in normal mode again: later datapoints go out on it.
+    s.push_n(11, 2);
+    s.run(now, now + 200);
+    assert_eq!(s.stats().delivered, 10);
+    assert_eq!(s.stack().connect_attempts.len(), 5);
+    assert_eq!(s.link_state(), LinkState::Connected);
+}
+
+fn a_frame_the_receiver_refuses_every_time_is_dropped_and_counted_and_the_rest_delivered<
+    F: Flavor,
+>() {
+    poison_case::<F>(OPEN);
+}
+
+fn a_refused_frame_cut_mid_write_every_time_is_dropped_too<F: Flavor>() {
+    // 40 bytes a millisecond: the receiver resets while B is still being written, every time.
+    poison_case::<F>(Conn {
+        per_tick: Some(40),
+        ..OPEN
+    });
+}
+
+fn a_receiver_closing_idle_connections_loses_nothing<F: Flavor>() {
+    let idle_closer = |idle| {
+        [Plan::Accept(Conn {
+            idle_close: Some((idle, 5)),
+            ..OPEN
+        }); 300]
+    };
+    // Idle timeouts at and above confirm_ms (100), each close seen 5 ms late; a datapoint pushed every
+    // `period` ms, some of them landing on a connection the receiver has just closed: each is sent again and
+    // confirmed on the next connection, so two troubled connections never come in a row.
+    for idle in [100, 130, 250] {
+        for period in [idle + 2, idle - 3, 37] {
+            let mut s = F::new::<64>(idle_closer(idle));
+            let mut now = 0;
+            for i in 0..30u32 {
+                s.push_n(i, 1);
+                now = s.run(now, now + period);
+            }
+            while !s.is_flushed() {
+                now = s.run(now, now + 1);
+                assert!(
+                    now < 60_000,
+                    "idle {idle}, period {period}: {:?}",
+                    s.stats()
+                );
+            }
+            let st = s.stats();
+            assert_eq!(
+                (st.poisoned, st.dropped, st.delivered),
+                (0, 0, 30),
+                "idle {idle}, period {period}"
+            );
+            let got = stored(&s.stack());
+            for p in expected(0..30) {
+                assert!(
+                    got.contains(&p),
+                    "idle {idle}, period {period}: {p:?} not stored"
+                );
+            }
+        }
+    }
+    // An idle timeout shorter than confirm_ms: every connection dies before its frame is confirmed, so every
+    // other one is careful, and the receiver closes each careful one while it waits (no frame in flight):
+    // never a strike. (Nothing is confirmed either: confirm_ms must be below the receiver's idle timeout.)
+    let mut s = F::new::<64>(idle_closer(60));
+    s.push_n(0, 6);
+    s.run(0, 8_000);
+    let st = s.stats();
+    assert_eq!((st.poisoned, st.dropped, st.queued), (0, 0, 6), "{st:?}");
+    assert!(st.connects > 10, "{st:?}");
+    let got = stored(&s.stack());
+    for p in expected(0..6) {
+        assert!(got.contains(&p), "{p:?} not stored");
+    }
+}
+
+fn a_receiver_that_is_down_or_restarting_loses_nothing<F: Flavor>() {
+    let dead = |after| {
+        Plan::Accept(Conn {
+            dead_backend: Some(after),
+            ..OPEN
+        })
+    };
+    // Carbon stops (closes right after a frame), refuses while down, and a relay in front of it accepts and
+    // closes at once while its backend is down (what a guestfwd connector does under QEMU), many times in a
+    // row (each close 2, 40 or 90 ms after accepting, before confirm_ms), then carbon is back.
+    let mut script = vec![
+        Plan::Accept(Conn {
+            fin_after: Some(91),
+            ..OPEN
+        }),
+        Plan::Refuse,
+        Plan::Refuse,
+    ];
+    for after in [2, 40, 90, 2, 2, 40, 40, 90, 90, 2] {
+        script.push(dead(after));
+    }
+    script.push(Plan::Accept(OPEN));
+    let mut s = F::new::<64>(script);
+    let mut now = 0;
+    for i in 0..20u32 {
+        s.push_n(i * 3, 3);
+        now = s.run(now, now + 150);
+    }
+    while !s.is_flushed() {
+        now = s.run(now, now + 1);
+        assert!(now < 30_000, "{:?}", s.stats());
+    }
+    let st = s.stats();
+    assert_eq!((st.poisoned, st.dropped, st.delivered), (0, 0, 60));
+    assert_eq!(s.stack().connect_attempts.len(), 14);
+    let got = stored(&s.stack());
+    for p in expected(0..60) {
+        assert!(got.contains(&p), "{p:?} not stored");
+    }
+}
+
+fn a_careful_connection_closed_at_a_fixed_age_is_not_mistaken_for_poison<F: Flavor>() {
+    // Two connections closed right after the first frame make the next one careful; it waits confirm_ms
+    // (100), writes the frame, and is closed 150 ms after it opened (a relay closing at a fixed age, storing
+    // nothing): a strike. The next careful connection waits 150 + 100 ms before writing, the relay closes it
+    // at 150 ms with nothing in flight: not the frame's doing, the strike is cleared. Then carbon is back.
+    let fin = Plan::Accept(Conn {
+        fin_after: Some(91),
+        ..OPEN
+    });
+    let relay = Plan::Accept(Conn {
+        dead_backend: Some(150),
+        ..OPEN
+    });
+    let mut s = F::new::<16>([fin, fin, relay, relay, Plan::Accept(OPEN)]);
+    s.push_n(0, 3);
+    let mut now = 0;
+    while !s.is_flushed() {
+        now = s.run(now, now + 1);
+        assert!(now < 5_000, "{:?}", s.stats());
+    }
+    let st = s.stats();
+    assert_eq!((st.poisoned, st.dropped, st.delivered), (0, 0, 3));
+    let records = s.stack();
+    assert_eq!(records.records.len(), 5);
+    // The first relay connection got the frame (a strike), the second none (the wait outlasted it).
+    assert_eq!(frames(&records.records[2].bytes).0, [expected(0..3)]);
+    assert!(records.records[3].bytes.is_empty());
+    assert_eq!(frames(records.records[4].received()).0, [expected(0..3)]);
 }
 
 // ---------------------------------------------------------------------------------------------------------

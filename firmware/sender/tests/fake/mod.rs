@@ -43,6 +43,16 @@ pub struct Conn {
     pub reset_after: Option<usize>,
     /// After this many bytes the peer closes its side: `receive` returns Ok(0); sends still "work".
     pub fin_after: Option<usize>,
+    /// The receiver's largest payload (carbon's PICKLE_RECEIVER_MAX_LENGTH): on a frame header announcing more
+    /// it stops reading and resets the connection (carbon closes with the rest unread); what it read ends
+    /// with that header. The next `send` fails, `receive` fails.
+    pub max_payload: Option<usize>,
+    /// The receiver closes a connection on which no bytes arrived for `.0` ms (from its opening, or the
+    /// last bytes): what was sent from then on is lost, and the sender sees the close (`receive` Ok(0))
+    /// `.1` ms later.
+    pub idle_close: Option<(u64, u64)>,
+    /// A relay whose backend is down: it accepts, stores nothing, and closes this many ms after accepting.
+    pub dead_backend: Option<u64>,
 }
 
 pub const OPEN: Conn = Conn {
@@ -51,6 +61,9 @@ pub const OPEN: Conn = Conn {
     per_tick: None,
     reset_after: None,
     fin_after: None,
+    max_payload: None,
+    idle_close: None,
+    dead_backend: None,
 };
 
 #[derive(Debug)]
@@ -66,6 +79,56 @@ impl TcpError for FakeError {
 pub struct Record {
     pub bytes: Vec<u8>,
     pub closed_by_us: bool,
+    /// The receiver stopped reading after this many bytes (an oversized header, a close of its own):
+    /// the rest never reached it.
+    pub end: Option<usize>,
+    /// The receiver refused a frame (`max_payload`) and reset the connection.
+    pub refused_frame: bool,
+    /// When the receiver closed the connection by itself (`idle_close`, `dead_backend`).
+    pub closed_at: Option<u64>,
+    opened: u64,
+    last_bytes: u64,
+    scanned: usize,
+}
+
+impl Record {
+    /// What reached the receiver.
+    pub fn received(&self) -> &[u8] {
+        &self.bytes[..self.end.unwrap_or(self.bytes.len())]
+    }
+
+    /// Lets the receiver's own timers run up to `now`.
+    fn update(&mut self, plan: &Conn, now: u64) {
+        if self.closed_at.is_some() || self.refused_frame {
+            return;
+        }
+        let at = match (plan.dead_backend, plan.idle_close) {
+            (Some(after), _) => self.opened + after,
+            (None, Some((idle, _))) => self.last_bytes + idle,
+            (None, None) => return,
+        };
+        if now >= at {
+            self.closed_at = Some(at);
+            self.end.get_or_insert(self.bytes.len());
+        }
+    }
+
+    /// The receiver reads frame headers as bytes arrive: an oversized one ends the connection.
+    fn scan(&mut self, max_payload: usize) {
+        while self.scanned + 4 <= self.bytes.len() {
+            let at = self.scanned;
+            let len = u32::from_be_bytes(self.bytes[at..at + 4].try_into().unwrap()) as usize;
+            if len > max_payload {
+                self.refused_frame = true;
+                self.end.get_or_insert(at + 4);
+                return;
+            }
+            if at + 4 + len > self.bytes.len() {
+                return;
+            }
+            self.scanned = at + 4 + len;
+        }
+    }
 }
 
 struct SocketState {
@@ -141,7 +204,13 @@ impl TcpClientStack for FakeStack {
             Plan::Accept(c) if s.connect_calls <= c.delay_polls => Err(nb::Error::WouldBlock),
             Plan::Accept(_) => {
                 if s.conn.is_none() {
-                    self.records.push(Record::default());
+                    let dead = matches!(s.plan, Some(Plan::Accept(c)) if c.dead_backend.is_some());
+                    self.records.push(Record {
+                        opened: now,
+                        last_bytes: now,
+                        end: dead.then_some(0),
+                        ..Record::default()
+                    });
                     s.conn = Some(self.records.len() - 1);
                 }
                 Ok(())
@@ -153,7 +222,8 @@ impl TcpClientStack for FakeStack {
         let plan = self.plan_of(*socket);
         let s = &mut self.sockets[*socket];
         let rec = &mut self.records[s.conn.expect("send before connect")];
-        if plan.reset_after.is_some_and(|n| rec.bytes.len() >= n) {
+        rec.update(&plan, self.now);
+        if plan.reset_after.is_some_and(|n| rec.bytes.len() >= n) || rec.refused_frame {
             return Err(nb::Error::Other(FakeError(TcpErrorKind::PipeClosed)));
         }
         let mut n = buffer.len().min(plan.chunk);
@@ -167,17 +237,26 @@ impl TcpClientStack for FakeStack {
             return Err(nb::Error::WouldBlock);
         }
         rec.bytes.extend_from_slice(&buffer[..n]);
+        rec.last_bytes = self.now;
+        if let Some(max) = plan.max_payload {
+            rec.scan(max);
+        }
         s.sent_this_tick += n;
         Ok(n)
     }
 
     fn receive(&mut self, socket: &mut usize, _buffer: &mut [u8]) -> nb::Result<usize, FakeError> {
         let plan = self.plan_of(*socket);
-        let rec = &self.records[self.sockets[*socket].conn.unwrap()];
-        if plan.reset_after.is_some_and(|n| rec.bytes.len() >= n) {
+        let rec = &mut self.records[self.sockets[*socket].conn.unwrap()];
+        rec.update(&plan, self.now);
+        if plan.reset_after.is_some_and(|n| rec.bytes.len() >= n) || rec.refused_frame {
             return Err(nb::Error::Other(FakeError(TcpErrorKind::PipeClosed)));
         }
         if plan.fin_after.is_some_and(|n| rec.bytes.len() >= n) {
+            return Ok(0);
+        }
+        let seen_after = plan.idle_close.map_or(0, |(_, after)| after);
+        if rec.closed_at.is_some_and(|at| self.now >= at + seen_after) {
             return Ok(0);
         }
         Err(nb::Error::WouldBlock)
@@ -270,11 +349,12 @@ pub fn expected(range: std::ops::Range<u32>) -> Vec<Point> {
         .collect()
 }
 
-/// Every point the receiver stored: complete frames only (carbon drops a frame cut by a closed connection).
+/// Every point the receiver stored: complete frames only (carbon drops a frame cut by a closed connection),
+/// of what reached it.
 pub fn stored(stack: &FakeStack) -> Vec<Point> {
     stack
         .records
         .iter()
-        .flat_map(|r| frames(&r.bytes).0.into_iter().flatten())
+        .flat_map(|r| frames(r.received()).0.into_iter().flatten())
         .collect()
 }

@@ -21,6 +21,38 @@ pub fn fake_carbon() -> (SocketAddr, JoinHandle<Vec<u8>>) {
     (addr, reader)
 }
 
+/// A stand-in for a carbon whose `PICKLE_RECEIVER_MAX_LENGTH` is `max_payload`: on a frame header announcing
+/// more, it closes the connection at once (with the rest unread: a reset), as carbon does. It serves
+/// connection after connection and returns the complete frames it took once a connection ends cleanly (the
+/// sender's `close`).
+pub fn strict_carbon(max_payload: usize) -> (SocketAddr, JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut taken = Vec::new();
+        loop {
+            let (mut conn, _) = listener.accept().unwrap();
+            loop {
+                let mut header = [0u8; 4];
+                if conn.read_exact(&mut header).is_err() {
+                    return taken; // the sender closed the connection
+                }
+                let len = u32::from_be_bytes(header) as usize;
+                if len > max_payload {
+                    break; // dropped with the frame unread: a reset, as carbon's
+                }
+                let mut payload = vec![0u8; len];
+                if conn.read_exact(&mut payload).is_err() {
+                    break;
+                }
+                taken.extend_from_slice(&header);
+                taken.extend_from_slice(&payload);
+            }
+        }
+    });
+    (addr, reader)
+}
+
 /// An address on 127.0.0.1 where nothing listens (a port bound, then released): connecting is refused.
 pub fn refused() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
