@@ -31,6 +31,11 @@ Scenarios (each against its own carbon-cache from tests/carbon/harness.py):
               datapoint lands, duplicates only after the cut.
   host-async  the host node with the async sender (--async, a tokio runtime) into carbon, then behind the
               fault-host relay: every datapoint lands, duplicates only after the cut.
+  poison      the host node, blocking then async, with --oversized-frame: 300 datapoints queued first in one
+              frame of 1.15 MB, over carbon's PICKLE_RECEIVER_MAX_LENGTH (the node claims a 2 MiB receiver).
+              Carbon closes the connection on it each time; the sender must drop exactly those 300 as poison
+              (one frame, logged, counted in the drops), within a few connections, and every reading behind
+              them must be in whisper exactly; none of the 300 may be.
 For both embassy runs the sampler must keep its period (each sample within 20 ms of i s, also while carbon is
 unreachable) and the firmware must not spin: the node counts its executor polls, the milliseconds in which it
 polled and its sleeps in wfi; at most MAX_POLLS_PER_S polls and MAX_WAKEUPS_PER_S wake-ups a second, busy in
@@ -366,11 +371,12 @@ def run_qemu(board, env_extra, timeout=90, image=None):
     return r.stdout
 
 
-def run_host(carbon_port, prefix, intervals, pace_ms, epoch, asynchronous=False):
+def run_host(carbon_port, prefix, intervals, pace_ms, epoch, asynchronous=False, extra=()):
     r = subprocess.run(
         [
             host_bin("host-node"),
             *(["--async"] if asynchronous else []),
+            *extra,
             "--carbon",
             f"127.0.0.1:{carbon_port}",
             "--prefix",
@@ -555,6 +561,54 @@ def scenario_host_async(args, report):
 
 
 
+POISONED = re.compile(r"right after the same frame \((\d+) datapoints, \d+ bytes\): dropped as poison")
+OVERSIZED_POINTS = 300  # host-node's --oversized-frame
+
+
+def scenario_poison(args, report):
+    """A frame over carbon's 1 MiB limit first in the queue: dropped as poison, the rest delivered."""
+    intervals = 8
+    with Carbon("poison", args.keep) as carbon:
+        stored = 0
+        for asynchronous in (False, True):
+            prefix = "sensors.host-poison" + ("-async" if asynchronous else "")
+            epoch = int(time.time()) - 600
+            t0 = time.monotonic()
+            text = run_host(carbon.pickle, prefix, intervals, 200, epoch, asynchronous, ["--oversized-frame"])
+            took = time.monotonic() - t0
+            if args.verbose:
+                print(text, file=sys.stderr)
+            samples, stats, _ = parse(text)
+            drops = [int(m[1]) for m in POISONED.finditer(text)]
+            assert drops == [OVERSIZED_POINTS], drops
+            assert stats["dropped"] == OVERSIZED_POINTS, stats
+            assert stats["accepted"] == READINGS * intervals + OVERSIZED_POINTS, stats
+            assert stats["delivered"] == READINGS * intervals, stats
+            # The oversized frame went out on two connections, then on two careful ones (a strike, then
+            # poison); at most a few more to get the rest through.
+            assert 4 <= stats["connects"] <= 8, stats
+            # Each sample's queue depth: readings so far and the oversized frame, minus what left the queue.
+            poisoned_before = 0
+            for line in text.splitlines():
+                if m := POISONED.search(line):
+                    poisoned_before += int(m[1])
+                elif m := SAMPLE.search(line):
+                    s = next(s for s in samples if s["i"] == int(m[1]))
+                    want = READINGS * s["i"] + OVERSIZED_POINTS - s["delivered_before"] - poisoned_before
+                    assert s["depth"] == want, (s, poisoned_before)
+                    assert s["reconnects"] == s["failed_before"], s
+            stored += READINGS * intervals
+            carbon.wait(stored)
+            # Every reading exactly as sent, and nothing else under the prefix (none of the oversized 300).
+            check_stored(carbon.dump(), prefix, series.expected_points(prefix, epoch, INTERVAL_S, samples))
+            name = "host-async" if asynchronous else "host"
+            report[f"poison-{name}"] = {"connects": stats["connects"], "failures": stats["failures"], "seconds": round(took, 1)}
+            log(
+                f"poison ({name}): the {OVERSIZED_POINTS}-datapoint frame over carbon's limit dropped as poison after "
+                f"{stats['failures']} failed connections ({stats['connects']} in all), all {stats['delivered']} "
+                f"readings in whisper, none of the oversized ones; {took:.1f} s"
+            )
+
 
 # ---------------------------------------------------------------------------------------------------------
 # TLS (tests/tls.py: the PKI, stunnel, the record cutter)
@@ -702,6 +756,7 @@ SCENARIOS = {
     "embassy": scenario_embassy,
     "fault-embassy": scenario_fault_embassy,
     "host-async": scenario_host_async,
+    "poison": scenario_poison,
     "tls": scenario_tls,
     "tls-refusals": scenario_tls_refusals,
     "tls-fault": scenario_tls_fault,

@@ -102,6 +102,11 @@ pub fn run(args: &Args, config: Config<'_>, epoch: u32) -> Result<(Stats, bool),
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let sampler = async {
+            if args.oversized {
+                crate::oversized(epoch, |m, t, v| {
+                    let _ = sender.push(m, t, v);
+                });
+            }
             for i in 0..args.intervals {
                 tokio::time::sleep_until(
                     clock.0 + Duration::from_millis(u64::from(i) * args.pace_ms),
