@@ -441,11 +441,15 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       lifecycle.warn(`carbon-pickle: the process exits with ${n} datapoint${n === 1 ? '' : 's'} not delivered to ${this.#address}${because}`, { exiting: true });
     }
 
+    /** Whether the caller listens for `event`: on this client, or on the cluster client that owns it. */
+    #callerListens(event) {
+      return (this.#o[OWNER] ?? this).listenerCount(event) > 0;
+    }
+
     /** One warning per outage, unless the caller listens for 'disconnect' or said `warnings: false`. */
     #warnUnreachable(err) {
       if (this.#warned || !this.#o.warnings || !lifecycle) return;
-      const listener = this.#o[OWNER] ?? this;
-      if (listener.listenerCount('disconnect') > 0) return;
+      if (this.#callerListens('disconnect')) return;
       this.#warned = true;
       const n = this.#notDelivered;
       lifecycle.warn(`carbon-pickle: cannot reach ${this.#address}: ${err?.message ?? 'the connection closed'}; ` +
@@ -938,9 +942,8 @@ export function createCarbonClient({ FrameEncoder, transport, EventBase = Emitte
       if (!older && frame.seq > this.#writtenSeq) this.#writtenSeq = frame.seq;
       this.#settleWaiters();
       const info = { points: frame.points, reason: 'poison', total: this.#stats.dropped, frame: frame.bytes };
-      const heard = this.emit('drop', info);
-      const owner = this.#o[OWNER];
-      if (!heard && !(owner && owner.listenerCount('drop') > 0) && this.#o.warnings) {
+      this.emit('drop', info);
+      if (!this.#callerListens('drop') && this.#o.warnings) {
         lifecycle?.warn(`carbon-pickle: ${this.#address} closed the connection twice right after the same frame ` +
           `(${frame.bytes.length - 4} payload bytes, ${frame.points} datapoints): dropped it as poison and went on. ` +
           `Is its maximum frame size (carbon: PICKLE_RECEIVER_MAX_LENGTH) below maxBytes (${this.#o.maxBytes ?? CARBON_MAX_PAYLOAD})?`);
