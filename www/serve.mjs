@@ -2,7 +2,7 @@
 // A static file server for the demo page, on the loopback interface only.
 //
 // It serves www/ at `/` and the npm package's browser build at `/carbon-pickle/` (wasm/js/ and
-// wasm/pkg/web/ and wasm/pkg/p0-web/, exactly the files a browser gets from the published package), with the wasm MIME type
+// wasm/pkg/web/ and wasm/pkg/full-web/, exactly the files a browser gets from the published package), with the wasm MIME type
 // that streaming compilation needs and a Content-Security-Policy that lets the page load nothing from
 // anywhere but this server. No caching, so a rebuilt package shows up on reload.
 //
@@ -25,7 +25,7 @@ export const DEFAULT_PKG = existsSync(join(INSPECT_PKG, 'carbon_pickle_bg.wasm')
 const mounts = (pkg) => [
   ['/carbon-pickle/js/', join(WASM, 'js')],
   ['/carbon-pickle/pkg/web/', pkg],
-  ['/carbon-pickle/pkg/p0-web/', join(WASM, 'pkg', 'p0-web')], // protocol 0's module, fetched by enableProtocol0()
+  ['/carbon-pickle/pkg/full-web/', join(WASM, 'pkg', 'full-web')], // protocol 0's module (with its glue), fetched by enableProtocol0()
   ['/', WWW],
 ];
 // Only what a page needs; test files, node_modules and dotfiles are not served.

@@ -1,10 +1,11 @@
 // Deno: the wasm modules are imported as compiled modules (source phase imports, js/wasm-deno/), not read
 // from disk, so that the package needs no --allow-read; the encoder's module is instantiated synchronously.
-// Protocol 0's module (pkg/p0-web, sharing the encoder's glue) is instantiated the first time protocol 0
-// is used.
+// Protocol 0 is in the module with every optional part (pkg/full-web), instantiated the first time
+// protocol 0 is used.
 import { createGlue } from '../pkg/web/carbon_pickle.mjs';
 import wasmModule from './wasm-deno/web.mjs';
-import p0Module from './wasm-deno/p0-web.mjs';
+import p0Module from './wasm-deno/full-web.mjs';
+import { createGlue as createFullGlue } from '../pkg/full-web/carbon_pickle.mjs';
 import { createApi } from './api.mjs';
 
 const raw = createGlue();
@@ -13,7 +14,7 @@ const { memory } = raw.initSync({ module: wasmModule });
 let p0 = null;
 function protocol0() {
   if (p0 === null) {
-    const rawP0 = createGlue();
+    const rawP0 = createFullGlue();
     p0 = createApi(rawP0, rawP0.initSync({ module: p0Module }).memory);
   }
   return p0;

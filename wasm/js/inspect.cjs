@@ -1,7 +1,6 @@
 'use strict';
-// `require('carbon-pickle/inspect')` and the CLI's `inspect`: the frame inspector from its own wasm module
-// (pkg/inspect-web, built with the cargo feature `inspect`). It is a separate module so that the main one
-// stays small; nothing else loads it.
+// `require('carbon-pickle/inspect')` and the CLI's `inspect`: the frame inspector from the module with every
+// optional part (pkg/full-web, cargo feature `inspect` among them), so that the main module stays small.
 //
 // Two ways in: inspect(bytes), the whole listing as one string (from js/api.mjs, as in every runtime), and
 // Inspector, the listing of a stream a stretch at a time, in the same memory whatever the stream's length
@@ -9,7 +8,7 @@
 const { instantiate } = require('./load.cjs');
 const { createApi, codedError, describe, checkOptionNames } = require('../pkg/api.cjs');
 
-const { raw, memory } = instantiate('inspect-web');
+const { raw, memory } = instantiate('full-web');
 const { inspect } = createApi(raw, memory);
 
 /** Listing text the module hands back at a time: a stretch of whole lines, so that a writer can be waited on between two. */

@@ -1,6 +1,6 @@
 'use strict';
 // The CLI's reader of carbon plaintext lines: the core's reader (Rust, `carbon_pickle::plaintext`) in the
-// inspector's wasm module (pkg/inspect-web, cargo feature `lines`), so that the CLI reads every line as
+// module with every optional part (pkg/full-web, cargo feature `lines`), so that the CLI reads every line as
 // carbon's line receiver does and as the Rust example does, with the same words for every refusal. There
 // is no line parsing in JavaScript: this file only copies stdin's chunks into wasm memory and reads back
 // columns ready for `FrameEncoder.pushMany` and `CarbonClient.writeMany`.
@@ -10,7 +10,7 @@
 // than 16,384 bytes (carbon's limit) is skipped as it streams by, never held.
 const { instantiate } = require('./load.cjs');
 
-const { raw, memory } = instantiate('inspect-web');
+const { raw, memory } = instantiate('full-web');
 const decoder = new TextDecoder();
 
 class LineParser {

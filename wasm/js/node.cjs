@@ -1,8 +1,8 @@
 'use strict';
 // Node's `require('carbon-pickle')` (Bun's too, and Deno's when it runs the CLI): the encoder's wasm module
 // instantiated synchronously with its glue (see js/load.cjs). node.mjs re-exports this same instance, so
-// `import` and `require` share one module and one heap. Protocol 0 lives in a module of its own
-// (pkg/p0-web, 7 KB more wasm), instantiated the first time it is used.
+// `import` and `require` share one module and one heap. Protocol 0 lives in the module with every optional
+// part (pkg/full-web), instantiated the first time it is used.
 const { instantiate } = require('./load.cjs');
 const { createApi } = require('../pkg/api.cjs');
 
@@ -11,7 +11,7 @@ const { raw, memory } = instantiate('web');
 let p0 = null;
 function protocol0() {
   if (p0 === null) {
-    const m = instantiate('p0-web');
+    const m = instantiate('full-web');
     p0 = createApi(m.raw, m.memory);
   }
   return p0;

@@ -1,8 +1,8 @@
-// Cluster placement on Deno: the route module (pkg/route-web, cargo feature `route`) imported as a compiled
-// module (js/wasm-deno/route-web.mjs), so that no file is read; instantiated on first use only (a client
-// given `destinations`, or carbon-pickle/cluster).
-import { createGlue } from '../pkg/route-web/carbon_pickle.mjs';
-import wasmModule from './wasm-deno/route-web.mjs';
+// Cluster placement on Deno: the module with every optional part (pkg/full-web, cargo feature `route`
+// among them) imported as a compiled module (js/wasm-deno/full-web.mjs), so that no file is read;
+// instantiated on first use only (a client given `destinations`, or carbon-pickle/cluster).
+import { createGlue } from '../pkg/full-web/carbon_pickle.mjs';
+import wasmModule from './wasm-deno/full-web.mjs';
 import { createApi } from './api.mjs';
 
 let api = null;

@@ -1,7 +1,7 @@
-// Cluster placement on Cloudflare workerd: the route module (pkg/route-web, cargo feature `route`) imported
-// as a compiled WebAssembly.Module and instantiated on first use only.
-import wasmModule from '../pkg/route-web/carbon_pickle_bg.wasm';
-import { createGlue } from '../pkg/route-web/carbon_pickle.mjs';
+// Cluster placement on Cloudflare workerd: the module with every optional part (pkg/full-web, cargo feature
+// `route` among them) imported as a compiled WebAssembly.Module and instantiated on first use only.
+import wasmModule from '../pkg/full-web/carbon_pickle_bg.wasm';
+import { createGlue } from '../pkg/full-web/carbon_pickle.mjs';
 import { createApi } from './api.mjs';
 
 let api = null;

@@ -1,7 +1,7 @@
 // Browsers and bundlers: the wasm is fetched next to the glue (`new URL(..., import.meta.url)`, which
 // bundlers understand) and instantiated before the module's exports are available (top-level await).
-// Protocol 0 lives in a module of its own (pkg/p0-web, 7 KB more wasm, sharing the encoder's glue), fetched
-// by `await enableProtocol0()`: a page that never uses protocol 0 never downloads it.
+// Protocol 0 lives in the module with every optional part (pkg/full-web), fetched with its glue by
+// `await enableProtocol0()`: a page that never uses protocol 0 never downloads either.
 import { createGlue } from '../pkg/web/carbon_pickle.mjs';
 import { createApi } from './api.mjs';
 
@@ -23,8 +23,8 @@ function protocol0() {
 export function enableProtocol0() {
   if (raw.hasProtocol0()) return Promise.resolve(); // a module built with it (the demo page's) needs none
   loading ??= (async () => {
-    const rawP0 = createGlue();
-    const exports = await rawP0.init({ module_or_path: new URL('../pkg/p0-web/carbon_pickle_bg.wasm', import.meta.url) });
+    const rawP0 = (await import('../pkg/full-web/carbon_pickle.mjs')).createGlue();
+    const exports = await rawP0.init({ module_or_path: new URL('../pkg/full-web/carbon_pickle_bg.wasm', import.meta.url) });
     p0 = createApi(rawP0, exports.memory);
   })();
   return loading;

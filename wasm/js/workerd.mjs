@@ -1,8 +1,9 @@
 // Cloudflare workerd (and wrangler bundles): importing a .wasm file gives a compiled WebAssembly.Module,
-// which is instantiated synchronously (workers may not fetch their own code at start-up). Protocol 0's
-// module (pkg/p0-web, sharing the encoder's glue) is instantiated the first time protocol 0 is used.
+// which is instantiated synchronously (workers may not fetch their own code at start-up). Protocol 0
+// is in the module with every optional part (pkg/full-web), instantiated the first time protocol 0 is used.
 import wasmModule from '../pkg/web/carbon_pickle_bg.wasm';
-import p0Module from '../pkg/p0-web/carbon_pickle_bg.wasm';
+import p0Module from '../pkg/full-web/carbon_pickle_bg.wasm';
+import { createGlue as createFullGlue } from '../pkg/full-web/carbon_pickle.mjs';
 import { createGlue } from '../pkg/web/carbon_pickle.mjs';
 import { createApi } from './api.mjs';
 
@@ -12,7 +13,7 @@ const { memory } = raw.initSync({ module: wasmModule });
 let p0 = null;
 function protocol0() {
   if (p0 === null) {
-    const rawP0 = createGlue();
+    const rawP0 = createFullGlue();
     p0 = createApi(rawP0, rawP0.initSync({ module: p0Module }).memory);
   }
   return p0;

@@ -3,13 +3,13 @@
 // wasm-bindgen's glue for ES modules (--target web) made a factory (scripts/glue.mjs): browsers fetch the
 // .wasm, workerd imports it as a compiled module, Deno imports it with a source phase import (js/wasm-deno/),
 // Node and Bun read it (js/load.cjs), all through the same glue. The modules are shrunk with binaryen's
-// wasm-opt from npm (Debian's binaryen breaks wasm-bindgen output):
-//   pkg/web          the encoder, without protocol 0; its glue also serves pkg/p0-web
-//   pkg/p0-web       the encoder with protocol 0, loaded the first time protocol 0 is used
-//   pkg/route-web    cluster placement (CarbonRouter), loaded only by programs that route
-//   pkg/inspect-web  the frame inspector (cargo feature `inspect`, ~70 KB) and the CLI's line reader
-//                    (`lines`), loaded only by the CLI and `carbon-pickle/inspect`, so the main module
-//                    stays small
+// wasm-opt from npm (Debian's binaryen breaks wasm-bindgen output). Two modules:
+//   pkg/web        the encoder, without protocol 0: what every program loads
+//   pkg/full-web   the encoder with every optional part: protocol 0, cluster placement (`route`), the frame
+//                  inspector (`inspect`) and the CLI's line reader (`lines`). Loaded the first time one of
+//                  them is used. One module for all four, not one each: each would carry its own copy of
+//                  the encoder, core::fmt and the allocator (four modules were 118 KB of the tarball
+//                  gzipped, this one is 79 KB), and a program that uses one of them rarely minds 170 KB.
 // pkg/api.cjs and pkg/client-core.cjs load js/api.mjs and js/client-core.mjs for `require` (js/load.cjs).
 // Prints the .wasm sizes. Usage: node scripts/build.mjs [--dev] [--inspect]
 import { execFileSync } from 'node:child_process';
@@ -57,14 +57,13 @@ const profile = dev ? ['--dev'] : ['--profile', 'wasm-release'];
 
 // Builds one module into pkg/<dir>: its .wasm, and its glue as a factory (carbon_pickle.mjs). Returns its
 // sizes and its glue.
-function build(dir, features, { small = false } = {}) {
+function build(dir, features) {
   const out = join(pkg, dir);
   rmSync(out, { recursive: true, force: true });
-  const prof = small && !dev ? ['--profile', 'wasm-small'] : profile;
-  run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...prof, '--target', 'web', '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
+  run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...profile, '--target', 'web', '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
   const wasm = join(out, 'carbon_pickle_bg.wasm');
   const rawSize = statSync(wasm).size;
-  if (!dev) run(wasmOpt, [small ? '-Oz' : '-O3', '--strip-debug', '--strip-producers', ...FEATURES, wasm, '-o', wasm]);
+  if (!dev) run(wasmOpt, ['-O3', '--strip-debug', '--strip-producers', ...FEATURES, wasm, '-o', wasm]);
   const bytes = readFileSync(wasm);
   const glue = writeFactoryGlue(out);
   for (const f of ['.gitignore', 'README.md', 'package.json', 'carbon_pickle.js', 'carbon_pickle.d.ts', 'carbon_pickle_bg.wasm.d.ts']) {
@@ -74,19 +73,12 @@ function build(dir, features, { small = false } = {}) {
 }
 
 // Old builds' directories (one per target and module, base64 copies of the modules).
-for (const dir of ['node', 'p0-node', 'route-node', 'inspect-node']) rmSync(join(pkg, dir), { recursive: true, force: true });
+for (const dir of ['node', 'p0-node', 'route-node', 'inspect-node', 'p0-web', 'route-web', 'inspect-web']) rmSync(join(pkg, dir), { recursive: true, force: true });
 
 const sizes = {
   web: build('web', only(main)),
-  protocol0Web: build('p0-web', only(`${main},protocol0`)),
-  route: build('route-web', only('standalone,route')),
-  // Built for size: the CLI's module (Cargo.toml, profile wasm-small).
-  inspect: build('inspect-web', only('standalone,inspect,lines'), { small: true }),
+  full: build('full-web', only('standalone,protocol0,route,inspect,lines')),
 };
-
-// The protocol-0 module is instantiated with the encoder's glue (pkg/web): it must be the same glue.
-if (sizes.protocol0Web.glue !== sizes.web.glue) throw new Error("pkg/p0-web's glue differs from pkg/web's: the protocol-0 module cannot share it");
-rmSync(join(pkg, 'p0-web', 'carbon_pickle.mjs'));
 
 // js/api.mjs and js/client-core.mjs ship once, as ES modules; pkg/api.cjs and pkg/client-core.cjs load them
 // for `require` (js/load.cjs). Where a runtime cannot require() an ES module (Node before 20.19 and 22.12),
@@ -105,6 +97,4 @@ const { glue, ...webSizes } = sizes.web;
 writeFileSync(join(pkg, 'sizes.json'), JSON.stringify(webSizes, null, 2) + '\n');
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.error(`build: carbon_pickle_bg.wasm ${kb(sizes.web.raw)} from wasm-bindgen, ${kb(sizes.web.opt)} after wasm-opt, ${kb(sizes.web.gzip)} gzipped`);
-console.error(`build: inspect-web/carbon_pickle_bg.wasm (with the frame inspector and the CLI's line reader) ${kb(sizes.inspect.opt)} after wasm-opt`);
-console.error(`build: route-web/carbon_pickle_bg.wasm (with cluster placement) ${kb(sizes.route.opt)} after wasm-opt`);
-console.error(`build: p0-web/carbon_pickle_bg.wasm (with protocol 0) ${kb(sizes.protocol0Web.opt)} after wasm-opt`);
+console.error(`build: full-web/carbon_pickle_bg.wasm (with protocol 0, cluster placement, the frame inspector and the line reader) ${kb(sizes.full.opt)} after wasm-opt, ${kb(sizes.full.gzip)} gzipped`);

@@ -354,11 +354,11 @@ describe('FrameEncoder', () => {
   });
 });
 
-describe('protocol 0 in a module of its own', () => {
+describe('protocol 0 in the module with every optional part', () => {
   it('the main module leaves it out and refuses it; the package hands it to the protocol-0 module', async () => {
     const { instances, instantiate } = require('../js/load.cjs');
     const { raw: main, memory: mainMemory } = instances.get('web');
-    const { raw: p0, memory: p0Memory } = instantiate('p0-web');
+    const { raw: p0, memory: p0Memory } = instantiate('full-web');
     assert.equal(main.hasProtocol0(), false);
     assert.equal(p0.hasProtocol0(), true);
     // The main module's own API, without the hand-off: the core refuses protocol 0 there (typed).

@@ -423,14 +423,14 @@ describe('carbon-pickle CLI', () => {
     }
   });
 
-  // The reader checks each datapoint with the encoder's rules before the JavaScript sees it, with protocol
-  // 2's sizes (its module has no protocol 0): a protocol-0 datapoint a few bytes over --max-bytes is then
-  // refused by the encoder itself, and still reported by its line while the others are encoded.
+  // The reader checks each datapoint with the encoder's rules before the JavaScript sees it, with the
+  // protocol's own sizes (its module has protocol 0 too): a protocol-0 datapoint a few bytes over
+  // --max-bytes, which protocol 2 would fit, is refused by its line in the reader's words, the others encoded.
   it('encode --protocol 0: a datapoint only protocol 0 makes too large is reported by its line', async () => {
     const path = `a.${'b'.repeat(70)}`;
     const r = await cli(['encode', '--protocol', '0', '--max-bytes', '100'], `x.y 1 1700000000\n${path} 1 1700000000\nx.z 2 1700000000\n`);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^carbon-pickle: line 2: path "${path}": needs 99 bytes but a frame has room for at most 97$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^carbon-pickle: line 2: datapoint needs 99 bytes but a frame has room for at most 97: "${path} 1 1700000000"$`, 'm'));
     assert.deepEqual((await decodeFrames([r.stdout])).flat(), [['x.y', 1700000000, 1], ['x.z', 1700000000, 2]]);
   });
 

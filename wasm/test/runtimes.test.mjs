@@ -69,16 +69,13 @@ describe('the packed package in every runtime', () => {
   it('ships only what the files whitelist says', async () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
     const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
-    // Every wasm module once, as a .wasm file that every runtime loads (no base64 copies), and one glue
-    // file per set of exports (the encoder's two modules share theirs).
+    // Every wasm module once, as a .wasm file that every runtime loads (no base64 copies), with its glue:
+    // the encoder, and the module with every optional part (protocol 0, routing, the inspector, the lines).
     assert.deepEqual(files.filter((f) => f.startsWith('pkg/')), [
       'pkg/api.cjs',
       'pkg/client-core.cjs',
-      'pkg/inspect-web/carbon_pickle.mjs', // the frame inspector's, for `carbon-pickle inspect` and `carbon-pickle/inspect`
-      'pkg/inspect-web/carbon_pickle_bg.wasm',
-      'pkg/p0-web/carbon_pickle_bg.wasm',
-      'pkg/route-web/carbon_pickle.mjs',
-      'pkg/route-web/carbon_pickle_bg.wasm',
+      'pkg/full-web/carbon_pickle.mjs',
+      'pkg/full-web/carbon_pickle_bg.wasm',
       'pkg/web/carbon_pickle.mjs',
       'pkg/web/carbon_pickle_bg.wasm',
     ]);

@@ -480,7 +480,7 @@ describe('the demo page', () => {
       await tab.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 20_000 });
       const got = await tab.evaluate(async () => {
         const cp = await import('/carbon-pickle/js/web.mjs');
-        const fetched = () => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/pkg/p0-web/carbon_pickle_bg.wasm'));
+        const fetched = () => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/pkg/full-web/carbon_pickle_bg.wasm'));
         const before = fetched();
         let refused = null;
         try {

@@ -34,7 +34,7 @@ export async function installPacked(prefix) {
  */
 export function workerdModules(scratch) {
   const modules = [];
-  for (const dir of ['js', 'pkg/web', 'pkg/route-web', 'pkg/p0-web']) {
+  for (const dir of ['js', 'pkg/web', 'pkg/full-web']) {
     for (const f of readdirSync(join(scratch, 'node_modules', 'carbon-pickle', dir))) {
       const rel = `node_modules/carbon-pickle/${dir}/${f}`;
       if (/\.(mjs|js)$/.test(f) && !['node.mjs', 'client.mjs', 'inspect.mjs', 'route.mjs'].includes(f)) modules.push(`(name = "${rel}", esModule = embed "${rel}")`);

@@ -1,5 +1,0 @@
-// Deno: the encoder's module with protocol 0 as a compiled WebAssembly.Module. It is imported (a source
-// phase import), not read, so the package needs no --allow-read; js/load.cjs requires this file in Deno.
-import source wasmModule from '../../pkg/p0-web/carbon_pickle_bg.wasm';
-
-export default wasmModule;

@@ -1,5 +1,0 @@
-// Deno: the cluster placement module as a compiled WebAssembly.Module. It is imported (a source
-// phase import), not read, so the package needs no --allow-read; js/load.cjs requires this file in Deno.
-import source wasmModule from '../../pkg/route-web/carbon_pickle_bg.wasm';
-
-export default wasmModule;
