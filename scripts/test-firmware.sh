@@ -2,7 +2,8 @@
 # The firmware's part of scripts/test.sh (README command 2): lint and host tests of the firmware workspace,
 # builds for both boards, then the end-to-end runs against a real carbon-cache (firmware/tests/run_tests.py:
 # QEMU mps2-an386 and mps2-an385, the embassy node on mps2-an386, the host node with the blocking and the
-# async sender, the fault relay runs, and the boards over TLS 1.3 through stunnel), the footprint report, and
+# async sender, the fault relay runs, and the boards over TLS 1.3 through stunnel; the QEMU nodes' tagged
+# series checked in graphite-web too), the footprint report (with and without the tagged series), and
 # firmware/README.md's quick start as written (firmware/tests/quickstart.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,6 +60,12 @@ step "QEMU and host runs against carbon-cache, plain and over TLS (stunnel)"
 
 step "footprint (reported, not asserted): plain images, then the TLS ones"
 python3 tests/footprint.py --stack-report "$SCRATCH/report.json"
+# The images above carry the node's tagged series (feature `tagged`, on by default: the core's tag rules and
+# TaggedName). mps2-an386 without it, in a target directory of its own so that the tested images stay
+# in target/: what tags cost, and the core's share of .text as it is without them (the figure issue 22 tracks).
+step "footprint of mps2-an386 without feature tagged (target/untagged)"
+CARGO_TARGET_DIR=target/untagged cargo build-an386 -q --no-default-features
+CARGO_TARGET_DIR=target/untagged python3 tests/footprint.py --no-tls --board mps2-an386
 
 step "README quick start, as written (reuses the builds above)"
 bash tests/quickstart.sh
