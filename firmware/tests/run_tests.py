@@ -45,7 +45,7 @@ record of deliveries and failures before that sample.
 The QEMU images (feature `tagged`, on by default) push a sixth reading a sample, the temperature under one
 Graphite tagged series built with the core's TaggedName (tests/tagged.py): in every QEMU run its name must be
 carbon's canonical form (carbon's own TaggedSeries.parse) and its datapoints exactly in whisper under
-_tagged/; in boards and embassy, carbon runs with graphite-web beside it (harness.py --graphite), whose
+_tagged/; in boards, embassy and tls, carbon runs with graphite-web beside it (harness.py --graphite), whose
 /tags/findSeries must find exactly that series and /render?target=seriesByTag(...)&format=json draw exactly
 its datapoints.
 """
@@ -678,7 +678,7 @@ def tls_stats(text):
 def scenario_tls(args, report):
     p = pki()
     connector = host_bin("guestfwd-connector")
-    with Carbon("tls", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
+    with Carbon("tls", args.keep, graphite=True) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
         total = 0
         for board in BOARDS:
             env = {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"}
@@ -688,7 +688,10 @@ def scenario_tls(args, report):
             total += stats["delivered"]
             (tcp, hs), = tls.connect_ms(text)
             report[f"{board}-tls"] = {**(stack_figures(text) or {}), **tls_stats(text), "handshake_ms": hs}
-            log(f"{board} over TLS 1.3 (stunnel): {stats['delivered']} datapoints in whisper as sent; handshake {hs} ms (TCP connect {tcp} ms)")
+            log(
+                f"{board} over TLS 1.3 (stunnel): {stats['delivered']} datapoints in whisper as sent, the tagged series "
+                f"in graphite-web; handshake {hs} ms (TCP connect {tcp} ms)"
+            )
     # QEMU runs the code as fast as the host can; at a fixed instruction rate near the boards' 25 MHz
     # (-icount shift=5: one instruction per 32 ns) the handshake time says what a real board would take.
     board = "mps2-an386"
