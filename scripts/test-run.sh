@@ -11,7 +11,7 @@
 #     drawn graph (graphite-web's render API: 5 KB to 1 MB; an empty "No Data" image is about 2 KB);
 #   - carbon and graphite-web are stopped afterwards (their PIDs gone).
 # It reuses what the earlier parts built (the wasm package, the firmware images; the TLS image and the
-# NODE_PREFIX builds relink): about 2-3 minutes on the 2-core build machine.
+# NODE_PREFIX builds relink): 66-74 s here with the builds warm.
 #
 # Usage: scripts/test-run.sh [--screenshot]
 #   --screenshot  afterwards, refresh the README's pictures: run.sh --serve --png docs/run-tagged-series.png,
