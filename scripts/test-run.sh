@@ -8,8 +8,9 @@
 #   - graphite-web knows exactly the tagged series sent (the Rust sender's two rooms, 150 datapoints each,
 #     and the three QEMU nodes' 5 each), by their canonical names;
 #   - the PNG whose path it prints is a PNG (signature, IHDR) of 900 x 420 pixels, of a plausible size for a
-#     drawn graph (graphite-web's render API: 5 KB to 1 MB; an empty "No Data" image is about 2 KB);
-#   - carbon and graphite-web are stopped afterwards (their PIDs gone).
+#     drawn graph (graphite-web's render API: 5 KB to 1 MB; its empty "No Data" image of that size is 3 KB);
+#   - carbon and graphite-web are stopped afterwards (their PIDs gone);
+#   - what `run.sh --serve` relies on: a harness started with --detach outlives its parent, stops on SIGTERM.
 # It reuses what the earlier parts built (the wasm package, the firmware images; the TLS image and the
 # NODE_PREFIX builds relink): 66-74 s here with the builds warm.
 #
@@ -84,6 +85,26 @@ for pid in $(sed -n 's/^pickle receiver .*, pid \([0-9]*\)$/\1/p; s/^graphite-we
   if kill -0 "$pid" 2>/dev/null; then fail "pid $pid (carbon or graphite-web) still runs after run.sh"; fi
 done
 echo "test-run: README command 1 passed in $((SECONDS - t0)) s" >&2
+
+# What --serve relies on: a harness started with --detach outlives the shell that started it, and SIGTERM to
+# its PID stops it and carbon; the same harness without --detach stops with that shell. Each shell waits
+# until its carbon is up, then exits (as run.sh does after its senders). Without graphite-web: a few seconds.
+started_by_a_shell() {   # <dir> [--detach]: starts a harness from a shell that exits once carbon is up
+  bash -c '"$1" tests/carbon/harness.py serve "$2" ${3:-} >"$2.log" 2>&1 </dev/null & echo $! >"$2.pid"
+    for _ in $(seq 300); do [ -f "$2/ports.json" ] && break; sleep 0.1; done' _ "$CARBON_PICKLE_PYTHON" "$@"
+  [ -f "$1/ports.json" ] || fail "harness did not start: $(cat "$1.log")"
+  sleep 1   # the harness looks at its parent every 0.2 s
+}
+gone() { for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
+carbon_pid() { "$CARBON_PICKLE_PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["pid"])' "$1/ports.json"; }
+started_by_a_shell "$OUT/attached"
+gone "$(carbon_pid "$OUT/attached")" || fail "a harness without --detach outlived its parent"
+started_by_a_shell "$OUT/detached" --detach
+harness="$(cat "$OUT/detached.pid")" carbon="$(carbon_pid "$OUT/detached")"
+kill -0 "$harness" 2>/dev/null && kill -0 "$carbon" 2>/dev/null || fail "harness --detach stopped with its parent"
+kill -TERM "$harness"
+gone "$carbon" || fail "carbon (pid $carbon) still runs after SIGTERM to the detached harness"
+echo "test-run: a detached harness outlives its parent and stops on SIGTERM (run.sh --serve); without --detach it stops with it" >&2
 
 if [ "${1:-}" = "--screenshot" ]; then
   bash scripts/run.sh --serve --png docs/run-tagged-series.png >"$OUT/serve.log" 2>&1 || { tail -40 "$OUT/serve.log" >&2; fail "run.sh --serve failed"; }
