@@ -1,27 +1,34 @@
 #!/usr/bin/env bash
-# README command 1, the main job: start a real carbon-cache on 127.0.0.1, encode sample sensor metrics with
-# the core encoder, deliver them over TCP to carbon's pickle receiver, print what carbon stored, stop carbon.
+# README command 1, the main job: start a real carbon-cache and graphite-web 1.1.10 on 127.0.0.1, encode
+# sample sensor metrics (Graphite tagged series among them) with the core encoder, deliver them over TCP to
+# carbon's pickle receiver, print what carbon stored, and draw the tagged series with graphite-web's own
+# render API into a PNG whose path it prints; then stop carbon and graphite-web.
 #
-# Usage: scripts/run.sh [--to HOST:PORT] [--prefix KEY] [--protocol 0|2] [--keep]
-#   --to HOST:PORT   send to that pickle receiver instead (no local carbon, so nothing is read back)
+# Usage: scripts/run.sh [--to HOST:PORT] [--prefix KEY] [--protocol 0|2] [--keep] [--serve] [--png FILE]
+#   --to HOST:PORT   send to that pickle receiver instead (no local carbon, so nothing is read back or drawn)
 #   --prefix KEY     put KEY. before every path (Hosted Graphite style API key)
 #   --protocol 0|2   pickle protocol (default 2)
-#   --keep           keep the local carbon's directory (config, whisper files, log) and print where it is
+#   --keep           keep the local carbon's directory (config, whisper files, logs) and print where it is
+#   --serve          leave carbon and graphite-web running (implies --keep): prints the URL and their PIDs
+#   --png FILE       where the picture goes (default target/run/tagged-series.png)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CALLER_DIR="$PWD"
 cd "$ROOT"
 bash scripts/setup.sh core
 source scripts/env.sh
 export PYTHONUTF8=1
 
-usage() { sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-TO="" PREFIX="" PROTOCOL=2 KEEP=0
+usage() { sed -n '7,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+TO="" PREFIX="" PROTOCOL=2 KEEP=0 SERVE=0 PNG="$ROOT/target/run/tagged-series.png"
 while [ $# -gt 0 ]; do
   case "$1" in
     --to) [ $# -ge 2 ] || usage; TO="$2"; shift 2 ;;
     --prefix) [ $# -ge 2 ] || usage; PREFIX="$2"; shift 2 ;;
     --protocol) [ $# -ge 2 ] || usage; PROTOCOL="$2"; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --serve) SERVE=1; KEEP=1; shift ;;
+    --png) [ $# -ge 2 ] || usage; PNG="$(cd "$CALLER_DIR" && realpath -m "$2")"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -35,8 +42,8 @@ cleanup() {
     kill -TERM "$STUNNEL_PID"
     wait "$STUNNEL_PID" 2>/dev/null || true
   fi
-  if [ -n "$HARNESS_PID" ] && kill -0 "$HARNESS_PID" 2>/dev/null; then
-    kill -TERM "$HARNESS_PID"   # the harness stops carbon and waits for it
+  if [ "$SERVE" = 0 ] && [ -n "$HARNESS_PID" ] && kill -0 "$HARNESS_PID" 2>/dev/null; then
+    kill -TERM "$HARNESS_PID"   # the harness stops carbon and graphite-web and waits for them
     wait "$HARNESS_PID" 2>/dev/null || true
   fi
   if [ "$KEEP" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
@@ -44,10 +51,16 @@ cleanup() {
 trap cleanup EXIT
 section() { printf '\n=== %s ===\n' "$*"; }
 
-# ---- local carbon (skipped with --to) ----
+# ---- local carbon and graphite-web (skipped with --to) ----
+# tests/carbon/harness.py: carbon with ENABLE_TAGS, registering every new tagged series in graphite-web's tag
+# database (GRAPHITE_URL), as in production; graphite-web reads carbon's whisper files. With --serve the
+# harness does not stop with this script (--detach), only when its PID gets SIGTERM.
 start_carbon() {
-  section "starting carbon-cache 1.1.10 on 127.0.0.1"
-  "$CARBON_PICKLE_PYTHON" tests/carbon/harness.py serve "$WORK/carbon" >"$WORK/harness.log" 2>&1 &
+  section "starting carbon-cache 1.1.10 and graphite-web 1.1.10 on 127.0.0.1"
+  local detach=()
+  [ "$SERVE" = 1 ] && detach=(--detach)
+  "$CARBON_PICKLE_PYTHON" tests/carbon/harness.py serve "$WORK/carbon" --graphite "${detach[@]}" \
+    >"$WORK/harness.log" 2>&1 </dev/null &
   HARNESS_PID=$!
   local i
   for i in $(seq 600); do
@@ -61,7 +74,9 @@ start_carbon() {
   port() { "$CARBON_PICKLE_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
     "$WORK/carbon/ports.json" "$1"; }
   TO="127.0.0.1:$(port pickle)"
+  GRAPHITE_URL="http://127.0.0.1:$(port graphite)"
   echo "pickle receiver 127.0.0.1:$(port pickle), line receiver 127.0.0.1:$(port line), pid $(port pid)"
+  echo "graphite-web $GRAPHITE_URL, pid $(port graphite_pid)"
 }
 
 LOCAL=0
@@ -96,7 +111,8 @@ run_node() {
 # ---- Firmware sender under QEMU (firmware/) ----
 # The mps2-an386 sensor node (Cortex-M4F, smoltcp over the emulated LAN9118) under QEMU, whose user
 # networking (restrict=on) reaches only $CARBON_PICKLE_TARGET through a guestfwd. It samples 5 times a second
-# apart, sends 5 readings each, flushes, and exits 0 only if all were delivered. The firmware's sender
+# apart, sends 6 readings each (five plain, and the temperature as the tagged series
+# temperature;board=mps2-an386;node=mps2-node;transport=tcp), flushes, and exits 0 only if all were delivered. The firmware's sender
 # always writes protocol 2; the prefix goes in front of its own "sensors.mps2-an386".
 run_firmware() {
   section "Firmware: mps2-an386 under QEMU, smoltcp + carbon-sender -> $TO"
@@ -106,7 +122,7 @@ run_firmware() {
   [ "$PROTOCOL" = 2 ] || echo "(the firmware sends protocol 2 whatever --protocol says)"
   (cd firmware && NODE_PREFIX="$prefix" cargo build-an386 -q)
   NODE_GUESTFWD="tcp:$TO" firmware/tools/qemu-run mps2-an386 "$target/thumbv7em-none-eabihf/release/mps2-node"
-  add_expected 25
+  add_expected 30   # 5 samples of 6 readings (the tagged one included)
 }
 
 # ---- The same node as an async application (embassy-node) ----
@@ -118,7 +134,7 @@ run_firmware_embassy() {
   [ -n "$PREFIX" ] && prefix="$PREFIX.$prefix"
   (cd firmware && NODE_PREFIX="$prefix" cargo build-embassy-an386 -q)
   NODE_GUESTFWD="tcp:$TO" firmware/tools/qemu-run mps2-an386 "$target/thumbv7em-none-eabihf/release/embassy-node"
-  add_expected 25
+  add_expected 30   # 5 samples of 6 readings (the tagged one included)
 }
 
 # ---- Firmware over TLS 1.3 (feature tls), through stunnel ----
@@ -161,12 +177,13 @@ run_firmware_tls() {
   (cd firmware && NODE_PREFIX="$prefix" NODE_TLS_CA="$tls/ca.pem" NODE_TLS_SERVER_NAME=carbon.test \
     CARGO_TARGET_DIR="$target" cargo build-an386 -q --features tls)
   NODE_GUESTFWD="tcp:127.0.0.1:$port" firmware/tools/qemu-run mps2-an386 "$target/thumbv7em-none-eabihf/release/mps2-node"
-  add_expected 25
+  add_expected 30   # 5 samples of 6 readings (the tagged one included)
   kill -TERM "$STUNNEL_PID"
   wait "$STUNNEL_PID" 2>/dev/null || true
   STUNNEL_PID=""
 }
 
+RUN_START="$(date +%s)"   # the Rust sender's readings cover the 5 minutes before it
 run_rust
 run_node
 run_firmware
@@ -174,9 +191,22 @@ run_firmware_embassy
 run_firmware_tls
 
 if [ "$LOCAL" = 1 ]; then
-  section "what carbon stored (whisper, 1 s resolution)"
+  section "what carbon stored (whisper, 1 s resolution; tagged series under _tagged/, named by their hash)"
   "$CARBON_PICKLE_PYTHON" tests/carbon/harness.py wait "$WORK/carbon" "$EXPECTED" 60 >/dev/null
   "$CARBON_PICKLE_PYTHON" tests/carbon/harness.py table "$WORK/carbon"
+  echo "(the senders sent $EXPECTED datapoints)"
+  # The Rust sender's tagged series (tests/src/bin/send-sensors.rs): one name, a series per room.
+  tagged_name="sensors.temperature"
+  [ -n "$PREFIX" ] && tagged_name="$PREFIX.$tagged_name"
+  section "graphite-web: the tagged series it knows, and its picture of $tagged_name by room"
+  "$CARBON_PICKLE_PYTHON" tests/carbon/picture.py "$WORK/carbon" "$PNG" "name=$tagged_name" --group-by room \
+    --since $((RUN_START - 320))
+  if [ "$SERVE" = 1 ]; then
+    section "carbon-cache and graphite-web keep running"
+    echo "browse $GRAPHITE_URL/ (graphite-web), or the composer's URL above"
+    echo "pickle receiver $TO; files in $WORK"
+    echo "stop both: kill $(port harness_pid)   (the harness; carbon pid $(port pid), graphite-web pid $(port graphite_pid))"
+  fi
 else
   section "sent $EXPECTED datapoints to $TO (no local carbon: nothing to read back)"
 fi

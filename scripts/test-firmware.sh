@@ -2,7 +2,8 @@
 # The firmware's part of scripts/test.sh (README command 2): lint and host tests of the firmware workspace,
 # builds for both boards, then the end-to-end runs against a real carbon-cache (firmware/tests/run_tests.py:
 # QEMU mps2-an386 and mps2-an385, the embassy node on mps2-an386, the host node with the blocking and the
-# async sender, the fault relay runs, and the boards over TLS 1.3 through stunnel), the footprint report, and
+# async sender, the fault relay runs, and the boards over TLS 1.3 through stunnel; the QEMU nodes' tagged
+# series checked in graphite-web too), the footprint report (mps2-an386 without the tagged series first), and
 # firmware/README.md's quick start as written (firmware/tests/quickstart.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,6 +54,15 @@ step "sender and series unit tests, scripted fake stack (blocking and async send
 cargo test -q   # host-node enables carbon-sender's async feature, so tests/scripted.rs runs both senders
 cargo test -q -p carbon-sender --no-default-features   # the blocking sender alone, as without the feature
 cargo test -q -p carbon-sender --features tls
+
+# The tested images carry the node's tagged series (feature `tagged`, on by default: the core's tag rules and
+# TaggedName). First mps2-an386 without it: what tags cost, and the core's share of .text as it is without
+# them (the figure issue 22 tracks). Built in target/ (it shares every dependency but the core, the sender
+# and the node with the tested image: 15-30 s, where a target directory of its own took 75 s cold) and
+# measured at once: run_tests.py's build then puts the tested image back in its place.
+step "footprint of mps2-an386 without feature tagged"
+cargo build-an386 -q --no-default-features
+python3 tests/footprint.py --no-tls --board mps2-an386
 
 step "QEMU and host runs against carbon-cache, plain and over TLS (stunnel)"
 "$CARBON_PICKLE_PYTHON" tests/run_tests.py --report "$SCRATCH/report.json"

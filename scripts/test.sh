@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: every test. Set-up first (idempotent, seconds when nothing is missing), then each part.
-# Usage: scripts/test.sh [part...]   parts: lint core docs e2e wasm package firmware fuzz www (default: all)
+# Usage: scripts/test.sh [part...]   parts: lint core docs e2e wasm package firmware fuzz www run (default: all)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -8,7 +8,7 @@ bash scripts/setup.sh
 source scripts/env.sh
 
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(lint core docs e2e wasm package firmware fuzz www)
+[ ${#parts[@]} -eq 0 ] && parts=(lint core docs e2e wasm package firmware fuzz www run)
 section() { printf '\n=== %s ===\n' "$*" >&2; }
 
 for part in "${parts[@]}"; do
@@ -40,7 +40,8 @@ for part in "${parts[@]}"; do
       section "end to end against the real carbon daemon"
       cargo test -q -p carbon-pickle-tests
       ;;
-    wasm|package|firmware|fuzz|www)
+    # run: README command 1 (scripts/run.sh) as written, last: it reuses the builds of the parts before it.
+    wasm|package|firmware|fuzz|www|run)
       if [ -f "scripts/test-$part.sh" ]; then
         section "$part"
         bash "scripts/test-$part.sh"

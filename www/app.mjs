@@ -29,6 +29,8 @@ sensors.kitchen.humidity NaN 1700000180
 sensors.kitchen.humidity 46.8 1700000181
 sensors.garage.pressure 1012.6 1700000180
 sensors.cellar.température 12.25 1700000180
+sensors.temp;room=cellar;floor=-1 12.5 1700000180
+sensors.power{room="garage",phase="L2"} 0.75 1700000180
 `;
 
 const $ = (id) => document.getElementById(id);

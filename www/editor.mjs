@@ -4,6 +4,7 @@
 //
 // Only the lines in view (and some either side) are drawn, so pasting thousands of lines stays quick.
 import { esc } from './hexdump.mjs';
+import { pieces } from './tagged.mjs';
 
 /** Lines drawn above and below the visible ones. */
 const OVERSCAN = 40;
@@ -74,7 +75,7 @@ export class LineEditor {
         back.push(`<div class="line bad" data-line="${n}"><span class="txt">${esc(l.text)}</span><span class="msg">${esc(l.error)}</span></div>`);
         gut.push(`<div class="g bad" title="not encoded">${n}<span class="chip x">✕</span></div>`);
       } else if (l.frame !== undefined) {
-        back.push(`<div class="line" data-line="${n}" data-frame="${l.frame + 1}"><span class="txt">${esc(l.text)}</span></div>`);
+        back.push(`<div class="line" data-line="${n}" data-frame="${l.frame + 1}"><span class="txt">${lineHtml(l)}</span>${storedHtml(l)}</div>`);
         gut.push(`<div class="g">${n}<span class="chip f${l.frame % 6}" title="in frame ${l.frame + 1}">${l.frame + 1}</span></div>`);
       } else {
         back.push(`<div class="line" data-line="${n}"><span class="txt">${esc(l.text)}</span></div>`);
@@ -88,4 +89,26 @@ export class LineEditor {
     this.backdrop.firstElementChild?.style.setProperty('margin-top', pad);
     this.gutter.firstElementChild?.style.setProperty('margin-top', pad);
   }
+}
+
+/** Spans of a path's pieces (name, tags, values, punctuation), classed for colour. */
+export function piecesHtml(path) {
+  return pieces(path)
+    .map((p) => `<span class="p-${p.kind}">${esc(p.text)}</span>`)
+    .join('');
+}
+
+// An encoded line: a tagged path's name, tags and values get their colours (behind the textarea's text);
+// the path is found as the line's first field, and only if it is the path the reader took.
+function lineHtml(l) {
+  if (l.stored === undefined) return esc(l.text);
+  const m = /^(\s*)(\S+)([\s\S]*)$/.exec(l.text);
+  if (!m || m[2] !== l.point?.path) return esc(l.text);
+  return `${esc(m[1])}<span class="path">${piecesHtml(m[2])}</span>${esc(m[3])}`;
+}
+
+// After a tagged line: the name carbon stores for it, coloured the same way.
+function storedHtml(l) {
+  if (l.stored === undefined) return '';
+  return `<span class="stored" title="the series as carbon stores it (canonical: tags sorted)">${piecesHtml(l.stored)}</span>`;
 }

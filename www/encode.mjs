@@ -6,13 +6,15 @@
 // The datapoints go to `FrameEncoder` one at a time, as a sender would, so that each line is seen in its
 // frame; the example pushes the same datapoints into a `Splitter`, so both produce the same bytes.
 import { HAS_READER, readLines, splitLines } from './lines.mjs';
+import { isTagged, storedName } from './tagged.mjs';
 
 /**
  * @param {typeof import('carbon-pickle')} cp the package
  * @param {string} text carbon plaintext
  * @param {{ protocol: 0|2, prefix?: string, maxBytes: number, maxPoints: number }} options
  * @returns {{ lines, frames, points, bad, optionsError? }}
- *   lines[i]: { text, blank?, error?, frame?, point? }; frames[k]: { bytes, lines: [i...], points, closedBy }
+ *   lines[i]: { text, blank?, error?, frame?, point?, stored? }; frames[k]: { bytes, lines: [i...], points, closedBy }
+ *   `stored`: for a tagged path, the name carbon stores (canonical, prefix included), as the core wrote it
  */
 export function encodeText(cp, text, options) {
   const lines = splitLines(text).map((t) => ({ text: t }));
@@ -60,6 +62,7 @@ export function encodeText(cp, text, options) {
         close(bytes, open.length >= options.maxPoints ? { reason: 'points', line: i } : { reason: 'bytes', line: i });
       }
       line.point = parsed.point;
+      if (isTagged(parsed.point.path)) line.stored = storedName(cp, parsed.point.path, options.prefix);
       open.push(i);
       points++;
     });

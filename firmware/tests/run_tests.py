@@ -36,12 +36,18 @@ Scenarios (each against its own carbon-cache from tests/carbon/harness.py):
               Carbon closes the connection on it each time; the sender must drop exactly those 300 as poison
               (one frame, logged, counted in the drops), within a few connections, and every reading behind
               them must be in whisper exactly; none of the 300 may be.
-For both embassy runs the sampler must keep its period (each sample within 20 ms of i s, also while carbon is
+For both embassy runs the sampler must keep its period (each sample after the first within 20 ms of i s, the first within 200 ms of boot; also while carbon is
 unreachable) and the firmware must not spin: the node counts its executor polls, the milliseconds in which it
 polled and its sleeps in wfi; at most MAX_POLLS_PER_S polls and MAX_WAKEUPS_PER_S wake-ups a second, busy in
 at most MAX_BUSY_SHARE of the milliseconds.
 For every run the queue depth and reconnect count of each sample are also checked against the log's own
 record of deliveries and failures before that sample.
+The QEMU images (feature `tagged`, on by default) push a sixth reading a sample, the temperature under one
+Graphite tagged series built with the core's TaggedName (tests/tagged.py): in every QEMU run its name must be
+carbon's canonical form (carbon's own TaggedSeries.parse) and its datapoints exactly in whisper under
+_tagged/; in boards, embassy and tls, carbon runs with graphite-web beside it (harness.py --graphite), whose
+/tags/findSeries must find exactly that series and /render?target=seriesByTag(...)&format=json draw exactly
+its datapoints.
 """
 
 import argparse
@@ -58,6 +64,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import series  # noqa: E402
+import tagged  # noqa: E402
 import tls  # noqa: E402
 from loopback import LoopbackServer  # noqa: E402
 
@@ -117,13 +124,15 @@ def build():
 class Carbon:
     """A carbon-cache from the e2e harness, in a temporary directory."""
 
-    def __init__(self, name, keep):
+    def __init__(self, name, keep, graphite=False):
         self.dir = Path(tempfile.mkdtemp(prefix=f"fw-{name}-"))
         self.keep = keep
+        self.graphite = graphite
 
     def __enter__(self):
         self.out = open(self.dir / "harness.out", "wb")
-        self.proc = subprocess.Popen([PY, HARNESS, "serve", self.dir], stdout=self.out, stderr=subprocess.STDOUT)
+        extra = ["--graphite"] if self.graphite else []
+        self.proc = subprocess.Popen([PY, HARNESS, "serve", self.dir, *extra], stdout=self.out, stderr=subprocess.STDOUT)
         ports = self.dir / "ports.json"
         deadline = time.monotonic() + 90
         while not ports.exists():
@@ -132,6 +141,7 @@ class Carbon:
             time.sleep(0.1)
         self.ports = json.loads(ports.read_text())
         self.pickle = self.ports["pickle"]
+        self.graphite_url = self.graphite and f"http://127.0.0.1:{self.ports['graphite']}"
         return self
 
     def __exit__(self, *exc):
@@ -271,8 +281,8 @@ def parse(text):
     return samples, stats, epoch and int(epoch[1])
 
 
-def check_samples(samples, stats, intervals, pace_ms):
-    """What the log says about each sample must add up exactly."""
+def check_samples(samples, stats, intervals, pace_ms, readings=READINGS):
+    """What the log says about each sample must add up exactly (`readings` pushed per sample)."""
     assert [s["i"] for s in samples] == list(range(intervals)), samples
     for s in samples:
         i = s["i"]
@@ -280,11 +290,11 @@ def check_samples(samples, stats, intervals, pace_ms):
             assert s["temperature"] == series.temperature(i), (i, s["temperature"])
             assert s["humidity"] == series.humidity(i), (i, s["humidity"])
         # Queue depth: every reading pushed so far, minus the ones confirmed before this sample.
-        assert s["depth"] == READINGS * i - s["delivered_before"], s
+        assert s["depth"] == readings * i - s["delivered_before"], s
         assert s["reconnects"] == s["failed_before"], s
         assert s["uptime"] >= i * pace_ms, s
     assert all(a["uptime"] < b["uptime"] for a, b in zip(samples, samples[1:]))
-    assert stats["accepted"] == stats["delivered"] == READINGS * intervals, stats
+    assert stats["accepted"] == stats["delivered"] == readings * intervals, stats
     assert stats["dropped"] == 0, stats
 
 
@@ -339,11 +349,18 @@ def check_idle(text):
     }
 
 
+BOOT_BOUND_MS = 200
+
+
 def check_period(samples, pace_ms):
-    """The sampler task keeps its period whatever the network does."""
+    """The sampler task keeps its period whatever the network does: every sample after the first within
+    PERIOD_SLACK_MS of i s. Sample 0 is due at once and comes when the executor first polls the sampler, after
+    the boot path (log lines and the host clock through semihosting, the network set-up), whose host time
+    QEMU's SysTick counts: 7 to 44 ms on this 2-core machine under other builds, so it gets a boot bound."""
     for s in samples:
         late = s["uptime"] - s["i"] * pace_ms
-        assert 0 <= late <= PERIOD_SLACK_MS, f"sample {s['i']} at {s['uptime']} ms, {late} ms off its period"
+        bound = BOOT_BOUND_MS if s["i"] == 0 else PERIOD_SLACK_MS
+        assert 0 <= late <= bound, f"sample {s['i']} at {s['uptime']} ms, {late} ms off its period (bound {bound} ms)"
 
 
 def stack_figures(text):
@@ -426,29 +443,55 @@ def check_relay(relay, expected):
     return len(dups), cut_connections, len(relay.conns)
 
 
-def straight_run(args, carbon, board, env, log_name, prefix, stored_before=0, image=None):
+def image_of(board):
+    return "embassy-node" if board == EMBASSY else "mps2-node"
+
+
+def qemu_expected(text, board, prefix, transport, epoch, samples):
+    """What a QEMU run must have stored: (plain readings, the tagged series), each {path: [[ts, v], ...]}."""
+    plain = series.expected_points(prefix, epoch, INTERVAL_S, samples)
+    tags = tagged.expected_points(text, prefix, machine(board), image_of(board), transport, epoch, INTERVAL_S, samples)
+    return plain, tags
+
+
+def check_qemu_stored(carbon, prefix, plain, tags):
+    """Every plain reading under the prefix and the tagged series in its _tagged/ file, exactly as sent;
+    with graphite-web beside carbon, the tagged series found by its tags and rendered exactly."""
+    dump = carbon.dump()
+    check_stored(dump, prefix, plain)
+    tagged.check_whisper(dump, tags)
+    if carbon.graphite:
+        tagged.check_graphite(carbon.graphite_url, tags)
+
+
+def straight_run(args, carbon, board, env, log_name, prefix, stored_before=0, image=None, transport="tcp"):
     """One run with nothing in the way: the log as expected (tests/expected/<log_name>.log), one connection and
-    no failure, every datapoint in whisper as sent. Returns the log, the samples and the final counters."""
+    no failure, every datapoint in whisper as sent (the tagged series too, and in graphite-web if it runs).
+    Returns the log, the samples and the final counters."""
     text = run_qemu(board, env, image=image)
     check_log(log_name, text, args.bless)
     samples, stats, epoch = parse(text)
-    check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+    readings = tagged.readings(text)
+    check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000, readings)
     assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
     assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
-    carbon.wait(stored_before + READINGS * INTERVALS)
-    check_stored(carbon.dump(), prefix, series.expected_points(prefix, epoch, INTERVAL_S, samples))
+    carbon.wait(stored_before + readings * INTERVALS)
+    check_qemu_stored(carbon, prefix, *qemu_expected(text, board, prefix, transport, epoch, samples))
     return text, samples, stats
 
 
 def scenario_boards(args, report):
-    with Carbon("boards", args.keep) as carbon:
+    with Carbon("boards", args.keep, graphite=True) as carbon:
         total = 0
         for board in BOARDS:
             env = {"CARBON_PICKLE_PORT": str(carbon.pickle)}
             text, _, stats = straight_run(args, carbon, board, env, board, f"sensors.{board}", total)
-            total += READINGS * INTERVALS
+            total += stats["delivered"]
             report[board] = {**(stack_figures(text) or {}), "frames": stats["frames"], "bytes": stats["bytes"]}
-            log(f"{board}: {stats['delivered']} datapoints in whisper as sent; defmt log as expected")
+            log(
+                f"{board}: {stats['delivered']} datapoints in whisper as sent, the tagged series "
+                f"{tagged.logged_name(text)} found and rendered by graphite-web; defmt log as expected"
+            )
         epoch = int(time.time()) - 600
         text = run_host(carbon.pickle, "sensors.host", INTERVALS, 200, epoch)
         samples, stats, _ = parse(text)
@@ -468,15 +511,16 @@ def fault_qemu(args, name, board, prefix, extra_checks=None):
         if args.verbose:
             print(text, file=sys.stderr)
         samples, stats, epoch = parse(text)
-        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        readings = tagged.readings(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000, readings)
         assert stats["failures"] >= 1 and samples[-1]["reconnects"] >= 1, stats
         assert any(s["depth"] > 0 for s in samples), samples
         if extra_checks:
             extra_checks(text, samples)
-        expected = series.expected_points(prefix, epoch, INTERVAL_S, samples)
-        carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), prefix, expected)
-        dups, cuts, conns = check_relay(relay, expected)
+        plain, tags = qemu_expected(text, board, prefix, "tcp", epoch, samples)
+        carbon.wait(readings * INTERVALS)
+        check_qemu_stored(carbon, prefix, plain, tags)
+        dups, cuts, conns = check_relay(relay, {**plain, **tags})
         assert cuts == 1, cuts
         figures = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
         log(
@@ -518,14 +562,15 @@ def scenario_fault_host(args, report):
 
 
 def scenario_embassy(args, report):
-    with Carbon("embassy", args.keep) as carbon:
+    with Carbon("embassy", args.keep, graphite=True) as carbon:
         env = {"CARBON_PICKLE_PORT": str(carbon.pickle)}
         text, samples, stats = straight_run(args, carbon, EMBASSY, env, EMBASSY, EMBASSY_PREFIX)
         check_period(samples, INTERVAL_S * 1000)
         idle = check_idle(text)
         report[EMBASSY] = {**(stack_figures(text) or {}), "frames": stats["frames"], "bytes": stats["bytes"], "idle": idle}
         log(
-            f"{EMBASSY}: {stats['delivered']} datapoints in whisper as sent; defmt log as expected; executor polled "
+            f"{EMBASSY}: {stats['delivered']} datapoints in whisper as sent, the tagged series in graphite-web; "
+            "defmt log as expected; executor polled "
             f"{idle['polls_per_s']}/s, CPU woken {idle['wakeups_per_s']}/s, idle in {idle['idle_share']:.2%} of the ms"
         )
 
@@ -633,24 +678,31 @@ def tls_stats(text):
 def scenario_tls(args, report):
     p = pki()
     connector = host_bin("guestfwd-connector")
-    with Carbon("tls", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
+    with Carbon("tls", args.keep, graphite=True) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
         total = 0
         for board in BOARDS:
             env = {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"}
-            text, _, stats = straight_run(args, carbon, board, env, f"{board}-tls", f"sensors.{board}", total, tls.elf(board))
-            total += READINGS * INTERVALS
+            text, _, stats = straight_run(
+                args, carbon, board, env, f"{board}-tls", f"sensors.{board}", total, tls.elf(board), transport="tls"
+            )
+            total += stats["delivered"]
             (tcp, hs), = tls.connect_ms(text)
             report[f"{board}-tls"] = {**(stack_figures(text) or {}), **tls_stats(text), "handshake_ms": hs}
-            log(f"{board} over TLS 1.3 (stunnel): {stats['delivered']} datapoints in whisper as sent; handshake {hs} ms (TCP connect {tcp} ms)")
+            log(
+                f"{board} over TLS 1.3 (stunnel): {stats['delivered']} datapoints in whisper as sent, the tagged series "
+                f"in graphite-web; handshake {hs} ms (TCP connect {tcp} ms)"
+            )
     # QEMU runs the code as fast as the host can; at a fixed instruction rate near the boards' 25 MHz
     # (-icount shift=5: one instruction per 32 ns) the handshake time says what a real board would take.
     board = "mps2-an386"
     with Carbon("tls-icount", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
         text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {st.port}", "QEMU_ICOUNT": "5"}, image=tls.elf(board))
         samples, stats, epoch = parse(text)
-        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
-        carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), f"sensors.{board}", series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples))
+        readings = tagged.readings(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000, readings)
+        carbon.wait(readings * INTERVALS)
+        prefix = f"sensors.{board}"
+        check_qemu_stored(carbon, prefix, *qemu_expected(text, board, prefix, "tls", epoch, samples))
         (tcp, hs), = tls.connect_ms(text)
         report[f"{board}-tls"]["handshake_ms_icount5"] = hs
         log(f"{board} over TLS 1.3 at about 31 M instructions/s (QEMU -icount shift=5): handshake {hs} ms (the TCP connect before it: {tcp} ms)")
@@ -696,7 +748,10 @@ def scenario_tls_refusals(args, report):
                     assert extra[name] in text, f"{name}: log does not say {extra[name]!r}:\n{text}"
                 assert "session up" not in text and "datapoints delivered" not in text and "frame written" not in text, text
                 depths = [(int(m[1]), int(m[2])) for m in SAMPLE_DEPTH.finditer(text)]
-                assert depths and all(depth == READINGS * i for i, depth in depths), depths
+                # Stopped before the end of the run, where the node logs its tagged series: the images are
+                # built with feature `tagged` (mps2-node's default), six readings a sample.
+                readings = READINGS + 1
+                assert depths and all(depth == readings * i for i, depth in depths), depths
                 log(f"tls-refusals: {name}: refused {len(refusals)} times ({refusals[0].split('failed: ', 1)[1]}), queue {depths[-1][1]} deep")
         time.sleep(1)  # anything that got through would be in carbon's cache by now
         leaked = [k for k in carbon.dump() if k.startswith("sensors.")]
@@ -727,18 +782,20 @@ def scenario_tls_fault(args, report):
             print(text, file=sys.stderr)
         assert status == 0, f"{board} over TLS failed (status {status}):\n{text}"
         samples, stats, epoch = parse(text)
-        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+        readings = tagged.readings(text)
+        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000, readings)
         assert cutter.cut_at is not None, "the relay never cut a record"
         total, record, sent, length = cutter.cut_at
         assert 0 < sent < length, cutter.cut_at
         assert stats["failures"] >= 2, stats
-        expected = series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples)
-        carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), f"sensors.{board}", expected)
+        prefix = f"sensors.{board}"
+        points, tags = qemu_expected(text, board, prefix, "tls", epoch, samples)
+        carbon.wait(readings * INTERVALS)
+        check_qemu_stored(carbon, prefix, points, tags)
         # Every connection but the last ended in a fault (the cut, the kill): only those may carry duplicates.
         for rec in plain.conns[:-1]:
             rec["cut"] = True
-        dups, broken, conns = check_relay(plain, expected)
+        dups, broken, conns = check_relay(plain, {**points, **tags})
         assert conns >= 3 and broken == conns - 1, (conns, broken)
         report["tls-fault"] = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
         log(

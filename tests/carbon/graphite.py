@@ -9,7 +9,8 @@ of instances run side by side): storage and whisper are carbon's, its database i
 database is graphite-web's own (`LocalDatabaseTagDB`), no cache (DummyCache: a query sees what carbon has
 just tagged). Django's database is migrated once per venv into a template (`<venv>/graphite-web-1.1.10.db`,
 3.5 s) that each instance copies. It is served by Django's threaded development server on a free
-127.0.0.1 port (up in about 1.5 s).
+127.0.0.1 port (up in about 1.5 s), with the web UI's static files (`--insecure`: served by runserver though
+DEBUG is off; loopback only).
 """
 
 import os
@@ -38,6 +39,9 @@ ALLOWED_HOSTS = ['127.0.0.1', 'localhost']
 TIME_ZONE = 'UTC'
 LOG_RENDERING_PERFORMANCE = False
 LOG_CACHE_PERFORMANCE = False
+# The web UI's files (ExtJS, CSS) are installed under <venv>/webapp/content; graphite-web looks for them
+# in WEBAPP_DIR/content, and runserver --insecure serves them (for people browsing `run.sh --serve`).
+WEBAPP_DIR = {webapp!r}
 """
 
 
@@ -52,6 +56,7 @@ def paths(workdir, storage, whisper):
         "static": os.path.join(root, "static"),
         "db": os.path.join(root, "graphite.db"),
         "out": os.path.join(workdir, "graphite.out"),
+        "webapp": os.path.join(sys.prefix, "webapp"),
     }
 
 
@@ -112,7 +117,7 @@ def start(workdir, storage, whisper, preexec_fn):
         port = free_port()
         out = open(g["out"], "ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "django", "runserver", "127.0.0.1:%d" % port, "--noreload",
+            [sys.executable, "-m", "django", "runserver", "127.0.0.1:%d" % port, "--noreload", "--insecure",
              "--settings=graphite.settings"],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=g["root"], env=env(g),
             preexec_fn=preexec_fn,

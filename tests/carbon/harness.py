@@ -21,6 +21,9 @@ Run it with the venv's python ($CARBON_PICKLE_PYTHON, made by scripts/setup.sh):
       series is registered in graphite-web's tag database as in production, and graphite-web reads carbon's
       whisper files. ports.json also holds {"graphite": PORT, "graphite_pid": PID}; graphite-web logs to
       <workdir>/graphite.out and stops with carbon.
+  harness.py serve <workdir> ... --detach
+      Does not stop when its parent dies (scripts/run.sh --serve leaves carbon and graphite-web running for
+      a person to browse): only SIGTERM/SIGINT to harness_pid, or carbon exiting, stop it.
   harness.py again <workdir>
       After carbon was killed (a crash test): starts it again with the same configuration and ports, prints
       its pid once it accepts connections, and stops it when killed or when its own parent dies, as serve
@@ -283,7 +286,7 @@ def stop(proc):
             proc.wait()
 
 
-def serve(workdir, iface="127.0.0.1", graphite=False):
+def serve(workdir, iface="127.0.0.1", graphite=False, detach=False):
     p = paths(workdir)
     for d in (p["conf"], p["whisper"], p["log"], os.path.join(p["storage"], "lists")):
         os.makedirs(d, exist_ok=True)
@@ -293,7 +296,7 @@ def serve(workdir, iface="127.0.0.1", graphite=False):
         os.remove(p["ports"])
 
     stopping = stop_on_signals()
-    parent = os.getppid()
+    parent = None if detach else os.getppid()
 
     web = None
     if graphite:
@@ -327,9 +330,10 @@ def stop_on_signals():
 
 
 def supervise(proc, stopping, parent):
-    """Waits until told to stop, carbon exits, or the harness's parent dies; then stops carbon."""
+    """Waits until told to stop, carbon exits, or the harness's parent dies (unless `parent` is None); then
+    stops carbon."""
     try:
-        while not stopping and proc.poll() is None and os.getppid() == parent:
+        while not stopping and proc.poll() is None and (parent is None or os.getppid() == parent):
             time.sleep(0.2)
     finally:
         stop(proc)
@@ -483,16 +487,18 @@ def table(workdir):
 
 
 def main(argv):
-    usage = ("usage: harness.py serve <workdir> [interface] [--graphite] | again <workdir> | table <workdir>"
+    usage = ("usage: harness.py serve <workdir> [interface] [--graphite] [--detach] | again <workdir> | table <workdir>"
              " | dump <workdir> [metric_prefix]"
              " | wait <workdir> <expected_count> [timeout_s] [metric_prefix]")
     if len(argv) < 3:
         die(usage)
     cmd, workdir = argv[1], argv[2]
-    if cmd == "serve" and "--graphite" in argv[3:]:
-        rest = [a for a in argv[3:] if a != "--graphite"]
+    flags = {"--graphite", "--detach"}
+    if cmd == "serve" and flags & set(argv[3:]):
+        rest = [a for a in argv[3:] if a not in flags]
         if len(rest) <= 1:
-            return serve(workdir, rest[0] if rest else "127.0.0.1", graphite=True)
+            return serve(workdir, rest[0] if rest else "127.0.0.1", graphite="--graphite" in argv[3:],
+                         detach="--detach" in argv[3:])
     if cmd == "serve" and len(argv) in (3, 4):
         return serve(workdir, argv[3] if len(argv) == 4 else "127.0.0.1")
     if cmd == "again" and len(argv) == 3:

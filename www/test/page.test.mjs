@@ -7,6 +7,8 @@
 //   every other line still encodes, again byte for byte as the Rust example does;
 // - the inspector's listing of a frame made by CPython's `pickle.dumps` contains every line
 //   `pickletools.dis` prints for it, and the datapoints as Python's repr shows them;
+// - tagged lines: name, tags and values coloured apart, and the name carbon stores (as carbon 1.1.10's own
+//   TaggedSeries.parse writes it, prefix included) shown after each;
 // - the live sensor stream runs, stops, and encodes like the Rust core;
 // - the package as published (main module without protocol 0) refuses protocol 0 until enableProtocol0()
 //   has fetched its own module, then writes the same bytes as in Node;
@@ -285,6 +287,69 @@ describe('the demo page', () => {
     });
     assert.equal(box.rowH, box.lh);
     assert.equal(box.rowTop, box.pad + box.lh);
+  });
+
+  test('tagged lines: name, tags and values coloured apart, and the name carbon stores shown', async () => {
+    const text = [
+      'disk.used;rack=a1;dc=dc1 42 1700000000',
+      'cpu.load{host="web01",dc="dc1"} 0.5 1700000000',
+      '~net.rx;if=eth0;name=ignored;if=eth1 7 1700000000',
+      'disk.used;dc=dc1;k= 1 1700000000',
+      'sensors.plain 3 1700000000',
+    ].join('\n');
+    for (const prefix of ['', 'k3y']) {
+      await setOptions({ protocol: 2, prefix });
+      await setInput(text);
+      // The bytes are the Rust core's (tags in carbon's order there too), the bad tagged line refused with its words.
+      const rust = await expectSameAsRust(text, { protocol: 2, prefix: prefix || undefined });
+      const marked = await pageBadLines();
+      assert.deepEqual([...marked.keys()], [4]);
+      assert.equal(marked.get(4), rust.bad.get(4));
+      assert.match(marked.get(4), /empty value/);
+      const rows = await page.$$eval('#editor .backdrop .line', (els) =>
+        els.map((e) => {
+          const texts = (sel) => [...e.querySelectorAll(sel)].map((x) => x.textContent);
+          return {
+            line: Number(e.dataset.line),
+            name: texts('.path .p-name'),
+            tags: texts('.path .p-tag'),
+            values: texts('.path .p-value'),
+            stored: e.querySelector('.stored')?.textContent ?? null,
+            storedName: texts('.stored .p-name'),
+          };
+        }),
+      );
+      // The stored names against carbon 1.1.10's own TaggedSeries.parse (prefix in front, as carbon sees it).
+      const given = ['disk.used;rack=a1;dc=dc1', 'cpu.load{host="web01",dc="dc1"}', '~net.rx;if=eth0;name=ignored;if=eth1'];
+      const carbon = JSON.parse(
+        execFileSync(PYTHON, ['-c', 'import json, sys\nfrom carbon.util import TaggedSeries\nprint(json.dumps([TaggedSeries.parse(p).path for p in json.loads(sys.argv[1])]))',
+          JSON.stringify(given.map((p) => (prefix ? `${prefix}.${p}` : p)))], { encoding: 'utf8' }),
+      );
+      const pre = prefix ? `${prefix}.` : '';
+      // carbon strips a leading `~` from the whole path: behind a prefix the name keeps its `~`.
+      const net = prefix ? `${pre}~net.rx;if=eth1` : 'net.rx;if=eth1';
+      assert.deepEqual(carbon, [`${pre}disk.used;dc=dc1;rack=a1`, `${pre}cpu.load;dc=dc1;host=web01`, net]);
+      assert.deepEqual(rows.map((r) => r.stored), [...carbon, null, null]);
+      assert.deepEqual(rows[0].storedName, [`${pre}disk.used`]);
+      assert.deepEqual(rows.slice(0, 3).map((r) => [r.name, r.tags, r.values]), [
+        [['disk.used'], ['rack', 'dc'], ['a1', 'dc1']],
+        [['cpu.load'], ['host', 'dc'], ['web01', 'dc1']],
+        [['~net.rx'], ['if', 'name', 'if'], ['eth0', 'ignored', 'eth1']],
+      ]);
+      // A plain line is drawn as before: no colours, no stored name.
+      assert.deepEqual(rows[4], { line: 5, name: [], tags: [], values: [], stored: null, storedName: [] });
+    }
+    // Three colours, none of them transparent, behind the line's text and in the stored name.
+    const colours = await page.evaluate(() => {
+      const bg = (sel) => getComputedStyle(document.querySelector(`#editor .backdrop [data-line="1"] ${sel}`)).backgroundColor;
+      const ink = (sel) => getComputedStyle(document.querySelector(`#editor .backdrop [data-line="1"] .stored ${sel}`)).color;
+      return { bg: ['.path .p-name', '.path .p-tag', '.path .p-value'].map(bg), ink: ['.p-name', '.p-tag', '.p-value'].map(ink) };
+    });
+    for (const set of [colours.bg, colours.ink]) {
+      assert.equal(new Set(set).size, 3, JSON.stringify(colours));
+      assert.ok(set.every((c) => c !== 'rgba(0, 0, 0, 0)'), JSON.stringify(colours));
+    }
+    await setOptions();
   });
 
   test('options the core refuses are reported, and nothing is encoded', async () => {

@@ -95,7 +95,7 @@ async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
 }
 
 #[embassy_executor::task]
-async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
+async fn sampler_task(sender: &'static NodeSender, epoch: u32, tagged: Option<&'static str>) {
     let interval_ms = u64::from(config::INTERVAL_S) * 1_000;
     for i in 0..config::INTERVALS {
         // The period holds whatever the network does: the sampler only pushes, it never waits on a socket.
@@ -106,6 +106,7 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
             epoch,
             &stats,
             time_driver::now_ms(),
+            tagged,
             |metric, timestamp, value| {
                 let _ = sender.push(metric, timestamp, value);
             },
@@ -125,6 +126,7 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
     Timer::after_millis(200).await;
 
     let stats: Stats = sender.stats();
+    node::log_tagged(tagged);
     node::log_counters(&stats);
     let (sender_stack, network_stack, program_stack) = critical_section::with(|cs| {
         let probe = PROBE.borrow_ref(cs);
@@ -230,13 +232,14 @@ fn main() -> ! {
         config::PREFIX,
         core::mem::size_of::<NodeSender>()
     );
+    let tagged = node::tagged_series("embassy-node", "tcp");
 
     static EXECUTOR: StaticCell<raw::Executor> = StaticCell::new();
     let executor = EXECUTOR.init(raw::Executor::new(core::ptr::null_mut()));
     executor::run(executor, |spawner| {
         spawner.spawn(net_task(runner).unwrap());
         spawner.spawn(sender_task(sender, client).unwrap());
-        spawner.spawn(sampler_task(sender, epoch).unwrap());
+        spawner.spawn(sampler_task(sender, epoch, tagged).unwrap());
     })
 }
 

@@ -161,6 +161,8 @@ fn run_node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> 
         config::PREFIX,
         core::mem::size_of::<NodeSender<S>>()
     );
+    let transport = if cfg!(feature = "tls") { "tls" } else { "tcp" };
+    let tagged = node::tagged_series("mps2-node", transport);
 
     let interval_ms = config::INTERVAL_S * 1_000;
     for i in 0..config::INTERVALS {
@@ -172,6 +174,7 @@ fn run_node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> 
             epoch,
             &stats,
             clock::now_ms(),
+            tagged,
             |metric, timestamp, value| {
                 let _ = sender.push(metric, timestamp, value);
             },
@@ -191,6 +194,7 @@ fn run_node<S: NodeStack>(stack: &mut S, probe: &mut StackProbe, epoch: u32) -> 
     run_until(stack, &mut sender, probe, |_, now| now >= linger);
 
     let stats: Stats = sender.stats();
+    node::log_tagged(tagged);
     node::log_counters(&stats);
     node::log_stack(
         probe.deepest(Part::Sender),

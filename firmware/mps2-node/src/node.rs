@@ -60,14 +60,63 @@ pub fn log_banner(kind: &str) {
     );
 }
 
+/// Room for the tagged series' name: `temperature;board=mps2-an386;node=embassy-node;transport=tcp` is 61
+/// bytes.
+#[cfg(feature = "tagged")]
+const TAGGED_CAPACITY: usize = 96;
+
+/// The node's one Graphite tagged series (feature `tagged`): the temperature again, as
+/// `temperature;board=<board>;node=<image>;transport=<tcp|tls>` (the sender's prefix goes before the name).
+///
+/// Built once with the core's [`TaggedName`](carbon_pickle::tags::TaggedName) into a static buffer, tags given
+/// out of order: the builder puts them in carbon's canonical order in place, so nothing is sorted at run time
+/// and the queue holds a `&'static str` like the plain names. Call it once (the buffer is taken). `None`
+/// (logged) if the name breaks the tag rules, or always without the feature: the node then sends only its
+/// plain readings. [`log_tagged`] logs it, at the end of the run (a log line at boot, through semihosting,
+/// takes milliseconds of host time that the embassy node's first sample would wait for).
+pub fn tagged_series(image: &str, transport: &str) -> Option<&'static str> {
+    #[cfg(feature = "tagged")]
+    {
+        use carbon_pickle::{tags::TaggedName, PathRules};
+        static BUF: static_cell::ConstStaticCell<[u8; TAGGED_CAPACITY]> =
+            static_cell::ConstStaticCell::new([0; TAGGED_CAPACITY]);
+        let buf = BUF.take();
+        let built = TaggedName::new(&mut buf[..], sensor_node::METRICS[0], PathRules::default())
+            .and_then(|mut name| {
+                name.tag("transport", transport)?
+                    .tag("board", config::BOARD)?
+                    .tag("node", image)?;
+                Ok(name.len())
+            });
+        match built {
+            Ok(len) => {
+                let buf: &'static [u8; TAGGED_CAPACITY] = buf;
+                // TaggedName wrote whole `str`s; the check costs less than `unsafe` would save.
+                core::str::from_utf8(&buf[..len]).ok()
+            }
+            Err(e) => {
+                defmt::error!("tagged series refused: {}", e);
+                None
+            }
+        }
+    }
+    #[cfg(not(feature = "tagged"))]
+    {
+        let _ = (image, transport);
+        None
+    }
+}
+
 /// Sample `i`: the readings (with the live values: `uptime_ms`, and the queue depth and reconnects from the
-/// sender's `stats` before it), stamped `epoch + i * interval`, handed to `push` (a full queue drops and
-/// counts a datapoint; the exit status reports it), then logged.
+/// sender's `stats` before it), then the temperature under the `tagged` series if there is one, stamped
+/// `epoch + i * interval`, handed to `push` (a full queue drops and counts a datapoint; the exit status
+/// reports it), then logged.
 pub fn sample(
     i: u32,
     epoch: u32,
     stats: &Stats,
     uptime_ms: u32,
+    tagged: Option<&'static str>,
     mut push: impl FnMut(&'static str, u32, f64),
 ) {
     let live = Live {
@@ -80,6 +129,9 @@ pub fn sample(
     for (metric, value) in r {
         push(metric, timestamp, value);
     }
+    if let Some(series) = tagged {
+        push(series, timestamp, r[0].1);
+    }
     defmt::info!(
         "sample {}: temperature {} C, humidity {} %, uptime {} ms, queue depth {}, reconnects {}",
         i,
@@ -89,6 +141,13 @@ pub fn sample(
         live.queue_depth,
         live.reconnects
     );
+}
+
+/// The tagged series' name (without the prefix), which the tests read from the log.
+pub fn log_tagged(tagged: Option<&str>) {
+    if let Some(name) = tagged {
+        defmt::info!("tagged series: {=str}", name);
+    }
 }
 
 /// The counters at the end.

@@ -11,7 +11,11 @@
 //!    relay limit) is written to the socket as soon as it is finished;
 //! 2. a device-status frame is streamed with [`write_frame`] straight to the socket, no frame buffer at all,
 //!    with a Hosted Graphite style prefix: `--prefix KEY` if given (then every frame carries it), otherwise
-//!    `demo-key`.
+//!    `demo-key`;
+//! 3. Graphite tagged series: the two temperature sensors again, as one name with a `room` tag each
+//!    (`sensors.temperature;room=kitchen;site=home`), names built with [`TaggedName`] (tags given in any
+//!    order, written in carbon's canonical order), through a second `Splitter`. `scripts/run.sh` draws them
+//!    with graphite-web's render API.
 //!
 //! `--count-file` receives the number of datapoints sent, for the caller to wait for.
 
@@ -21,7 +25,8 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use carbon_pickle::{write_frame, Datapoint, Options, Protocol, SliceSink, Splitter};
+use carbon_pickle::tags::TaggedName;
+use carbon_pickle::{write_frame, Datapoint, Options, PathRules, Protocol, SliceSink, Splitter};
 use embedded_io_adapters::std::FromStd;
 
 /// Sensors: path, baseline, swing, period in seconds, decimals.
@@ -34,6 +39,9 @@ const SENSORS: [(&str, f64, f64, f64, i32); 6] = [
     ("sensors.outdoor.wind_speed", 4.0, 3.5, 97.0, 1),
 ];
 const DEVICES: [&str; 3] = ["node-a", "node-b", "node-c"];
+/// Tagged series: the name, and (sensor, room) for each series under it.
+const TAGGED_NAME: &str = "sensors.temperature";
+const TAGGED: [(usize, &str); 2] = [(0, "kitchen"), (2, "garage")];
 const STEP: u32 = 2;
 
 struct Args {
@@ -159,6 +167,36 @@ fn run(args: &Args) -> Result<usize, Box<dyn std::error::Error>> {
         status.len()
     );
     sent += status.len();
+
+    // 3. Tagged series: one name, a series per room.
+    let mut names = Vec::new();
+    for (sensor, room) in TAGGED {
+        let mut name_buf = [0u8; 96];
+        let mut name = TaggedName::new(&mut name_buf, TAGGED_NAME, PathRules::default())?;
+        name.tag("site", "home")?.tag("room", room)?;
+        names.push((sensor, name.as_str().to_owned()));
+    }
+    let mut splitter = Splitter::new(SliceSink::new(&mut buf), opts)?;
+    let mut on_frame = |frame: &[u8]| stream.write_all(frame);
+    for t in (start..now).step_by(STEP as usize) {
+        for (sensor, name) in &names {
+            splitter.push(&Datapoint::new(name, t, reading(*sensor, t)), &mut on_frame)?;
+        }
+    }
+    let stats = splitter.finish(&mut on_frame)?;
+    println!(
+        "tagged: {} datapoints of {} series in {} frames ({} bytes): {}",
+        stats.points,
+        names.len(),
+        stats.frames,
+        stats.bytes,
+        names
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    sent += stats.points;
     Ok(sent)
 }
 
