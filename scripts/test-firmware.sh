@@ -32,6 +32,9 @@ cargo clippy -q -p carbon-sender --all-targets --no-default-features -- -D warni
 # throwaway one made here; run_tests.py makes its own for the runs).
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls -- -D warnings
 cargo clippy -q -p carbon-sender --all-targets --features log,tls -- -D warnings
+# tls + async: the async TLS TcpConnect (carbon_sender::tls_async).
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls,async -- -D warnings
+cargo clippy -q -p carbon-sender --all-targets --features log,tls,async -- -D warnings
 openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/ca.key"
 openssl req -x509 -new -key "$SCRATCH/ca.key" -sha256 -days 1 -subj "/CN=lint CA" -out "$SCRATCH/ca.pem" 2>/dev/null
 # The CA as a relative path, which mps2-node/build.rs takes from firmware/ (where cargo runs here), not from
@@ -41,8 +44,10 @@ for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do
   NODE_TLS_CA="$ca_rel" NODE_TLS_SERVER_NAME=carbon.test \
     cargo clippy -q -p mps2-node --release --target "$t" --features tls -- -D warnings
 done
+NODE_TLS_CA="$ca_rel" NODE_TLS_SERVER_NAME=carbon.test \
+  cargo clippy -q -p embassy-node --release --target thumbv7em-none-eabihf --features tls -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls,async
 
 step "real boards: build only (not flashed; README in each crate under boards/)"
 cargo build -q --release -p nucleo-f767zi --target thumbv7em-none-eabihf
@@ -52,7 +57,7 @@ WIFI_SSID=placeholder WIFI_PASSWORD=placeholder \
 step "sender and series unit tests, scripted fake stack (blocking and async sender), doctests"
 cargo test -q   # host-node enables carbon-sender's async feature, so tests/scripted.rs runs both senders
 cargo test -q -p carbon-sender --no-default-features   # the blocking sender alone, as without the feature
-cargo test -q -p carbon-sender --features tls
+cargo test -q -p carbon-sender --features tls,async
 
 step "QEMU and host runs against carbon-cache, plain and over TLS (stunnel)"
 "$CARBON_PICKLE_PYTHON" tests/run_tests.py --report "$SCRATCH/report.json"

@@ -94,6 +94,10 @@ def machine(board):
     return "mps2-an386" if board == EMBASSY else board
 
 
+def prefix(board):
+    return EMBASSY_PREFIX if board == EMBASSY else f"sensors.{board}"
+
+
 def host_bin(name):
     return TARGET / "release" / name
 
@@ -427,13 +431,17 @@ def check_relay(relay, expected):
 
 
 def straight_run(args, carbon, board, env, log_name, prefix, stored_before=0, image=None):
-    """One run with nothing in the way: the log as expected (tests/expected/<log_name>.log), one connection and
-    no failure, every datapoint in whisper as sent. Returns the log, the samples and the final counters."""
+    """One run with nothing in the way: the log as expected (tests/expected/<log_name>.log; with log_name None,
+    no log to compare and samples may find frames not yet confirmed), one connection and no failure, every
+    datapoint in whisper as sent. Returns the log, the samples and the final counters."""
     text = run_qemu(board, env, image=image)
-    check_log(log_name, text, args.bless)
+    if log_name is not None:
+        check_log(log_name, text, args.bless)
     samples, stats, epoch = parse(text)
     check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
-    assert all(s["depth"] == 0 and s["reconnects"] == 0 for s in samples), samples
+    assert all(s["reconnects"] == 0 for s in samples), samples
+    if log_name is not None:
+        assert all(s["depth"] == 0 for s in samples), samples
     assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
     carbon.wait(stored_before + READINGS * INTERVALS)
     check_stored(carbon.dump(), prefix, series.expected_points(prefix, epoch, INTERVAL_S, samples))
@@ -635,33 +643,42 @@ def scenario_tls(args, report):
     connector = host_bin("guestfwd-connector")
     with Carbon("tls", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
         total = 0
-        for board in BOARDS:
+        for board in (*BOARDS, EMBASSY):
             env = {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"}
-            text, _, stats = straight_run(args, carbon, board, env, f"{board}-tls", f"sensors.{board}", total, tls.elf(board))
+            # The embassy node's first frame waits for the handshake, which takes the sampler's CPU for its
+            # length (one executor) and may end near the 1 s period on a loaded host: its samples are checked
+            # (each depth adding up), its log not compared line by line.
+            log_name = None if board == EMBASSY else f"{board}-tls"
+            text, _, stats = straight_run(args, carbon, board, env, log_name, prefix(board), total, tls.elf(board))
+            assert "TLS 1.3 session up" in text and "TLS handshake failed" not in text, text
             total += READINGS * INTERVALS
             (tcp, hs), = tls.connect_ms(text)
             report[f"{board}-tls"] = {**(stack_figures(text) or {}), **tls_stats(text), "handshake_ms": hs}
             log(f"{board} over TLS 1.3 (stunnel): {stats['delivered']} datapoints in whisper as sent; handshake {hs} ms (TCP connect {tcp} ms)")
     # QEMU runs the code as fast as the host can; at a fixed instruction rate near the boards' 25 MHz
     # (-icount shift=5: one instruction per 32 ns) the handshake time says what a real board would take.
-    board = "mps2-an386"
-    with Carbon("tls-icount", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
-        text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {st.port}", "QEMU_ICOUNT": "5"}, image=tls.elf(board))
-        samples, stats, epoch = parse(text)
-        check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
-        carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), f"sensors.{board}", series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples))
-        (tcp, hs), = tls.connect_ms(text)
-        report[f"{board}-tls"]["handshake_ms_icount5"] = hs
-        log(f"{board} over TLS 1.3 at about 31 M instructions/s (QEMU -icount shift=5): handshake {hs} ms (the TCP connect before it: {tcp} ms)")
+    for board in ("mps2-an386", EMBASSY):
+        with Carbon("tls-icount", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
+            text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {st.port}", "QEMU_ICOUNT": "5"}, image=tls.elf(board))
+            samples, stats, epoch = parse(text)
+            check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
+            carbon.wait(READINGS * INTERVALS)
+            check_stored(carbon.dump(), prefix(board), series.expected_points(prefix(board), epoch, INTERVAL_S, samples))
+            (tcp, hs), = tls.connect_ms(text)
+            report[f"{board}-tls"]["handshake_ms_icount5"] = hs
+            log(f"{board} over TLS 1.3 at about 31 M instructions/s (QEMU -icount shift=5): handshake {hs} ms (the TCP connect before it: {tcp} ms)")
 
 
 SAMPLE_DEPTH = re.compile(r"sample (\d+): .*queue depth (\d+)")
 
 
 def scenario_tls_refusals(args, report):
+    for board in ("mps2-an386", EMBASSY):
+        tls_refusals(args, board)
+
+
+def tls_refusals(args, board):
     p = pki()
-    board = "mps2-an386"
     connector = host_bin("guestfwd-connector")
     d = p.dir
     cases = [
@@ -674,7 +691,7 @@ def scenario_tls_refusals(args, report):
     with Carbon("tls-refusals", args.keep) as carbon:
         for name, leaf, versions, want, unwanted in cases:
             with tls.Stunnel(carbon.pickle, d / f"{leaf}.pem", d / f"{leaf}.key", versions) as st:
-                q = tls.StreamedQemu(board, tls.elf(board), {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"})
+                q = tls.StreamedQemu(machine(board), tls.elf(board), {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"})
                 try:
                     seen = q.wait_for(
                         lambda lines: sum("TLS handshake failed" in line for line in lines) >= 2
@@ -697,15 +714,19 @@ def scenario_tls_refusals(args, report):
                 assert "session up" not in text and "datapoints delivered" not in text and "frame written" not in text, text
                 depths = [(int(m[1]), int(m[2])) for m in SAMPLE_DEPTH.finditer(text)]
                 assert depths and all(depth == READINGS * i for i, depth in depths), depths
-                log(f"tls-refusals: {name}: refused {len(refusals)} times ({refusals[0].split('failed: ', 1)[1]}), queue {depths[-1][1]} deep")
+                log(f"tls-refusals: {board}: {name}: refused {len(refusals)} times ({refusals[0].split('failed: ', 1)[1]}), queue {depths[-1][1]} deep")
         time.sleep(1)  # anything that got through would be in carbon's cache by now
         leaked = [k for k in carbon.dump() if k.startswith("sensors.")]
         assert not leaked, f"refused connections reached carbon: {leaked}"
 
 
 def scenario_tls_fault(args, report):
+    for board in ("mps2-an386", EMBASSY):
+        tls_fault(args, report, board)
+
+
+def tls_fault(args, report, board):
     p = pki()
-    board = "mps2-an386"
     connector = host_bin("guestfwd-connector")
     with (
         Carbon("tls-fault", args.keep) as carbon,
@@ -713,7 +734,7 @@ def scenario_tls_fault(args, report):
         tls.Stunnel(plain.port, p.dir / "server.pem", p.dir / "server.key") as st,
         tls.RecordCutter(st.port) as cutter,
     ):
-        q = tls.StreamedQemu(board, tls.elf(board), {"NODE_GUESTFWD": f"cmd:{connector} {cutter.port}"})
+        q = tls.StreamedQemu(machine(board), tls.elf(board), {"NODE_GUESTFWD": f"cmd:{connector} {cutter.port}"})
         try:
             assert q.wait_for(lambda lines: any("sample 3:" in line for line in lines), 60), q.text()
             st.kill()
@@ -732,17 +753,17 @@ def scenario_tls_fault(args, report):
         total, record, sent, length = cutter.cut_at
         assert 0 < sent < length, cutter.cut_at
         assert stats["failures"] >= 2, stats
-        expected = series.expected_points(f"sensors.{board}", epoch, INTERVAL_S, samples)
+        expected = series.expected_points(prefix(board), epoch, INTERVAL_S, samples)
         carbon.wait(READINGS * INTERVALS)
-        check_stored(carbon.dump(), f"sensors.{board}", expected)
+        check_stored(carbon.dump(), prefix(board), expected)
         # Every connection but the last ended in a fault (the cut, the kill): only those may carry duplicates.
         for rec in plain.conns[:-1]:
             rec["cut"] = True
         dups, broken, conns = check_relay(plain, expected)
         assert conns >= 3 and broken == conns - 1, (conns, broken)
-        report["tls-fault"] = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
+        report[f"tls-fault-{board}"] = {"connections": conns, "failures": stats["failures"], "resent": stats["resent"], "duplicates": dups}
         log(
-            f"tls-fault: cut {sent} of {length} bytes into client record {record} ({total} bytes in), stunnel killed "
+            f"tls-fault: {board}: cut {sent} of {length} bytes into client record {record} ({total} bytes in), stunnel killed "
             f"and restarted; {stats['failures']} failures, {cutter.refused} refused while down, {conns} connections "
             f"reached carbon, {stats['resent']} sent again, {dups} arrived twice (documented), all {stats['delivered']} "
             "in whisper"

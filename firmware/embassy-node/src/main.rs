@@ -17,6 +17,8 @@ mod executor;
 #[path = "../../mps2-node/src/node.rs"]
 mod node;
 mod time_driver;
+#[cfg(feature = "tls")]
+mod tls;
 
 use core::cell::RefCell;
 use core::future::{poll_fn, Future};
@@ -47,7 +49,11 @@ mod config {
 /// TCP send buffer: a few frames of a few hundred bytes.
 const TCP_TX: usize = 2048;
 /// TCP receive buffer: carbon sends nothing.
+#[cfg(not(feature = "tls"))]
 const TCP_RX: usize = 64;
+/// TCP receive buffer with TLS: the server's handshake is about 1 KiB.
+#[cfg(feature = "tls")]
+const TCP_RX: usize = 2048;
 
 type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, { node::QUEUE }>;
 type Client = TcpClient<'static, 1, TCP_TX, TCP_RX>;
@@ -88,9 +94,34 @@ async fn net_task(mut runner: Runner<'static, Lan9118>) -> ! {
     measured(Part::Network, runner.run()).await
 }
 
+#[cfg(not(feature = "tls"))]
 #[embassy_executor::task]
 async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
     measured(Part::Sender, sender.run(client, &EmbassyClock)).await;
+    SENDER_DONE.signal(());
+}
+
+/// The sender over TLS 1.3: the same task, over carbon-sender's `TlsConnect` on the same `TcpClient`.
+#[cfg(feature = "tls")]
+#[embassy_executor::task]
+async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
+    use carbon_sender::tls_async::TlsConnect;
+
+    let Some(rng) = tls::rng() else {
+        defmt::error!("no entropy to seed the TLS random generator");
+        mps2_board::exit(false);
+    };
+    let (read, write) = tls::records();
+    let settings = tls::settings();
+    defmt::info!(
+        "TLS 1.3 to {=str}: CA compiled in ({} bytes DER), record buffers {} B read, {} B write",
+        settings.server_name,
+        settings.ca_der.len(),
+        read.len(),
+        write.len()
+    );
+    let connect = TlsConnect::<_, _, tls::WallClock>::new(client, settings, rng, read, write);
+    measured(Part::Sender, sender.run(&connect, &EmbassyClock)).await;
     SENDER_DONE.signal(());
 }
 
@@ -170,6 +201,8 @@ fn main() -> ! {
     node::log_banner(" embassy");
     let epoch = mps2_board::host_epoch();
     defmt::info!("boot time {} (host clock)", epoch);
+    #[cfg(feature = "tls")]
+    tls::WallClock::set_boot_epoch(epoch);
 
     // Statics are taken in place (ConstStaticCell) or built by init_with, not built on main's stack and
     // moved: main's frame lives as long as the executor, so a temporary in it is RAM lost for good.

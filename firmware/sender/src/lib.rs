@@ -53,6 +53,8 @@ mod sender;
 mod state;
 #[cfg(feature = "tls")]
 pub mod tls;
+#[cfg(all(feature = "tls", feature = "async"))]
+pub mod tls_async;
 mod writer;
 
 #[cfg(feature = "async")]

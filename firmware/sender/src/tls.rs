@@ -91,7 +91,7 @@ impl TcpError for Error {
 }
 
 /// What a refusal means, for the log.
-fn explain(e: &TlsError) -> &'static str {
+pub(crate) fn explain(e: &TlsError) -> &'static str {
     use embedded_tls::alert::AlertDescription as A;
     match e {
         TlsError::InvalidCertificate => {
@@ -332,9 +332,9 @@ impl<S: TcpClientStack> Write for Io<'_, S> {
 }
 
 /// The crypto embedded-tls asks for: the random generator and the certificate verifier.
-struct Provider<'r, R, V> {
-    rng: &'r mut R,
-    verifier: V,
+pub(crate) struct Provider<'r, R, V> {
+    pub(crate) rng: &'r mut R,
+    pub(crate) verifier: V,
 }
 
 impl<R: RngCore + CryptoRng, V: TlsVerifier<Aes128GcmSha256>> CryptoProvider
