@@ -35,6 +35,9 @@ cargo clippy -q -p carbon-sender --all-targets --features log,tls -- -D warnings
 # tls + async: the async TLS TcpConnect (carbon_sender::tls_async).
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls,async -- -D warnings
 cargo clippy -q -p carbon-sender --all-targets --features log,tls,async -- -D warnings
+# embassy: the board-agnostic glue (carbon_sender::embassy), alone and with tls.
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,embassy -- -D warnings
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,embassy,tls -- -D warnings
 openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/ca.key"
 openssl req -x509 -new -key "$SCRATCH/ca.key" -sha256 -days 1 -subj "/CN=lint CA" -out "$SCRATCH/ca.pem" 2>/dev/null
 # The CA as a relative path, which mps2-node/build.rs takes from firmware/ (where cargo runs here), not from
@@ -47,7 +50,7 @@ done
 NODE_TLS_CA="$ca_rel" NODE_TLS_SERVER_NAME=carbon.test \
   cargo clippy -q -p embassy-node --release --target thumbv7em-none-eabihf --features tls -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls,async
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls,embassy
 
 step "real boards: build only (not flashed; README in each crate under boards/)"
 cargo build -q --release -p nucleo-f767zi --target thumbv7em-none-eabihf

@@ -24,15 +24,15 @@ use core::cell::RefCell;
 use core::future::{poll_fn, Future};
 use core::pin::pin;
 
-use carbon_sender::{AsyncSender, Clock, Stats};
+use carbon_sender::embassy as carbon;
+use carbon_sender::{AsyncSender, Stats};
 use cortex_m::interrupt::InterruptNumber;
 use cortex_m::peripheral::NVIC;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use critical_section::Mutex;
 use defmt_semihosting as _;
 use embassy_executor::raw;
-use embassy_net::tcp::client::{TcpClient, TcpClientState};
-use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, StackResources, StaticConfigV4};
+use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, Stack, StackResources, StaticConfigV4};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Duration, Instant, Timer};
@@ -46,31 +46,9 @@ mod config {
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 
-/// TCP send buffer: a few frames of a few hundred bytes.
-const TCP_TX: usize = 2048;
-/// TCP receive buffer: carbon sends nothing.
-#[cfg(not(feature = "tls"))]
-const TCP_RX: usize = 64;
-/// TCP receive buffer with TLS: the server's handshake is about 1 KiB.
-#[cfg(feature = "tls")]
-const TCP_RX: usize = 2048;
-
-type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, { node::QUEUE }>;
-type Client = TcpClient<'static, 1, TCP_TX, TCP_RX>;
+type NodeSender = carbon::Sender<'static, &'static str, { node::QUEUE }>;
 
 defmt::timestamp!("{=u32:ms}", time_driver::now_ms());
-
-/// embassy-time as the sender's clock.
-struct EmbassyClock;
-
-impl Clock for EmbassyClock {
-    fn now_ms(&self) -> u64 {
-        Instant::now().as_millis()
-    }
-    fn sleep_until(&self, at_ms: u64) -> impl Future<Output = ()> {
-        Timer::at(Instant::from_millis(at_ms))
-    }
-}
 
 /// Stack painting: set up in `main`, used by the tasks' polls.
 static PROBE: Mutex<RefCell<Option<StackProbe>>> = Mutex::new(RefCell::new(None));
@@ -94,19 +72,18 @@ async fn net_task(mut runner: Runner<'static, Lan9118>) -> ! {
     measured(Part::Network, runner.run()).await
 }
 
+/// The sender task: carbon-sender's embassy glue (a TCP client on the stack, embassy-time as the clock).
 #[cfg(not(feature = "tls"))]
 #[embassy_executor::task]
-async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
-    measured(Part::Sender, sender.run(client, &EmbassyClock)).await;
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
+    measured(Part::Sender, carbon::run(sender, stack)).await;
     SENDER_DONE.signal(());
 }
 
-/// The sender over TLS 1.3: the same task, over carbon-sender's `TlsConnect` on the same `TcpClient`.
+/// The sender over TLS 1.3: the same glue with carbon-sender's `TlsConnect` over the TCP client.
 #[cfg(feature = "tls")]
 #[embassy_executor::task]
-async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
-    use carbon_sender::tls_async::TlsConnect;
-
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
     let Some(rng) = tls::rng() else {
         defmt::error!("no entropy to seed the TLS random generator");
         mps2_board::exit(false);
@@ -120,8 +97,10 @@ async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
         read.len(),
         write.len()
     );
-    let connect = TlsConnect::<_, _, tls::WallClock>::new(client, settings, rng, read, write);
-    measured(Part::Sender, sender.run(&connect, &EmbassyClock)).await;
+    let run = carbon::run_tls::<_, _, tls::WallClock, { node::QUEUE }>(
+        sender, stack, settings, rng, read, write,
+    );
+    measured(Part::Sender, run).await;
     SENDER_DONE.signal(());
 }
 
@@ -241,10 +220,6 @@ fn main() -> ! {
     static RESOURCES: ConstStaticCell<StackResources<2>> =
         ConstStaticCell::new(StackResources::new());
     let (stack, runner) = embassy_net::new(eth, net_config, RESOURCES.take(), seed);
-    static CLIENT_STATE: ConstStaticCell<TcpClientState<1, TCP_TX, TCP_RX>> =
-        ConstStaticCell::new(TcpClientState::new());
-    static CLIENT: StaticCell<Client> = StaticCell::new();
-    let client = CLIENT.init(TcpClient::new(stack, CLIENT_STATE.take()));
 
     if let Err(e) = node::sender_config().options.validate() {
         defmt::error!("bad sender configuration: {}", e);
@@ -268,7 +243,7 @@ fn main() -> ! {
     let executor = EXECUTOR.init(raw::Executor::new(core::ptr::null_mut()));
     executor::run(executor, |spawner| {
         spawner.spawn(net_task(runner).unwrap());
-        spawner.spawn(sender_task(sender, client).unwrap());
+        spawner.spawn(sender_task(sender, stack).unwrap());
         spawner.spawn(sampler_task(sender, epoch).unwrap());
     })
 }

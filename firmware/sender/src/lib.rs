@@ -48,6 +48,8 @@ mod fmt;
 #[cfg(feature = "async")]
 mod async_sender;
 mod backoff;
+#[cfg(feature = "embassy")]
+pub mod embassy;
 mod queue;
 mod sender;
 mod state;

@@ -9,12 +9,9 @@
 #![no_std]
 #![no_main]
 
-use carbon_pickle::Options;
-use carbon_sender::{AsyncSender, Clock, Config};
+use carbon_sender::embassy::{self as carbon, Options};
 use embassy_executor::Spawner;
-use embassy_net::tcp::client::{TcpClient, TcpClientState};
-use embassy_net::{Runner, StackResources};
-use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+use embassy_net::{Runner, Stack, StackResources};
 use embassy_time::{Duration, Instant, Timer};
 use esp_hal::clock::CpuClock;
 use esp_hal::rng::Rng;
@@ -53,23 +50,13 @@ const BOOT_EPOCH: &str = setting!("NODE_BOOT_EPOCH", "1767225600");
 /// Datapoints held while carbon is unreachable: a dozen samples of five readings.
 const QUEUE: usize = 64;
 
-// ---- carbon glue: the sender, its clock and its task ----
-type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, QUEUE>;
-type Client = TcpClient<'static, 1, 2048, 64>;
-struct EmbassyClock;
-impl Clock for EmbassyClock {
-    fn now_ms(&self) -> u64 {
-        Instant::now().as_millis()
-    }
-    async fn sleep_until(&self, at_ms: u64) {
-        Timer::at(Instant::from_millis(at_ms)).await
-    }
-}
+// ---- carbon glue: the sender and its task (carbon-sender's embassy glue) ----
+type NodeSender = carbon::Sender<'static, &'static str, QUEUE>;
 #[embassy_executor::task]
-async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
-    sender.run(client, &EmbassyClock).await
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
+    carbon::run(sender, stack).await
 }
-// ---- end of carbon glue (the statics and the sampling loop in main are the rest) ----
+// ---- end of carbon glue (the configuration and the push in main are the rest) ----
 
 #[embassy_executor::task]
 async fn net_task(mut runner: Runner<'static, Interface>) -> ! {
@@ -132,13 +119,11 @@ async fn main(spawner: Spawner) {
 
     // ---- carbon glue: configure, start the sender, push the series ----
     let options = Options::new().with_prefix(PREFIX).with_max_points(10);
-    let config = Config::new(CARBON.parse().expect("NODE_CARBON")).with_options(options);
+    let config = carbon::Config::new(CARBON.parse().expect("NODE_CARBON")).with_options(options);
     static SENDER: StaticCell<NodeSender> = StaticCell::new();
-    let sender: &'static NodeSender = SENDER.init(AsyncSender::new(config).expect("sender"));
-    static STATE: StaticCell<TcpClientState<1, 2048, 64>> = StaticCell::new();
-    static CLIENT: StaticCell<Client> = StaticCell::new();
-    let client = CLIENT.init(TcpClient::new(stack, STATE.init(TcpClientState::new())));
-    spawner.spawn(sender_task(sender, client).expect("task"));
+    let sender: &'static NodeSender = SENDER.init(NodeSender::new(config).expect("sender"));
+    spawner.spawn(sender_task(sender, stack).expect("task"));
+    // ---- end of carbon glue but the push below ----
     let epoch: u32 = BOOT_EPOCH.parse().expect("NODE_BOOT_EPOCH");
     let interval: u32 = INTERVAL_S.parse().expect("NODE_INTERVAL_S");
     for i in 0.. {

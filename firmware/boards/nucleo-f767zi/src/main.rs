@@ -9,18 +9,15 @@
 #![no_std]
 #![no_main]
 
-use carbon_pickle::Options;
-use carbon_sender::{AsyncSender, Clock, Config};
+use carbon_sender::embassy::{self as carbon, Options};
 use defmt::{info, unwrap};
 use embassy_executor::Spawner;
-use embassy_net::tcp::client::{TcpClient, TcpClientState};
-use embassy_net::{Runner, StackResources};
+use embassy_net::{Runner, Stack, StackResources};
 use embassy_stm32::eth::{self, Ethernet, GenericPhy, PacketQueue, Sma};
 use embassy_stm32::peripherals::{ETH, ETH_SMA, RNG};
 use embassy_stm32::rng::{self, Rng};
 use embassy_stm32::time::Hertz;
 use embassy_stm32::{bind_interrupts, Config as ChipConfig};
-use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_time::{Instant, Timer};
 use static_cell::StaticCell;
 use {defmt_rtt as _, panic_probe as _};
@@ -50,23 +47,13 @@ const MAC: [u8; 6] = [0x02, 0x00, 0xf7, 0x67, 0x00, 0x01];
 /// Datapoints held while carbon is unreachable: a dozen samples of five readings.
 const QUEUE: usize = 64;
 
-// ---- carbon glue: the sender, its clock and its task ----
-type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, QUEUE>;
-type Client = TcpClient<'static, 1, 2048, 64>;
-struct EmbassyClock;
-impl Clock for EmbassyClock {
-    fn now_ms(&self) -> u64 {
-        Instant::now().as_millis()
-    }
-    async fn sleep_until(&self, at_ms: u64) {
-        Timer::at(Instant::from_millis(at_ms)).await
-    }
-}
+// ---- carbon glue: the sender and its task (carbon-sender's embassy glue) ----
+type NodeSender = carbon::Sender<'static, &'static str, QUEUE>;
 #[embassy_executor::task]
-async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
-    sender.run(client, &EmbassyClock).await
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
+    carbon::run(sender, stack).await
 }
-// ---- end of carbon glue (the statics and the sampling loop in main are the rest) ----
+// ---- end of carbon glue (the configuration and the push in main are the rest) ----
 
 #[embassy_executor::task]
 async fn net_task(mut runner: Runner<'static, Device>) -> ! {
@@ -136,13 +123,11 @@ async fn main(spawner: Spawner) {
 
     // ---- carbon glue: configure, start the sender, push the series ----
     let options = Options::new().with_prefix(PREFIX).with_max_points(10);
-    let config = Config::new(unwrap!(CARBON.parse().ok())).with_options(options);
+    let config = carbon::Config::new(unwrap!(CARBON.parse().ok())).with_options(options);
     static SENDER: StaticCell<NodeSender> = StaticCell::new();
-    let sender: &'static NodeSender = SENDER.init(unwrap!(AsyncSender::new(config).ok()));
-    static STATE: StaticCell<TcpClientState<1, 2048, 64>> = StaticCell::new();
-    static CLIENT: StaticCell<Client> = StaticCell::new();
-    let client = CLIENT.init(TcpClient::new(stack, STATE.init(TcpClientState::new())));
-    spawner.spawn(unwrap!(sender_task(sender, client)));
+    let sender: &'static NodeSender = SENDER.init(unwrap!(NodeSender::new(config).ok()));
+    spawner.spawn(unwrap!(sender_task(sender, stack)));
+    // ---- end of carbon glue but the push below ----
     let (epoch, interval): (u32, u32) = (
         unwrap!(BOOT_EPOCH.parse().ok()),
         unwrap!(INTERVAL_S.parse().ok()),
