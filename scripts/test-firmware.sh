@@ -3,7 +3,8 @@
 # builds for both boards, then the end-to-end runs against a real carbon-cache (firmware/tests/run_tests.py:
 # QEMU mps2-an386 and mps2-an385, the embassy node on mps2-an386, the host node with the blocking and the
 # async sender, the fault relay runs, and the boards over TLS 1.3 through stunnel), the footprint report, and
-# firmware/README.md's quick start as written (firmware/tests/quickstart.sh).
+# firmware/README.md's quick start as written (firmware/tests/quickstart.sh). The embassy node's wall clock comes
+# from SNTP: run_tests.py answers it (tests/sntp.py) and has a scenario for a node with no time yet.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh" firmware   # idempotent: QEMU, defmt-print, the targets, carbon's venv
@@ -38,6 +39,9 @@ cargo clippy -q -p carbon-sender --all-targets --features log,tls,async -- -D wa
 # embassy: the board-agnostic glue (carbon_sender::embassy), alone and with tls.
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,embassy -- -D warnings
 cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,embassy,tls -- -D warnings
+# sntp: the wall clock over embassy-net UDP (carbon_sender::sntp), alone and with tls (its certificate clock).
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features sntp -- -D warnings
+cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,sntp,tls -- -D warnings
 openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/ca.key"
 openssl req -x509 -new -key "$SCRATCH/ca.key" -sha256 -days 1 -subj "/CN=lint CA" -out "$SCRATCH/ca.pem" 2>/dev/null
 # The CA as a relative path, which mps2-node/build.rs takes from firmware/ (where cargo runs here), not from
@@ -50,7 +54,7 @@ done
 NODE_TLS_CA="$ca_rel" NODE_TLS_SERVER_NAME=carbon.test \
   cargo clippy -q -p embassy-node --release --target thumbv7em-none-eabihf --features tls -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls,embassy
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls,embassy,sntp
 
 step "real boards: build only (not flashed; README in each crate under boards/)"
 cargo build -q --release -p nucleo-f767zi --target thumbv7em-none-eabihf

@@ -58,6 +58,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import series  # noqa: E402
+import sntp  # noqa: E402
 import tls  # noqa: E402
 from loopback import LoopbackServer  # noqa: E402
 
@@ -298,6 +299,7 @@ def normalize(text):
     for line in text.splitlines():
         line = re.sub(r"^\S+ ", "", line, count=1)  # the defmt timestamp (uptime in s)
         line = re.sub(r"boot time \d+", "boot time <epoch>", line)
+        line = re.sub(r": \d+ Unix seconds \(round trip \d+ us\)", ": <n> Unix seconds (round trip <n> us)", line)
         line = re.sub(r"uptime \d+ ms", "uptime <ms> ms", line)
         line = re.sub(r"sender \d+ bytes, network \d+ bytes, whole program \d+ bytes", "sender <n> bytes, network <n> bytes, whole program <n> bytes", line)
         line = re.sub(r"TLS task: stack high-water \d+ bytes", "TLS task: stack high-water <n> bytes", line)
@@ -344,9 +346,12 @@ def check_idle(text):
 
 
 def check_period(samples, pace_ms):
-    """The sampler task keeps its period whatever the network does."""
+    """The sampler task keeps its period whatever the network does. The embassy node's period starts when its
+    wall clock is set (SNTP; it waits up to 1.5 s for it), so sample i is due i periods after sample 0."""
+    start = min(s["uptime"] - s["i"] * pace_ms for s in samples)
+    assert 0 <= start <= 1_500 + PERIOD_SLACK_MS, f"the sampler started at {start} ms"
     for s in samples:
-        late = s["uptime"] - s["i"] * pace_ms
+        late = s["uptime"] - start - s["i"] * pace_ms
         assert 0 <= late <= PERIOD_SLACK_MS, f"sample {s['i']} at {s['uptime']} ms, {late} ms off its period"
 
 
@@ -359,8 +364,32 @@ def stack_figures(text):
 # runs
 
 
+# The embassy node's wall clock: tests/sntp.py answers its SNTP requests (carbon's address, port 123), its time
+# the host's shifted by SNTP_OFFSET_S, so the datapoints show whose time they carry (the host's, through
+# semihosting, is what the node used before SNTP).
+# The TLS runs get a responder with the host's own time (offset 0): the test certificates are valid from the
+# moment they were made, which the shifted time is before.
+SNTP_OFFSET_S = -7321
+_SNTP = {}
+
+
+def sntp_env(board, offset=SNTP_OFFSET_S):
+    """What QEMU needs for the node's SNTP requests to reach the run's responder (embassy-node only)."""
+    if board != EMBASSY:
+        return {}
+    if offset not in _SNTP:
+        _SNTP[offset] = sntp.Responder(offset_s=offset).__enter__()
+    return _SNTP[offset].qemu_env()
+
+
+def check_sntp_epoch(epoch, started, offset=SNTP_OFFSET_S):
+    """The node's boot time came from the responder: the host's time at QEMU's start plus the offset."""
+    want = started + offset
+    assert abs(epoch - want) <= 3, f"boot time {epoch}, the responder's time at boot was {want:.0f}"
+
+
 def run_qemu(board, env_extra, timeout=90, image=None):
-    env = dict(os.environ, QEMU_TIMEOUT=str(timeout), **env_extra)
+    env = dict(os.environ, QEMU_TIMEOUT=str(timeout), **{**sntp_env(board), **env_extra})
     t0 = time.monotonic()
     r = subprocess.run(
         [FIRMWARE / "tools" / "qemu-run", machine(board), image or elf(board)],
@@ -430,10 +459,11 @@ def check_relay(relay, expected):
     return len(dups), cut_connections, len(relay.conns)
 
 
-def straight_run(args, carbon, board, env, log_name, prefix, stored_before=0, image=None):
+def straight_run(args, carbon, board, env, log_name, prefix, stored_before=0, image=None, sntp_offset=SNTP_OFFSET_S):
     """One run with nothing in the way: the log as expected (tests/expected/<log_name>.log; with log_name None,
     no log to compare and samples may find frames not yet confirmed), one connection and no failure, every
     datapoint in whisper as sent. Returns the log, the samples and the final counters."""
+    started = time.time()
     text = run_qemu(board, env, image=image)
     if log_name is not None:
         check_log(log_name, text, args.bless)
@@ -443,6 +473,8 @@ def straight_run(args, carbon, board, env, log_name, prefix, stored_before=0, im
     if log_name is not None:
         assert all(s["depth"] == 0 for s in samples), samples
     assert (stats["connects"], stats["failures"], stats["resent"]) == (1, 0, 0), stats
+    if board == EMBASSY:
+        check_sntp_epoch(epoch, started, sntp_offset)
     carbon.wait(stored_before + READINGS * INTERVALS)
     check_stored(carbon.dump(), prefix, series.expected_points(prefix, epoch, INTERVAL_S, samples))
     return text, samples, stats
@@ -644,12 +676,12 @@ def scenario_tls(args, report):
     with Carbon("tls", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
         total = 0
         for board in (*BOARDS, EMBASSY):
-            env = {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"}
+            env = {**sntp_env(board, 0), "NODE_GUESTFWD": f"cmd:{connector} {st.port}"}
             # The embassy node's first frame waits for the handshake, which takes the sampler's CPU for its
             # length (one executor) and may end near the 1 s period on a loaded host: its samples are checked
             # (each depth adding up), its log not compared line by line.
             log_name = None if board == EMBASSY else f"{board}-tls"
-            text, _, stats = straight_run(args, carbon, board, env, log_name, prefix(board), total, tls.elf(board))
+            text, _, stats = straight_run(args, carbon, board, env, log_name, prefix(board), total, tls.elf(board), 0)
             assert "TLS 1.3 session up" in text and "TLS handshake failed" not in text, text
             total += READINGS * INTERVALS
             (tcp, hs), = tls.connect_ms(text)
@@ -659,7 +691,8 @@ def scenario_tls(args, report):
     # (-icount shift=5: one instruction per 32 ns) the handshake time says what a real board would take.
     for board in ("mps2-an386", EMBASSY):
         with Carbon("tls-icount", args.keep) as carbon, tls.Stunnel(carbon.pickle, p.dir / "server.pem", p.dir / "server.key") as st:
-            text = run_qemu(board, {"NODE_GUESTFWD": f"cmd:{connector} {st.port}", "QEMU_ICOUNT": "5"}, image=tls.elf(board))
+            env = {**sntp_env(board, 0), "NODE_GUESTFWD": f"cmd:{connector} {st.port}", "QEMU_ICOUNT": "5"}
+            text = run_qemu(board, env, image=tls.elf(board))
             samples, stats, epoch = parse(text)
             check_samples(samples, stats, INTERVALS, INTERVAL_S * 1000)
             carbon.wait(READINGS * INTERVALS)
@@ -691,7 +724,7 @@ def tls_refusals(args, board):
     with Carbon("tls-refusals", args.keep) as carbon:
         for name, leaf, versions, want, unwanted in cases:
             with tls.Stunnel(carbon.pickle, d / f"{leaf}.pem", d / f"{leaf}.key", versions) as st:
-                q = tls.StreamedQemu(machine(board), tls.elf(board), {"NODE_GUESTFWD": f"cmd:{connector} {st.port}"})
+                q = tls.StreamedQemu(machine(board), tls.elf(board), {**sntp_env(board, 0), "NODE_GUESTFWD": f"cmd:{connector} {st.port}"})
                 try:
                     seen = q.wait_for(
                         lambda lines: sum("TLS handshake failed" in line for line in lines) >= 2
@@ -734,7 +767,7 @@ def tls_fault(args, report, board):
         tls.Stunnel(plain.port, p.dir / "server.pem", p.dir / "server.key") as st,
         tls.RecordCutter(st.port) as cutter,
     ):
-        q = tls.StreamedQemu(machine(board), tls.elf(board), {"NODE_GUESTFWD": f"cmd:{connector} {cutter.port}"})
+        q = tls.StreamedQemu(machine(board), tls.elf(board), {**sntp_env(board, 0), "NODE_GUESTFWD": f"cmd:{connector} {cutter.port}"})
         try:
             assert q.wait_for(lambda lines: any("sample 3:" in line for line in lines), 60), q.text()
             st.kill()
@@ -770,12 +803,46 @@ def tls_fault(args, report, board):
         )
 
 
+def scenario_sntp(args, report):
+    """embassy-node whose SNTP server is silent for its first 2.5 s: the samples before the first answer queue
+    nothing and say so (never epoch 0), the later ones carry the server's time, every one of them in whisper."""
+    with Carbon("sntp", args.keep) as carbon, sntp.Responder(offset_s=SNTP_OFFSET_S, silent_s=2.5) as r:
+        r.arm()
+        started = time.time()
+        text = run_qemu(EMBASSY, {"CARBON_PICKLE_PORT": str(carbon.pickle), **r.qemu_env()})
+        if args.verbose:
+            print(text, file=sys.stderr)
+        skipped = [int(m[1]) for m in re.finditer(r"sample (\d+): no wall-clock time yet \(no SNTP answer\): nothing queued", text)]
+        assert skipped == list(range(len(skipped))) and 1 <= len(skipped) < INTERVALS, text
+        assert text.index("SNTP: no answer from") < text.index("SNTP: wall clock set"), text
+        samples, stats, epoch = parse(text)
+        assert [s["i"] for s in samples] == list(range(len(skipped), INTERVALS)), samples
+        check_sntp_epoch(epoch, started)
+        pushed = READINGS * len(samples)
+        assert stats["accepted"] == stats["delivered"] == pushed and stats["dropped"] == 0, stats
+        for k, s in enumerate(samples):
+            assert s["depth"] == READINGS * k - s["delivered_before"], s
+        assert r.dropped >= 1 and r.answers, (r.requests, r.dropped, r.answers)
+        carbon.wait(pushed)
+        dump = carbon.dump()
+        check_stored(dump, EMBASSY_PREFIX, series.expected_points(EMBASSY_PREFIX, epoch, INTERVAL_S, samples))
+        stamps = {ts for path, pts in dump.items() if path.startswith(EMBASSY_PREFIX) for ts, _ in pts}
+        assert all(abs(ts - (started + SNTP_OFFSET_S)) < 60 for ts in stamps), sorted(stamps)
+        report["sntp"] = {"skipped_samples": len(skipped), "requests": r.requests, "unanswered": r.dropped}
+        log(
+            f"sntp: {len(skipped)} samples before the first SNTP answer queued nothing; {len(samples)} stamped with the "
+            f"responder's time (boot time {epoch}, host time {SNTP_OFFSET_S:+d} s), all {pushed} in whisper; "
+            f"{r.requests} requests, {r.dropped} left unanswered"
+        )
+
+
 SCENARIOS = {
     "boards": scenario_boards,
     "fault-qemu": scenario_fault_qemu,
     "fault-host": scenario_fault_host,
     "embassy": scenario_embassy,
     "fault-embassy": scenario_fault_embassy,
+    "sntp": scenario_sntp,
     "host-async": scenario_host_async,
     "poison": scenario_poison,
     "tls": scenario_tls,
@@ -804,6 +871,8 @@ def main():
     finally:
         for p in _PKI:
             p.cleanup()
+        for r in _SNTP.values():
+            r.__exit__(None, None, None)
     for board in (*BOARDS, EMBASSY):
         if "sender_stack" in report.get(board, {}):
             r = report[board]

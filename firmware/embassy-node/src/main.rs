@@ -25,6 +25,7 @@ use core::future::{poll_fn, Future};
 use core::pin::pin;
 
 use carbon_sender::embassy as carbon;
+use carbon_sender::sntp;
 use carbon_sender::{AsyncSender, Stats};
 use cortex_m::interrupt::InterruptNumber;
 use cortex_m::peripheral::NVIC;
@@ -35,7 +36,7 @@ use embassy_executor::raw;
 use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, Stack, StackResources, StaticConfigV4};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
-use embassy_time::{Duration, Instant, Timer};
+use embassy_time::{with_timeout, Duration, Instant, Timer};
 use mps2_board::lan9118::{self, Lan9118};
 use mps2_board::stack_probe::{Part, StackProbe};
 use panic_probe as _;
@@ -97,23 +98,61 @@ async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
         read.len(),
         write.len()
     );
-    let run = carbon::run_tls::<_, _, tls::WallClock, { node::QUEUE }>(
+    // The certificate's dates are checked against the wall clock: no handshake before it is set.
+    sntp::wait().await;
+    let run = carbon::run_tls::<_, _, sntp::SntpClock, { node::QUEUE }>(
         sender, stack, settings, rng, read, write,
     );
     measured(Part::Sender, run).await;
     SENDER_DONE.signal(());
 }
 
+/// The wall clock: carbon-sender's SNTP client against `NODE_SNTP` (default 10.0.2.100:123, carbon's address,
+/// where the tests answer: tests/sntp.py says why not the host alias), refreshed every `NODE_SNTP_REFRESH_S`
+/// seconds (default 2, so a QEMU run sees refreshes).
 #[embassy_executor::task]
-async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
+async fn sntp_task(stack: Stack<'static>) -> ! {
+    let server = option_env!("NODE_SNTP").unwrap_or("10.0.2.100:123");
+    let refresh_s = option_env!("NODE_SNTP_REFRESH_S").unwrap_or("2");
+    let (Ok(server), Ok(refresh_s)) = (server.parse(), refresh_s.parse()) else {
+        defmt::error!("bad NODE_SNTP or NODE_SNTP_REFRESH_S");
+        mps2_board::exit(false);
+    };
+    sntp::run(stack, server, refresh_s).await
+}
+
+/// How long the sampler waits for the first SNTP answer before it starts sampling anyway.
+const FIRST_TIME_WAIT_MS: u64 = 1_500;
+
+#[embassy_executor::task]
+async fn sampler_task(sender: &'static NodeSender) {
     let interval_ms = u64::from(config::INTERVAL_S) * 1_000;
+    // Samples are stamped with the wall clock (SNTP), so wait a little for it; the period counts from here.
+    let _ = with_timeout(Duration::from_millis(FIRST_TIME_WAIT_MS), sntp::wait()).await;
+    let start = Instant::now().as_millis();
+    // The schedule's Unix time at uptime 0: sample i is stamped epoch + i * interval (the node's series), set
+    // from the wall clock at the first sample that has one, and again should SNTP move the clock by more
+    // than a second against the schedule.
+    let mut epoch: Option<u32> = None;
     for i in 0..config::INTERVALS {
         // The period holds whatever the network does: the sampler only pushes, it never waits on a socket.
-        Timer::at(Instant::from_millis(u64::from(i) * interval_ms)).await;
+        Timer::at(Instant::from_millis(start + u64::from(i) * interval_ms)).await;
+        let Some(now) = sntp::now_unix() else {
+            defmt::warn!(
+                "sample {}: no wall-clock time yet (no SNTP answer): nothing queued",
+                i
+            );
+            continue;
+        };
+        let due = now.saturating_sub(i * config::INTERVAL_S);
+        if epoch.is_none_or(|e| e.abs_diff(due) > 1) {
+            epoch = Some(due);
+            defmt::info!("boot time {} (SNTP)", due);
+        }
         let stats = sender.stats();
         node::sample(
             i,
-            epoch,
+            epoch.unwrap_or(due),
             &stats,
             time_driver::now_ms(),
             |metric, timestamp, value| {
@@ -122,7 +161,7 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32) {
         );
     }
     Timer::at(Instant::from_millis(
-        u64::from(config::INTERVALS) * interval_ms,
+        start + u64::from(config::INTERVALS) * interval_ms,
     ))
     .await;
 
@@ -178,10 +217,6 @@ fn main() -> ! {
     time_driver::start(cp.SYST);
 
     node::log_banner(" embassy");
-    let epoch = mps2_board::host_epoch();
-    defmt::info!("boot time {} (host clock)", epoch);
-    #[cfg(feature = "tls")]
-    tls::WallClock::set_boot_epoch(epoch);
 
     // Statics are taken in place (ConstStaticCell) or built by init_with, not built on main's stack and
     // moved: main's frame lives as long as the executor, so a temporary in it is RAM lost for good.
@@ -217,7 +252,8 @@ fn main() -> ! {
     });
     let m = config::MAC;
     let seed = u64::from_le_bytes([m[0], m[1], m[2], m[3], m[4], m[5], 0, 1]);
-    static RESOURCES: ConstStaticCell<StackResources<2>> =
+    // The TCP socket, the SNTP socket, one spare.
+    static RESOURCES: ConstStaticCell<StackResources<3>> =
         ConstStaticCell::new(StackResources::new());
     let (stack, runner) = embassy_net::new(eth, net_config, RESOURCES.take(), seed);
 
@@ -244,7 +280,8 @@ fn main() -> ! {
     executor::run(executor, |spawner| {
         spawner.spawn(net_task(runner).unwrap());
         spawner.spawn(sender_task(sender, stack).unwrap());
-        spawner.spawn(sampler_task(sender, epoch).unwrap());
+        spawner.spawn(sntp_task(stack).unwrap());
+        spawner.spawn(sampler_task(sender).unwrap());
     })
 }
 

@@ -7,13 +7,10 @@
 //!   writes windows of 256 B, one record each).
 //! - Randomness: ChaCha20 seeded once at boot with 32 bytes of entropy; under QEMU from the host through
 //!   semihosting (`mps2_board::emulator_host_entropy`, emulator only). A real board seeds from its TRNG.
-//! - Clock: the certificate's validity dates against the wall-clock time (boot time from the host plus
-//!   embassy-time's uptime).
+//! - Clock: the certificate's validity dates against the wall clock from SNTP (`carbon_sender::sntp`); the sender
+//!   task waits for the first SNTP answer before it connects.
 
-use core::sync::atomic::{AtomicU32, Ordering};
-
-use carbon_sender::tls::{Settings, TlsClock, READ_RECORD};
-use embassy_time::Instant;
+use carbon_sender::tls::{Settings, READ_RECORD};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use static_cell::ConstStaticCell;
@@ -47,23 +44,4 @@ pub fn records() -> (&'static mut [u8], &'static mut [u8]) {
 pub fn rng() -> Option<ChaCha20Rng> {
     // Emulator only: see `mps2_board::emulator_host_entropy`. A real board: its TRNG here.
     mps2_board::emulator_host_entropy().map(ChaCha20Rng::from_seed)
-}
-
-static BOOT_EPOCH: AtomicU32 = AtomicU32::new(0);
-
-/// Wall-clock seconds for the certificate's validity period.
-pub struct WallClock;
-
-impl WallClock {
-    /// Records the wall-clock time at boot.
-    pub fn set_boot_epoch(epoch: u32) {
-        BOOT_EPOCH.store(epoch, Ordering::Relaxed);
-    }
-}
-
-impl TlsClock for WallClock {
-    fn now() -> Option<u64> {
-        let boot = BOOT_EPOCH.load(Ordering::Relaxed);
-        (boot != 0).then(|| u64::from(boot) + Instant::now().as_secs())
-    }
 }

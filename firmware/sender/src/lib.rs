@@ -52,6 +52,8 @@ mod backoff;
 pub mod embassy;
 mod queue;
 mod sender;
+#[cfg(feature = "sntp")]
+pub mod sntp;
 mod state;
 #[cfg(feature = "tls")]
 pub mod tls;

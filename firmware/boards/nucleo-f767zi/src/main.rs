@@ -4,12 +4,14 @@
 //!
 //! Build-time settings (environment variables, read by `option_env!`; the defaults in brackets):
 //! `NODE_CARBON` carbon's pickle address `ip:port` [192.168.1.10:2004], `NODE_PREFIX`
-//! [sensors.nucleo-f767zi], `NODE_INTERVAL_S` [10], `NODE_BOOT_EPOCH` the Unix time the node takes for its
-//! boot [1767225600, 2026-01-01]: the board has no wall clock yet (SNTP is issue 21, item 4).
+//! [sensors.nucleo-f767zi], `NODE_INTERVAL_S` [10], `NODE_SNTP` the SNTP server `ip:port` for the wall clock
+//! [162.159.200.123:123, time.cloudflare.com], asked at boot and every hour (`carbon_sender::sntp`); samples
+//! before its first answer queue nothing.
 #![no_std]
 #![no_main]
 
 use carbon_sender::embassy::{self as carbon, Options};
+use core::net::SocketAddr;
 use defmt::{info, unwrap};
 use embassy_executor::Spawner;
 use embassy_net::{Runner, Stack, StackResources};
@@ -41,7 +43,7 @@ macro_rules! setting {
 const CARBON: &str = setting!("NODE_CARBON", "192.168.1.10:2004");
 const PREFIX: &str = setting!("NODE_PREFIX", "sensors.nucleo-f767zi");
 const INTERVAL_S: &str = setting!("NODE_INTERVAL_S", "10");
-const BOOT_EPOCH: &str = setting!("NODE_BOOT_EPOCH", "1767225600");
+const SNTP: &str = setting!("NODE_SNTP", "162.159.200.123:123");
 /// The board's MAC address (locally administered; ST's unique ID could make it per-board).
 const MAC: [u8; 6] = [0x02, 0x00, 0xf7, 0x67, 0x00, 0x01];
 /// Datapoints held while carbon is unreachable: a dozen samples of five readings.
@@ -52,6 +54,10 @@ type NodeSender = carbon::Sender<'static, &'static str, QUEUE>;
 #[embassy_executor::task]
 async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
     carbon::run(sender, stack).await
+}
+#[embassy_executor::task]
+async fn sntp_task(stack: Stack<'static>, server: SocketAddr) -> ! {
+    carbon_sender::sntp::run(stack, server, 3_600).await
 }
 // ---- end of carbon glue (the configuration and the push in main are the rest) ----
 
@@ -127,11 +133,9 @@ async fn main(spawner: Spawner) {
     static SENDER: StaticCell<NodeSender> = StaticCell::new();
     let sender: &'static NodeSender = SENDER.init(unwrap!(NodeSender::new(config).ok()));
     spawner.spawn(unwrap!(sender_task(sender, stack)));
+    spawner.spawn(unwrap!(sntp_task(stack, unwrap!(SNTP.parse().ok()))));
     // ---- end of carbon glue but the push below ----
-    let (epoch, interval): (u32, u32) = (
-        unwrap!(BOOT_EPOCH.parse().ok()),
-        unwrap!(INTERVAL_S.parse().ok()),
-    );
+    let interval: u32 = unwrap!(INTERVAL_S.parse().ok());
     for i in 0.. {
         Timer::at(Instant::from_secs(u64::from(i * interval))).await;
         let stats = sender.stats();
@@ -140,7 +144,14 @@ async fn main(spawner: Spawner) {
             queue_depth: stats.queued as u32,
             reconnects: stats.failures,
         };
-        let timestamp = sensor_node::timestamp(epoch, i, interval);
+        // Stamped with the wall clock (SNTP); without one yet, nothing is queued (never epoch 0).
+        let Some(timestamp) = carbon_sender::sntp::now_unix() else {
+            defmt::warn!(
+                "sample {}: no wall-clock time yet (SNTP): nothing queued",
+                i
+            );
+            continue;
+        };
         for (metric, value) in sensor_node::readings(i, live) {
             if sender.push(metric, timestamp, value).is_err() {
                 defmt::warn!("queue full: {=str} dropped", metric);
