@@ -15,6 +15,7 @@ Its time is the host's plus `offset_s` (a whole number of seconds, so the node's
 carry), and it can stay silent for the first `silent_s` seconds (a node with no time yet).
 """
 
+import os
 import socket
 import struct
 import threading
@@ -130,3 +131,18 @@ class Responder:
         # From the MAC the guest sent to (QEMU's user network answers ARP for it), to the guest's.
         eth = frame[6:12] + frame[0:6] + b"\x08\x00"
         return eth + ip_hdr + udp_hdr + ntp
+
+
+if __name__ == "__main__":
+    # scripts/run.sh: `sntp.py FILE` answers with the host's time until stopped (SIGTERM), after writing the
+    # NODE_SEGMENT_UDP value for tools/qemu-run to FILE.
+    import signal
+    import sys
+
+    with Responder() as responder:
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        with open(sys.argv[1] + ".tmp", "w") as f:
+            f.write(responder.qemu_env()["NODE_SEGMENT_UDP"])
+        os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+        stopped.wait()
