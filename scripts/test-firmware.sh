@@ -69,6 +69,11 @@ cargo test -q -p carbon-sender --features tls,async
 step "QEMU and host runs against carbon-cache, plain and over TLS (stunnel)"
 "$CARBON_PICKLE_PYTHON" tests/run_tests.py --report "$SCRATCH/report.json"
 
+step "no panics in the send path: carbon-sender's and carbon-pickle's functions in the Arm release images"
+# (tests/no_panic.py: llvm-objdump; the RISC-V image is left out, its calls carry no symbol in the listing)
+python3 tests/no_panic.py target/thumbv7em-none-eabihf/release/mps2-node target/thumbv7m-none-eabi/release/mps2-node \
+  target/thumbv7em-none-eabihf/release/embassy-node target/thumbv7em-none-eabihf/release/nucleo-f767zi
+
 step "footprint (reported, not asserted): plain images, then the TLS ones"
 python3 tests/footprint.py --stack-report "$SCRATCH/report.json"
 
