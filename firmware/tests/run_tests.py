@@ -22,6 +22,10 @@ Scenarios (each against its own carbon-cache from tests/carbon/harness.py):
               QEMU's -icount shift=5 (about 31 M instructions/s, near the boards' 25 MHz).
   tls-refusals  a certificate from another CA, a wrong server name, a server offering only TLS 1.2: each refused,
               the log says why, nothing leaves the queue, nothing reaches carbon.
+  tls-keyupdate  openssl s_server sends a TLS 1.3 KeyUpdate: the node logs embedded-tls's Unimplemented, ends that
+              connection and connects again, without a panic (mps2-an386 and embassy-node).
+  sntp        embassy-node whose SNTP server is silent at first: samples without a wall clock queue nothing and say
+              so, the rest carry the server's time (tests/sntp.py; every embassy run gets its time from it).
   tls-fault   a relay between QEMU and stunnel resets the first connection in the middle of a record, then
               stunnel is killed and restarted mid-stream; every datapoint lands, duplicates only of frames
               written on a connection that then broke (a plaintext relay between stunnel and carbon records them).
@@ -803,6 +807,45 @@ def tls_fault(args, report, board):
         )
 
 
+def scenario_tls_keyupdate(args, report):
+    """A server that sends a TLS 1.3 KeyUpdate on an open connection (openssl s_server's `k` command):
+    embedded-tls 0.19 does not implement it and reports `Unimplemented`. The node must log it, end that
+    connection and connect again (a new handshake), not panic; for mps2-an386 and embassy-node."""
+    p = pki()
+    connector = host_bin("guestfwd-connector")
+    for board in ("mps2-an386", EMBASSY):
+        port = tls.free_port()
+        server = subprocess.Popen(
+            ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(p.dir / "server.pem"),
+             "-key", str(p.dir / "server.key"), "-tls1_3"],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        )
+        try:
+            tls.wait_port(port, proc=server)
+            q = tls.StreamedQemu(machine(board), tls.elf(board), {**sntp_env(board, 0), "NODE_GUESTFWD": f"cmd:{connector} {port}"})
+            try:
+                assert q.wait_for(lambda lines: any("frame written" in line for line in lines), 30), q.text()
+                server.stdin.write("k\n")
+                server.stdin.flush()
+                renewed = q.wait_for(
+                    lambda lines: sum("TLS handshake started" in line for line in lines) >= 2, 30
+                )
+                alive = q.proc.poll() is None
+            finally:
+                q.stop()
+            text = q.text()
+            if args.verbose:
+                print(text, file=sys.stderr)
+            assert renewed and alive, f"{board}: no new connection after the KeyUpdate (QEMU alive: {alive}):\n{text}"
+            assert "Unimplemented" in text and "does not implement" in text, text
+            assert "panicked" not in text and "ERROR panic" not in text, text
+            failed = [line for line in text.splitlines() if "Unimplemented" in line]
+            log(f"tls-keyupdate: {board}: KeyUpdate -> {failed[0].split(' ', 2)[-1]}; connected again, no panic")
+        finally:
+            server.kill()
+            server.wait()
+
+
 def scenario_sntp(args, report):
     """embassy-node whose SNTP server is silent for its first 2.5 s: the samples before the first answer queue
     nothing and say so (never epoch 0), the later ones carry the server's time, every one of them in whisper."""
@@ -848,6 +891,7 @@ SCENARIOS = {
     "tls": scenario_tls,
     "tls-refusals": scenario_tls_refusals,
     "tls-fault": scenario_tls_fault,
+    "tls-keyupdate": scenario_tls_keyupdate,
 }
 
 

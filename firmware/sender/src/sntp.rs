@@ -46,10 +46,11 @@ static CLOCK: Mutex<CriticalSectionRawMutex, Cell<Option<Sync>>> = Mutex::new(Ce
 /// Raised whenever the clock is set, for [`wait`].
 static SET: Signal<CriticalSectionRawMutex, ()> = Signal::new();
 
-/// Completes once the clock has been set (at once if it was). One waiting task at a time.
+/// Completes once the clock has been set (at once if it was). Any number of tasks may wait: the signal wakes
+/// one, the others look again every 100 ms.
 pub async fn wait() {
     while CLOCK.lock(Cell::get).is_none() {
-        SET.wait().await;
+        let _ = with_timeout(Duration::from_millis(100), SET.wait()).await;
     }
 }
 

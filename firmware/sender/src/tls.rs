@@ -108,6 +108,9 @@ pub(crate) fn explain(e: &TlsError) -> &'static str {
             "server has no common cipher suite or group (TLS_AES_128_GCM_SHA256, P-256)"
         }
         TlsError::HandshakeAborted(..) => "server aborted the handshake with an alert",
+        TlsError::Unimplemented => {
+            "server sent what embedded-tls 0.19 does not implement (a KeyUpdate, for one): connection ended"
+        }
         TlsError::Io(_) | TlsError::IoError => "connection broke",
         _ => "TLS error",
     }
