@@ -53,6 +53,10 @@ for t in thumbv7em-none-eabihf thumbv7m-none-eabi; do
 done
 NODE_TLS_CA="$ca_rel" NODE_TLS_SERVER_NAME=carbon.test \
   cargo clippy -q -p embassy-node --release --target thumbv7em-none-eabihf --features tls -- -D warnings
+# The NUCLEO-F767ZI over TLS: its CA as DER, by absolute path (include_bytes!).
+openssl x509 -in "$SCRATCH/ca.pem" -outform der -out "$SCRATCH/ca.der"
+NODE_TLS_CA_DER="$SCRATCH/ca.der" NODE_TLS_SERVER_NAME=carbon.test \
+  cargo clippy -q -p nucleo-f767zi --release --target thumbv7em-none-eabihf --features tls -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
 RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls,embassy,sntp
 

@@ -24,6 +24,9 @@ use embassy_time::{Instant, Timer};
 use static_cell::StaticCell;
 use {defmt_rtt as _, panic_probe as _};
 
+#[cfg(feature = "tls")]
+mod tls;
+
 bind_interrupts!(struct Irqs {
     ETH => eth::InterruptHandler;
     RNG => rng::InterruptHandler<RNG>;
@@ -47,13 +50,19 @@ const SNTP: &str = setting!("NODE_SNTP", "162.159.200.123:123");
 /// The board's MAC address (locally administered; ST's unique ID could make it per-board).
 const MAC: [u8; 6] = [0x02, 0x00, 0xf7, 0x67, 0x00, 0x01];
 /// Datapoints held while carbon is unreachable: a dozen samples of five readings.
-const QUEUE: usize = 64;
+pub(crate) const QUEUE: usize = 64;
 
 // ---- carbon glue: the sender and its task (carbon-sender's embassy glue) ----
-type NodeSender = carbon::Sender<'static, &'static str, QUEUE>;
+pub(crate) type NodeSender = carbon::Sender<'static, &'static str, QUEUE>;
+#[cfg(not(feature = "tls"))]
 #[embassy_executor::task]
-async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>, _seed: [u8; 32]) {
     carbon::run(sender, stack).await
+}
+#[cfg(feature = "tls")] // over TLS 1.3 (src/tls.rs), the seed from the hardware RNG
+#[embassy_executor::task]
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>, seed: [u8; 32]) {
+    tls::run(sender, stack, seed).await
 }
 #[embassy_executor::task]
 async fn sntp_task(stack: Stack<'static>, server: SocketAddr) -> ! {
@@ -95,8 +104,11 @@ async fn main(spawner: Spawner) {
         CARBON, PREFIX
     );
 
-    let mut seed = [0; 8];
-    Rng::new(p.RNG, Irqs).fill_bytes(&mut seed);
+    // The hardware RNG seeds embassy-net (8 bytes) and, with feature tls, the TLS generator (32 bytes).
+    let (mut seed, mut tls_seed) = ([0; 8], [0; 32]);
+    let mut rng = Rng::new(p.RNG, Irqs);
+    rng.fill_bytes(&mut seed);
+    rng.fill_bytes(&mut tls_seed);
 
     // RMII pins of the NUCLEO-144 board (solder bridges as shipped), the PHY found on the MDIO bus.
     static PACKETS: StaticCell<PacketQueue<4, 4>> = StaticCell::new();
@@ -132,7 +144,7 @@ async fn main(spawner: Spawner) {
     let config = carbon::Config::new(unwrap!(CARBON.parse().ok())).with_options(options);
     static SENDER: StaticCell<NodeSender> = StaticCell::new();
     let sender: &'static NodeSender = SENDER.init(unwrap!(NodeSender::new(config).ok()));
-    spawner.spawn(unwrap!(sender_task(sender, stack)));
+    spawner.spawn(unwrap!(sender_task(sender, stack, tls_seed)));
     spawner.spawn(unwrap!(sntp_task(stack, unwrap!(SNTP.parse().ok()))));
     // ---- end of carbon glue but the push below ----
     let interval: u32 = unwrap!(INTERVAL_S.parse().ok());
