@@ -133,7 +133,15 @@ run_firmware_embassy() {
   local prefix="sensors.mps2-an386-embassy" target="${CARGO_TARGET_DIR:-$ROOT/firmware/target}"
   [ -n "$PREFIX" ] && prefix="$PREFIX.$prefix"
   (cd firmware && NODE_PREFIX="$prefix" cargo build-embassy-an386 -q)
-  NODE_GUESTFWD="tcp:$TO" firmware/tools/qemu-run mps2-an386 "$target/thumbv7em-none-eabihf/release/embassy-node"
+  # Its wall clock is SNTP: firmware/tests/sntp.py answers it with the host's time on a QEMU segment of its own
+  # (restricted user networking carries no UDP from the guest; firmware/README.md, "The embassy firmware").
+  local segment="$WORK/sntp-segment"
+  python3 firmware/tests/sntp.py "$segment" &
+  local sntp_pid=$!
+  until [ -f "$segment" ]; do kill -0 "$sntp_pid" || break; sleep 0.1; done
+  NODE_SEGMENT_UDP="$(cat "$segment")" NODE_GUESTFWD="tcp:$TO" \
+    firmware/tools/qemu-run mps2-an386 "$target/thumbv7em-none-eabihf/release/embassy-node"
+  kill "$sntp_pid" 2>/dev/null || true; wait "$sntp_pid" || true
   add_expected 30   # 5 samples of 6 readings (the tagged one included)
 }
 

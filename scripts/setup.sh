@@ -130,6 +130,8 @@ setup_firmware() {
   cargo_tool defmt-print "$DEFMT_PRINT_VERSION" defmt-print --locked
   # The TLS tests: stunnel terminates TLS 1.3 in front of carbon; the openssl CLI makes their CA.
   apt_install stunnel4 openssl
+  # firmware/tests/no_panic.py disassembles the release images (llvm-objdump).
+  apt_install llvm
   # Both QEMU boards' targets for the stable toolchain (the firmware does not build its own core), and the
   # ESP32-C3's (firmware/boards/esp32c3-node; the NUCLEO-F767ZI uses thumbv7em-none-eabihf).
   local t

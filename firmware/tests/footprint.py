@@ -3,7 +3,7 @@
 
     footprint.py [--board mps2-an386|mps2-an385|embassy-an386] [--json] [--no-tls] [--stack-report FILE]
 
-The TLS images of mps2-node (feature tls, built by run_tests.py into target/tls/) follow the plain ones when
+The TLS images of mps2-node and embassy-node (feature tls, built by run_tests.py into target/tls/) follow the plain ones when
 they are there, with the RAM they need (static RAM plus the stack high-water that run_tests.py measured, if
 given with --stack-report) against the boards' 4 MiB.
 
@@ -269,7 +269,7 @@ def main():
             reports[-1]["stack"] = stacks[b]["program_stack"]
     tls_target = TARGET / "tls"
     for b in [] if args.no_tls else args.board or TRIPLES:
-        if PACKAGES[b] == "mps2-node" and (tls_target / TRIPLES[b] / "release" / "mps2-node").exists():
+        if (tls_target / TRIPLES[b] / "release" / PACKAGES[b]).exists():
             reports.append(report(b, tls_target, f"{b} (feature tls)"))
             if f"{b}-tls" in stacks and "program_stack" in stacks[f"{b}-tls"]:
                 reports[-1]["stack"] = stacks[f"{b}-tls"]["program_stack"]

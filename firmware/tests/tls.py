@@ -23,9 +23,13 @@ SERVER_NAME = "carbon.test"
 # scenarios and the footprint report use.
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or FIRMWARE / "target") / "tls"
 BOARDS = {"mps2-an386": "thumbv7em-none-eabihf", "mps2-an385": "thumbv7m-none-eabi"}
+EMBASSY = "embassy-an386"  # embassy-node on mps2-an386, the async sender over carbon_sender::tls_async
+ALIASES = {"mps2-an386": "build-an386", "mps2-an385": "build-an385", EMBASSY: "build-embassy-an386"}
 
 
 def elf(board):
+    if board == EMBASSY:
+        return TARGET / BOARDS["mps2-an386"] / "release" / "embassy-node"
     return TARGET / BOARDS[board] / "release" / "mps2-node"
 
 
@@ -67,13 +71,12 @@ class Pki:
         subprocess.run(["rm", "-rf", str(self.dir)], check=False)
 
 
-def build(pki, boards=BOARDS):
-    """The TLS images, built with the test CA and server name."""
+def build(pki, boards=ALIASES):
+    """The TLS images (both mps2-node boards and embassy-node), built with the test CA and server name."""
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET), NODE_TLS_CA=str(pki.dir / "ca.pem"),
                NODE_TLS_SERVER_NAME=SERVER_NAME)
     for board in boards:
-        alias = {"mps2-an386": "build-an386", "mps2-an385": "build-an385"}[board]
-        subprocess.run(["cargo", alias, "-q", "--features", "tls"], cwd=FIRMWARE, env=env, check=True)
+        subprocess.run(["cargo", ALIASES[board], "-q", "--features", "tls"], cwd=FIRMWARE, env=env, check=True)
 
 
 def free_port():

@@ -17,23 +17,26 @@ mod executor;
 #[path = "../../mps2-node/src/node.rs"]
 mod node;
 mod time_driver;
+#[cfg(feature = "tls")]
+mod tls;
 
 use core::cell::RefCell;
 use core::future::{poll_fn, Future};
 use core::pin::pin;
 
-use carbon_sender::{AsyncSender, Clock, Stats};
+use carbon_sender::embassy as carbon;
+use carbon_sender::sntp;
+use carbon_sender::{AsyncSender, Stats};
 use cortex_m::interrupt::InterruptNumber;
 use cortex_m::peripheral::NVIC;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use critical_section::Mutex;
 use defmt_semihosting as _;
 use embassy_executor::raw;
-use embassy_net::tcp::client::{TcpClient, TcpClientState};
-use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, StackResources, StaticConfigV4};
+use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, Stack, StackResources, StaticConfigV4};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
-use embassy_time::{Duration, Instant, Timer};
+use embassy_time::{with_timeout, Duration, Instant, Timer};
 use mps2_board::lan9118::{self, Lan9118};
 use mps2_board::stack_probe::{Part, StackProbe};
 use panic_probe as _;
@@ -44,27 +47,9 @@ mod config {
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 
-/// TCP send buffer: a few frames of a few hundred bytes.
-const TCP_TX: usize = 2048;
-/// TCP receive buffer: carbon sends nothing.
-const TCP_RX: usize = 64;
-
-type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, { node::QUEUE }>;
-type Client = TcpClient<'static, 1, TCP_TX, TCP_RX>;
+type NodeSender = carbon::Sender<'static, &'static str, { node::QUEUE }>;
 
 defmt::timestamp!("{=u32:ms}", time_driver::now_ms());
-
-/// embassy-time as the sender's clock.
-struct EmbassyClock;
-
-impl Clock for EmbassyClock {
-    fn now_ms(&self) -> u64 {
-        Instant::now().as_millis()
-    }
-    fn sleep_until(&self, at_ms: u64) -> impl Future<Output = ()> {
-        Timer::at(Instant::from_millis(at_ms))
-    }
-}
 
 /// Stack painting: set up in `main`, used by the tasks' polls.
 static PROBE: Mutex<RefCell<Option<StackProbe>>> = Mutex::new(RefCell::new(None));
@@ -88,22 +73,86 @@ async fn net_task(mut runner: Runner<'static, Lan9118>) -> ! {
     measured(Part::Network, runner.run()).await
 }
 
+/// The sender task: carbon-sender's embassy glue (a TCP client on the stack, embassy-time as the clock).
+#[cfg(not(feature = "tls"))]
 #[embassy_executor::task]
-async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
-    measured(Part::Sender, sender.run(client, &EmbassyClock)).await;
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
+    measured(Part::Sender, carbon::run(sender, stack)).await;
     SENDER_DONE.signal(());
 }
 
+/// The sender over TLS 1.3: the same glue with carbon-sender's `TlsConnect` over the TCP client.
+#[cfg(feature = "tls")]
 #[embassy_executor::task]
-async fn sampler_task(sender: &'static NodeSender, epoch: u32, tagged: Option<&'static str>) {
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
+    let Some(rng) = tls::rng() else {
+        defmt::error!("no entropy to seed the TLS random generator");
+        mps2_board::exit(false);
+    };
+    let (read, write) = tls::records();
+    let settings = tls::settings();
+    defmt::info!(
+        "TLS 1.3 to {=str}: CA compiled in ({} bytes DER), record buffers {} B read, {} B write",
+        settings.server_name,
+        settings.ca_der.len(),
+        read.len(),
+        write.len()
+    );
+    // The certificate's dates are checked against the wall clock: no handshake before it is set.
+    sntp::wait().await;
+    let run = carbon::run_tls::<_, _, sntp::SntpClock, { node::QUEUE }>(
+        sender, stack, settings, rng, read, write,
+    );
+    measured(Part::Sender, run).await;
+    SENDER_DONE.signal(());
+}
+
+/// The wall clock: carbon-sender's SNTP client against `NODE_SNTP` (default 10.0.2.100:123, carbon's address,
+/// where the tests answer: tests/sntp.py says why not the host alias), refreshed every `NODE_SNTP_REFRESH_S`
+/// seconds (default 2, so a QEMU run sees refreshes).
+#[embassy_executor::task]
+async fn sntp_task(stack: Stack<'static>) -> ! {
+    let server = option_env!("NODE_SNTP").unwrap_or("10.0.2.100:123");
+    let refresh_s = option_env!("NODE_SNTP_REFRESH_S").unwrap_or("2");
+    let (Ok(server), Ok(refresh_s)) = (server.parse(), refresh_s.parse()) else {
+        defmt::error!("bad NODE_SNTP or NODE_SNTP_REFRESH_S");
+        mps2_board::exit(false);
+    };
+    sntp::run(stack, server, refresh_s).await
+}
+
+/// How long the sampler waits for the first SNTP answer before it starts sampling anyway.
+const FIRST_TIME_WAIT_MS: u64 = 1_500;
+
+#[embassy_executor::task]
+async fn sampler_task(sender: &'static NodeSender, tagged: Option<&'static str>) {
     let interval_ms = u64::from(config::INTERVAL_S) * 1_000;
+    // Samples are stamped with the wall clock (SNTP), so wait a little for it; the period counts from here.
+    let _ = with_timeout(Duration::from_millis(FIRST_TIME_WAIT_MS), sntp::wait()).await;
+    let start = Instant::now().as_millis();
+    // The schedule's Unix time at uptime 0: sample i is stamped epoch + i * interval (the node's series), set
+    // from the wall clock at the first sample that has one, and again should SNTP move the clock by more
+    // than a second against the schedule.
+    let mut epoch: Option<u32> = None;
     for i in 0..config::INTERVALS {
         // The period holds whatever the network does: the sampler only pushes, it never waits on a socket.
-        Timer::at(Instant::from_millis(u64::from(i) * interval_ms)).await;
+        Timer::at(Instant::from_millis(start + u64::from(i) * interval_ms)).await;
+        let Some(now) = sntp::now_unix() else {
+            defmt::warn!(
+                "sample {}: no wall-clock time yet (no SNTP answer): nothing queued",
+                i
+            );
+            continue;
+        };
+        let due = now.saturating_sub(i * config::INTERVAL_S);
+        if epoch.is_none_or(|e| e.abs_diff(due) > 1) {
+            epoch = Some(due);
+            defmt::info!("boot time {} (SNTP)", due);
+        }
         let stats = sender.stats();
         node::sample(
             i,
-            epoch,
+            epoch.unwrap_or(due),
             &stats,
             time_driver::now_ms(),
             tagged,
@@ -113,7 +162,7 @@ async fn sampler_task(sender: &'static NodeSender, epoch: u32, tagged: Option<&'
         );
     }
     Timer::at(Instant::from_millis(
-        u64::from(config::INTERVALS) * interval_ms,
+        start + u64::from(config::INTERVALS) * interval_ms,
     ))
     .await;
 
@@ -170,8 +219,6 @@ fn main() -> ! {
     time_driver::start(cp.SYST);
 
     node::log_banner(" embassy");
-    let epoch = mps2_board::host_epoch();
-    defmt::info!("boot time {} (host clock)", epoch);
 
     // Statics are taken in place (ConstStaticCell) or built by init_with, not built on main's stack and
     // moved: main's frame lives as long as the executor, so a temporary in it is RAM lost for good.
@@ -207,13 +254,10 @@ fn main() -> ! {
     });
     let m = config::MAC;
     let seed = u64::from_le_bytes([m[0], m[1], m[2], m[3], m[4], m[5], 0, 1]);
-    static RESOURCES: ConstStaticCell<StackResources<2>> =
+    // The TCP socket, the SNTP socket, one spare.
+    static RESOURCES: ConstStaticCell<StackResources<3>> =
         ConstStaticCell::new(StackResources::new());
     let (stack, runner) = embassy_net::new(eth, net_config, RESOURCES.take(), seed);
-    static CLIENT_STATE: ConstStaticCell<TcpClientState<1, TCP_TX, TCP_RX>> =
-        ConstStaticCell::new(TcpClientState::new());
-    static CLIENT: StaticCell<Client> = StaticCell::new();
-    let client = CLIENT.init(TcpClient::new(stack, CLIENT_STATE.take()));
 
     if let Err(e) = node::sender_config().options.validate() {
         defmt::error!("bad sender configuration: {}", e);
@@ -232,14 +276,18 @@ fn main() -> ! {
         config::PREFIX,
         core::mem::size_of::<NodeSender>()
     );
-    let tagged = node::tagged_series("embassy-node", "tcp");
+    let tagged = node::tagged_series(
+        "embassy-node",
+        if cfg!(feature = "tls") { "tls" } else { "tcp" },
+    );
 
     static EXECUTOR: StaticCell<raw::Executor> = StaticCell::new();
     let executor = EXECUTOR.init(raw::Executor::new(core::ptr::null_mut()));
     executor::run(executor, |spawner| {
         spawner.spawn(net_task(runner).unwrap());
-        spawner.spawn(sender_task(sender, client).unwrap());
-        spawner.spawn(sampler_task(sender, epoch, tagged).unwrap());
+        spawner.spawn(sender_task(sender, stack).unwrap());
+        spawner.spawn(sntp_task(stack).unwrap());
+        spawner.spawn(sampler_task(sender, tagged).unwrap());
     })
 }
 

@@ -48,11 +48,17 @@ mod fmt;
 #[cfg(feature = "async")]
 mod async_sender;
 mod backoff;
+#[cfg(feature = "embassy")]
+pub mod embassy;
 mod queue;
 mod sender;
+#[cfg(feature = "sntp")]
+pub mod sntp;
 mod state;
 #[cfg(feature = "tls")]
 pub mod tls;
+#[cfg(all(feature = "tls", feature = "async"))]
+pub mod tls_async;
 mod writer;
 
 #[cfg(feature = "async")]

@@ -84,10 +84,10 @@ impl<P: AsRef<str>, const N: usize> Queue<P, N> {
         let (a, b) = self.items.as_slices();
         let a_range = start.min(a.len())..end.min(a.len());
         let b_range = start.saturating_sub(a.len())..end.saturating_sub(a.len());
-        a[a_range]
-            .iter()
-            .chain(b[b_range].iter())
-            .map(Sample::datapoint)
+        // `get`, not indexing: the ranges are in bounds by construction, and no panic path is linked.
+        let a = a.get(a_range).unwrap_or_default();
+        let b = b.get(b_range).unwrap_or_default();
+        a.iter().chain(b.iter()).map(Sample::datapoint)
     }
 
     /// Marks the next `count` unwritten samples as written.

@@ -91,7 +91,7 @@ impl TcpError for Error {
 }
 
 /// What a refusal means, for the log.
-fn explain(e: &TlsError) -> &'static str {
+pub(crate) fn explain(e: &TlsError) -> &'static str {
     use embedded_tls::alert::AlertDescription as A;
     match e {
         TlsError::InvalidCertificate => {
@@ -108,6 +108,9 @@ fn explain(e: &TlsError) -> &'static str {
             "server has no common cipher suite or group (TLS_AES_128_GCM_SHA256, P-256)"
         }
         TlsError::HandshakeAborted(..) => "server aborted the handshake with an alert",
+        TlsError::Unimplemented => {
+            "server sent what embedded-tls 0.19 does not implement (a KeyUpdate, for one): connection ended"
+        }
         TlsError::Io(_) | TlsError::IoError => "connection broke",
         _ => "TLS error",
     }
@@ -332,9 +335,9 @@ impl<S: TcpClientStack> Write for Io<'_, S> {
 }
 
 /// The crypto embedded-tls asks for: the random generator and the certificate verifier.
-struct Provider<'r, R, V> {
-    rng: &'r mut R,
-    verifier: V,
+pub(crate) struct Provider<'r, R, V> {
+    pub(crate) rng: &'r mut R,
+    pub(crate) verifier: V,
 }
 
 impl<R: RngCore + CryptoRng, V: TlsVerifier<Aes128GcmSha256>> CryptoProvider

@@ -61,6 +61,18 @@ impl<S: TcpClientStack> embedded_io::Write for SocketWriter<'_, S> {
         }
     }
 
+    /// embedded-io's default, without its panics (`Ok(0)` and a count past the buffer): the send path has no
+    /// panic (`firmware/tests/no_panic.py` checks the release images).
+    fn write_all(&mut self, mut buf: &[u8]) -> Result<(), Self::Error> {
+        while !buf.is_empty() {
+            match self.write(buf)? {
+                0 => return Err(WriteError::WouldBlock),
+                n => buf = buf.get(n..).unwrap_or_default(),
+            }
+        }
+        Ok(())
+    }
+
     fn flush(&mut self) -> Result<(), Self::Error> {
         Ok(())
     }
@@ -119,14 +131,27 @@ impl embedded_io::Write for WindowWriter<'_> {
             self.skip -= n;
             return Ok(n);
         }
-        let room = self.window.len() - self.len;
-        if room == 0 {
-            return Err(WindowFull);
+        let free = self.window.get_mut(self.len..).unwrap_or_default();
+        let n = free.len().min(buf.len());
+        match (free.get_mut(..n), buf.get(..n)) {
+            (Some(to), Some(from)) if n > 0 => {
+                to.copy_from_slice(from);
+                self.len += n;
+                Ok(n)
+            }
+            _ => Err(WindowFull),
         }
-        let n = room.min(buf.len());
-        self.window[self.len..self.len + n].copy_from_slice(&buf[..n]);
-        self.len += n;
-        Ok(n)
+    }
+
+    /// embedded-io's default, without its panics (see `SocketWriter::write_all`).
+    fn write_all(&mut self, mut buf: &[u8]) -> Result<(), WindowFull> {
+        while !buf.is_empty() {
+            match self.write(buf)? {
+                0 => return Err(WindowFull),
+                n => buf = buf.get(n..).unwrap_or_default(),
+            }
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> Result<(), WindowFull> {

@@ -4,17 +4,16 @@
 //!
 //! Build-time settings (environment variables): `WIFI_SSID` and `WIFI_PASSWORD` (WPA2 Personal) are
 //! required (`env!`: the build stops and names the missing one); `NODE_CARBON` carbon's pickle address
-//! `ip:port` [192.168.1.10:2004], `NODE_PREFIX` [sensors.esp32c3], `NODE_INTERVAL_S` [10], `NODE_BOOT_EPOCH`
-//! the Unix time taken for the boot [1767225600, 2026-01-01]: no wall clock yet (SNTP is issue 21, item 4).
+//! `ip:port` [192.168.1.10:2004], `NODE_PREFIX` [sensors.esp32c3], `NODE_INTERVAL_S` [10], `NODE_SNTP`
+//! the SNTP server `ip:port` for the wall clock [162.159.200.123:123, time.cloudflare.com], asked at boot and
+//! every hour (`carbon_sender::sntp`); samples before its first answer queue nothing.
 #![no_std]
 #![no_main]
 
-use carbon_pickle::Options;
-use carbon_sender::{AsyncSender, Clock, Config};
+use carbon_sender::embassy::{self as carbon, Options};
+use core::net::SocketAddr;
 use embassy_executor::Spawner;
-use embassy_net::tcp::client::{TcpClient, TcpClientState};
-use embassy_net::{Runner, StackResources};
-use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+use embassy_net::{Runner, Stack, StackResources};
 use embassy_time::{Duration, Instant, Timer};
 use esp_hal::clock::CpuClock;
 use esp_hal::rng::Rng;
@@ -49,27 +48,21 @@ macro_rules! setting {
 const CARBON: &str = setting!("NODE_CARBON", "192.168.1.10:2004");
 const PREFIX: &str = setting!("NODE_PREFIX", "sensors.esp32c3");
 const INTERVAL_S: &str = setting!("NODE_INTERVAL_S", "10");
-const BOOT_EPOCH: &str = setting!("NODE_BOOT_EPOCH", "1767225600");
+const SNTP: &str = setting!("NODE_SNTP", "162.159.200.123:123");
 /// Datapoints held while carbon is unreachable: a dozen samples of five readings.
 const QUEUE: usize = 64;
 
-// ---- carbon glue: the sender, its clock and its task ----
-type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, QUEUE>;
-type Client = TcpClient<'static, 1, 2048, 64>;
-struct EmbassyClock;
-impl Clock for EmbassyClock {
-    fn now_ms(&self) -> u64 {
-        Instant::now().as_millis()
-    }
-    async fn sleep_until(&self, at_ms: u64) {
-        Timer::at(Instant::from_millis(at_ms)).await
-    }
+// ---- carbon glue: the sender and its task (carbon-sender's embassy glue) ----
+type NodeSender = carbon::Sender<'static, &'static str, QUEUE>;
+#[embassy_executor::task]
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>) {
+    carbon::run(sender, stack).await
 }
 #[embassy_executor::task]
-async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
-    sender.run(client, &EmbassyClock).await
+async fn sntp_task(stack: Stack<'static>, server: SocketAddr) -> ! {
+    carbon_sender::sntp::run(stack, server, 3_600).await
 }
-// ---- end of carbon glue (the statics and the sampling loop in main are the rest) ----
+// ---- end of carbon glue (the configuration and the push in main are the rest) ----
 
 #[embassy_executor::task]
 async fn net_task(mut runner: Runner<'static, Interface>) -> ! {
@@ -132,14 +125,12 @@ async fn main(spawner: Spawner) {
 
     // ---- carbon glue: configure, start the sender, push the series ----
     let options = Options::new().with_prefix(PREFIX).with_max_points(10);
-    let config = Config::new(CARBON.parse().expect("NODE_CARBON")).with_options(options);
+    let config = carbon::Config::new(CARBON.parse().expect("NODE_CARBON")).with_options(options);
     static SENDER: StaticCell<NodeSender> = StaticCell::new();
-    let sender: &'static NodeSender = SENDER.init(AsyncSender::new(config).expect("sender"));
-    static STATE: StaticCell<TcpClientState<1, 2048, 64>> = StaticCell::new();
-    static CLIENT: StaticCell<Client> = StaticCell::new();
-    let client = CLIENT.init(TcpClient::new(stack, STATE.init(TcpClientState::new())));
-    spawner.spawn(sender_task(sender, client).expect("task"));
-    let epoch: u32 = BOOT_EPOCH.parse().expect("NODE_BOOT_EPOCH");
+    let sender: &'static NodeSender = SENDER.init(NodeSender::new(config).expect("sender"));
+    spawner.spawn(sender_task(sender, stack).expect("task"));
+    spawner.spawn(sntp_task(stack, SNTP.parse().expect("NODE_SNTP")).expect("task"));
+    // ---- end of carbon glue but the push below ----
     let interval: u32 = INTERVAL_S.parse().expect("NODE_INTERVAL_S");
     for i in 0.. {
         Timer::at(Instant::from_secs(u64::from(i * interval))).await;
@@ -149,7 +140,14 @@ async fn main(spawner: Spawner) {
             queue_depth: stats.queued as u32,
             reconnects: stats.failures,
         };
-        let timestamp = sensor_node::timestamp(epoch, i, interval);
+        // Stamped with the wall clock (SNTP); without one yet, nothing is queued (never epoch 0).
+        let Some(timestamp) = carbon_sender::sntp::now_unix() else {
+            println!(
+                "sample {}: no wall-clock time yet (SNTP): nothing queued",
+                i
+            );
+            continue;
+        };
         for (metric, value) in sensor_node::readings(i, live) {
             if sender.push(metric, timestamp, value).is_err() {
                 println!("queue full: {} dropped", metric);

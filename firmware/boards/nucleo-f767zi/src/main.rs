@@ -4,26 +4,28 @@
 //!
 //! Build-time settings (environment variables, read by `option_env!`; the defaults in brackets):
 //! `NODE_CARBON` carbon's pickle address `ip:port` [192.168.1.10:2004], `NODE_PREFIX`
-//! [sensors.nucleo-f767zi], `NODE_INTERVAL_S` [10], `NODE_BOOT_EPOCH` the Unix time the node takes for its
-//! boot [1767225600, 2026-01-01]: the board has no wall clock yet (SNTP is issue 21, item 4).
+//! [sensors.nucleo-f767zi], `NODE_INTERVAL_S` [10], `NODE_SNTP` the SNTP server `ip:port` for the wall clock
+//! [162.159.200.123:123, time.cloudflare.com], asked at boot and every hour (`carbon_sender::sntp`); samples
+//! before its first answer queue nothing.
 #![no_std]
 #![no_main]
 
-use carbon_pickle::Options;
-use carbon_sender::{AsyncSender, Clock, Config};
+use carbon_sender::embassy::{self as carbon, Options};
+use core::net::SocketAddr;
 use defmt::{info, unwrap};
 use embassy_executor::Spawner;
-use embassy_net::tcp::client::{TcpClient, TcpClientState};
-use embassy_net::{Runner, StackResources};
+use embassy_net::{Runner, Stack, StackResources};
 use embassy_stm32::eth::{self, Ethernet, GenericPhy, PacketQueue, Sma};
 use embassy_stm32::peripherals::{ETH, ETH_SMA, RNG};
 use embassy_stm32::rng::{self, Rng};
 use embassy_stm32::time::Hertz;
 use embassy_stm32::{bind_interrupts, Config as ChipConfig};
-use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_time::{Instant, Timer};
 use static_cell::StaticCell;
 use {defmt_rtt as _, panic_probe as _};
+
+#[cfg(feature = "tls")]
+mod tls;
 
 bind_interrupts!(struct Irqs {
     ETH => eth::InterruptHandler;
@@ -44,29 +46,29 @@ macro_rules! setting {
 const CARBON: &str = setting!("NODE_CARBON", "192.168.1.10:2004");
 const PREFIX: &str = setting!("NODE_PREFIX", "sensors.nucleo-f767zi");
 const INTERVAL_S: &str = setting!("NODE_INTERVAL_S", "10");
-const BOOT_EPOCH: &str = setting!("NODE_BOOT_EPOCH", "1767225600");
+const SNTP: &str = setting!("NODE_SNTP", "162.159.200.123:123");
 /// The board's MAC address (locally administered; ST's unique ID could make it per-board).
 const MAC: [u8; 6] = [0x02, 0x00, 0xf7, 0x67, 0x00, 0x01];
 /// Datapoints held while carbon is unreachable: a dozen samples of five readings.
-const QUEUE: usize = 64;
+pub(crate) const QUEUE: usize = 64;
 
-// ---- carbon glue: the sender, its clock and its task ----
-type NodeSender = AsyncSender<'static, CriticalSectionRawMutex, &'static str, QUEUE>;
-type Client = TcpClient<'static, 1, 2048, 64>;
-struct EmbassyClock;
-impl Clock for EmbassyClock {
-    fn now_ms(&self) -> u64 {
-        Instant::now().as_millis()
-    }
-    async fn sleep_until(&self, at_ms: u64) {
-        Timer::at(Instant::from_millis(at_ms)).await
-    }
+// ---- carbon glue: the sender and its task (carbon-sender's embassy glue) ----
+pub(crate) type NodeSender = carbon::Sender<'static, &'static str, QUEUE>;
+#[cfg(not(feature = "tls"))]
+#[embassy_executor::task]
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>, _seed: [u8; 32]) {
+    carbon::run(sender, stack).await
+}
+#[cfg(feature = "tls")] // over TLS 1.3 (src/tls.rs), the seed from the hardware RNG
+#[embassy_executor::task]
+async fn sender_task(sender: &'static NodeSender, stack: Stack<'static>, seed: [u8; 32]) {
+    tls::run(sender, stack, seed).await
 }
 #[embassy_executor::task]
-async fn sender_task(sender: &'static NodeSender, client: &'static Client) {
-    sender.run(client, &EmbassyClock).await
+async fn sntp_task(stack: Stack<'static>, server: SocketAddr) -> ! {
+    carbon_sender::sntp::run(stack, server, 3_600).await
 }
-// ---- end of carbon glue (the statics and the sampling loop in main are the rest) ----
+// ---- end of carbon glue (the configuration and the push in main are the rest) ----
 
 #[embassy_executor::task]
 async fn net_task(mut runner: Runner<'static, Device>) -> ! {
@@ -102,8 +104,11 @@ async fn main(spawner: Spawner) {
         CARBON, PREFIX
     );
 
-    let mut seed = [0; 8];
-    Rng::new(p.RNG, Irqs).fill_bytes(&mut seed);
+    // The hardware RNG seeds embassy-net (8 bytes) and, with feature tls, the TLS generator (32 bytes).
+    let (mut seed, mut tls_seed) = ([0; 8], [0; 32]);
+    let mut rng = Rng::new(p.RNG, Irqs);
+    rng.fill_bytes(&mut seed);
+    rng.fill_bytes(&mut tls_seed);
 
     // RMII pins of the NUCLEO-144 board (solder bridges as shipped), the PHY found on the MDIO bus.
     static PACKETS: StaticCell<PacketQueue<4, 4>> = StaticCell::new();
@@ -136,17 +141,13 @@ async fn main(spawner: Spawner) {
 
     // ---- carbon glue: configure, start the sender, push the series ----
     let options = Options::new().with_prefix(PREFIX).with_max_points(10);
-    let config = Config::new(unwrap!(CARBON.parse().ok())).with_options(options);
+    let config = carbon::Config::new(unwrap!(CARBON.parse().ok())).with_options(options);
     static SENDER: StaticCell<NodeSender> = StaticCell::new();
-    let sender: &'static NodeSender = SENDER.init(unwrap!(AsyncSender::new(config).ok()));
-    static STATE: StaticCell<TcpClientState<1, 2048, 64>> = StaticCell::new();
-    static CLIENT: StaticCell<Client> = StaticCell::new();
-    let client = CLIENT.init(TcpClient::new(stack, STATE.init(TcpClientState::new())));
-    spawner.spawn(unwrap!(sender_task(sender, client)));
-    let (epoch, interval): (u32, u32) = (
-        unwrap!(BOOT_EPOCH.parse().ok()),
-        unwrap!(INTERVAL_S.parse().ok()),
-    );
+    let sender: &'static NodeSender = SENDER.init(unwrap!(NodeSender::new(config).ok()));
+    spawner.spawn(unwrap!(sender_task(sender, stack, tls_seed)));
+    spawner.spawn(unwrap!(sntp_task(stack, unwrap!(SNTP.parse().ok()))));
+    // ---- end of carbon glue but the push below ----
+    let interval: u32 = unwrap!(INTERVAL_S.parse().ok());
     for i in 0.. {
         Timer::at(Instant::from_secs(u64::from(i * interval))).await;
         let stats = sender.stats();
@@ -155,7 +156,14 @@ async fn main(spawner: Spawner) {
             queue_depth: stats.queued as u32,
             reconnects: stats.failures,
         };
-        let timestamp = sensor_node::timestamp(epoch, i, interval);
+        // Stamped with the wall clock (SNTP); without one yet, nothing is queued (never epoch 0).
+        let Some(timestamp) = carbon_sender::sntp::now_unix() else {
+            defmt::warn!(
+                "sample {}: no wall-clock time yet (SNTP): nothing queued",
+                i
+            );
+            continue;
+        };
         for (metric, value) in sensor_node::readings(i, live) {
             if sender.push(metric, timestamp, value).is_err() {
                 defmt::warn!("queue full: {=str} dropped", metric);
