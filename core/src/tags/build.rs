@@ -168,17 +168,19 @@ impl<'b> TaggedName<'b> {
             self.count(tag, value);
             return Ok(self);
         }
-        // Where it goes: before the first segment with a greater tag, or over the one with this tag.
+        // Where it goes: before the first segment with a greater tag, or over the one with this tag. Slices
+        // are taken with `get`, never indexed: no bounds-check panic in an image (firmware/tests/no_panic.py).
         let (mut pos, mut old) = (self.len, 0);
         let mut i = self.name_len;
         while i < self.len {
-            let seg = &self.buf[i..self.len];
-            let seg_len = 1 + seg[1..]
-                .iter()
-                .position(|&c| c == b';')
-                .map_or(seg.len() - 1, |n| n);
-            let seg_tag_len = seg[1..seg_len].iter().position(|&c| c == b'=').unwrap_or(0);
-            let seg_tag = &seg[1..1 + seg_tag_len];
+            // `;tag=value` up to the next `;` (or the end).
+            let body = self.buf.get(i + 1..self.len).unwrap_or_default();
+            let body_len = body.iter().position(|&c| c == b';').unwrap_or(body.len());
+            let seg_tag = body.get(..body_len).unwrap_or_default();
+            let seg_tag = seg_tag
+                .get(..seg_tag.iter().position(|&c| c == b'=').unwrap_or(0))
+                .unwrap_or_default();
+            let seg_len = 1 + body_len;
             match seg_tag
                 .iter()
                 .copied()
@@ -198,18 +200,40 @@ impl<'b> TaggedName<'b> {
         }
         let new = 1 + tag.len() + 1 + value.len();
         let needed = self.len - old + new;
-        if needed > self.buf.len() {
-            return Err(BuildError::BufferFull {
-                needed,
-                available: self.buf.len(),
-            });
+        let full = BuildError::BufferFull {
+            needed,
+            available: self.buf.len(),
+        };
+        // The segments after `pos` move to their place after the new one, then the new one is written.
+        let Some(region) = self.buf.get_mut(pos..needed.max(self.len)) else {
+            return Err(full);
+        };
+        let tail = self.len - pos - old;
+        if new > old {
+            for k in (0..tail).rev() {
+                if let Some(&c) = region.get(old + k) {
+                    if let Some(d) = region.get_mut(new + k) {
+                        *d = c;
+                    }
+                }
+            }
+        } else {
+            for k in 0..tail {
+                if let Some(&c) = region.get(old + k) {
+                    if let Some(d) = region.get_mut(new + k) {
+                        *d = c;
+                    }
+                }
+            }
         }
-        self.buf.copy_within(pos + old..self.len, pos + new);
-        let dst = &mut self.buf[pos..pos + new];
-        dst[0] = b';';
-        dst[1..1 + tag.len()].copy_from_slice(tag.as_bytes());
-        dst[1 + tag.len()] = b'=';
-        dst[2 + tag.len()..].copy_from_slice(value.as_bytes());
+        let written = [b";".as_slice(), tag.as_bytes(), b"=", value.as_bytes()];
+        let mut at = 0;
+        for piece in written {
+            if let Some(dst) = region.get_mut(at..at + piece.len()) {
+                dst.copy_from_slice(piece);
+            }
+            at += piece.len();
+        }
         self.len = needed;
         self.count(tag, value);
         Ok(self)

@@ -91,7 +91,9 @@ fn next_segment(
     let b = path.as_bytes();
     if !open_metrics {
         let start = at + 1;
-        let stop = b[start..end]
+        let stop = b
+            .get(start..end)
+            .unwrap_or_default()
             .iter()
             .position(|&c| c == b';')
             .map_or(end, |i| start + i);
@@ -111,7 +113,8 @@ fn next_segment(
     }
     // carbon: re.match(r'([^=]+)="((?:[\\]["\\]|[^"\\])+)"(:?,|$)', rawtags)
     let fail = |stop: usize| Some(Err(TagError::OpenMetrics { segment, at: stop }));
-    let Some(eq) = b[at..end].iter().position(|&c| c == b'=').map(|i| at + i) else {
+    let rest = |from: usize| b.get(from..end).unwrap_or_default();
+    let Some(eq) = rest(at).iter().position(|&c| c == b'=').map(|i| at + i) else {
         return fail(at);
     };
     if eq == at || b.get(eq + 1) != Some(&b'"') || eq + 1 >= end {
@@ -120,13 +123,13 @@ fn next_segment(
     let v = eq + 2;
     let mut i = v;
     loop {
-        if i >= end {
+        let Some(&c) = rest(i).first() else {
             return fail(i);
-        }
-        match b[i] {
+        };
+        match c {
             b'"' => break,
             b'\\' => {
-                if i + 1 < end && (b[i + 1] == b'"' || b[i + 1] == b'\\') {
+                if matches!(rest(i + 1).first(), Some(b'"' | b'\\')) {
                     i += 2;
                 } else {
                     return fail(i);
@@ -144,9 +147,9 @@ fn next_segment(
         at,
     };
     let next = i + 1;
-    let next = if b[next..end].starts_with(b",") {
+    let next = if rest(next).starts_with(b",") {
         next + 1
-    } else if b[next..end].starts_with(b":,") {
+    } else if rest(next).starts_with(b":,") {
         next + 2
     } else if next == end {
         next
