@@ -48,6 +48,7 @@ mod fmt;
 #[cfg(feature = "async")]
 mod async_sender;
 mod backoff;
+mod config;
 mod queue;
 mod sender;
 mod state;
@@ -58,5 +59,7 @@ mod writer;
 #[cfg(feature = "async")]
 pub use async_sender::{AsyncSender, Clock};
 pub use backoff::Backoff;
+pub use carbon_pickle::{Datapoint, Options};
+pub use config::{Config, Failure, LinkState, PushError, Stats};
 pub use queue::Sample;
-pub use sender::{Config, Failure, LinkState, PushError, Sender, Stats};
+pub use sender::Sender;

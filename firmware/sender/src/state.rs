@@ -42,8 +42,8 @@ use carbon_pickle::{
 use heapless::Deque;
 
 use crate::backoff::Backoff;
+use crate::config::{Config, Failure, PushError, Stats};
 use crate::queue::{Queue, Sample};
-use crate::sender::{Config, Failure, PushError, Stats};
 
 /// The frame being written: its size, and how much of it is out.
 #[derive(Debug, Clone, Copy)]
