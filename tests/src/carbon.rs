@@ -25,6 +25,8 @@ pub const WAIT_SECS: u32 = 60;
 #[derive(Debug)]
 pub struct Carbon {
     harness: Child,
+    /// `harness.py again`, once carbon was restarted after a kill.
+    again: Option<Child>,
     dir: Option<tempfile::TempDir>,
     workdir: PathBuf,
     /// carbon's pickle receiver port.
@@ -109,9 +111,53 @@ impl Carbon {
             pid: port("pid") as u32,
             graphite: json["graphite"].as_u64().map(|p| p as u16),
             harness,
+            again: None,
             dir: Some(dir),
             workdir,
         }
+    }
+
+    /// Kills carbon-cache with SIGKILL (a crash: its connections die with it; the harness ends too) and
+    /// returns once its pickle port refuses connections.
+    pub fn kill_carbon(&mut self) {
+        // SAFETY: kill(2) has no memory-safety preconditions; the pid is carbon's, started by our harness.
+        unsafe {
+            libc::kill(self.pid as libc::pid_t, libc::SIGKILL);
+        }
+        let started = Instant::now();
+        while TcpStream::connect(self.pickle_addr()).is_ok() && started.elapsed() < STOP_TIMEOUT {
+            sleep(Duration::from_millis(20));
+        }
+        if let Some(mut again) = self.again.take() {
+            let _ = again.wait();
+        } else {
+            let _ = self.harness.wait();
+        }
+    }
+
+    /// Starts carbon again after [`kill_carbon`](Self::kill_carbon), with the same configuration and ports
+    /// (`harness.py again`); returns once it accepts connections.
+    pub fn restart_carbon(&mut self) {
+        use std::io::BufRead;
+        let mut child = Command::new(python())
+            .arg(script("harness.py"))
+            .arg("again")
+            .arg(&self.workdir)
+            .env("PYTHONUTF8", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("run harness.py again");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("harness.py again prints carbon's pid");
+        self.pid = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("harness.py again printed {line:?}:\n{}", self.log()));
+        self.again = Some(child);
     }
 
     /// The directory carbon works in (`conf/`, `storage/whisper/`, `carbon.out`).
@@ -240,6 +286,12 @@ impl Carbon {
 
 impl Drop for Carbon {
     fn drop(&mut self) {
+        if let Some(mut again) = self.again.take() {
+            if let Ok(None) = again.try_wait() {
+                sigterm(again.id() as libc::pid_t);
+                let _ = again.wait();
+            }
+        }
         let pid = self.harness.id() as libc::pid_t;
         if let Ok(None) = self.harness.try_wait() {
             sigterm(pid);

@@ -1,0 +1,394 @@
+//! carbon-sender's tokio sender against the real carbon-cache: straight delivery read back from whisper,
+//! TLS through stunnel with a test CA (RSA and ECDSA; a wrong CA or name refused with nothing reaching
+//! carbon), and a receiver that is down (shutdown gives up within its timeout and says how much).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use carbon_pickle_tests::{now, Carbon, Stored};
+use carbon_sender::tokio_sender::{Roots, SenderConfig, TlsConfig, TokioSender};
+use carbon_sender::Backoff;
+
+/// `n` datapoints over 4 series (tags included), one per series and second, in the hour before now.
+fn points(root: &str, n: u32) -> Vec<(String, u32, f64)> {
+    let t0 = now() - 3000;
+    (0..n)
+        .map(|i| {
+            let path = match i % 4 {
+                0 => format!("{root}.cpu;host=web{}", i % 3),
+                1 => format!("{root}.mem"),
+                2 => format!("{root}.disk;mount=root;dc=eu"),
+                _ => format!("{root}.net.rx"),
+            };
+            (path, t0 + i / 4, f64::from(i) * 0.5)
+        })
+        .collect()
+}
+
+/// What carbon stores for `points`: a tagged series in the file named by the sha256 of its canonical form
+/// (carbon's TAG_HASH_FILENAMES, as `dump` shows it).
+fn expected(points: &[(String, u32, f64)]) -> Stored {
+    let mut out = Stored::new();
+    for (path, ts, v) in points {
+        out.entry(stored_name(path))
+            .or_default()
+            .push((u64::from(*ts), *v));
+    }
+    out
+}
+
+/// The name `harness.py dump` gives the series of `path`.
+pub fn stored_name(path: &str) -> String {
+    use sha2::{Digest, Sha256};
+    if !carbon_pickle::tags::is_tagged(path) {
+        return path.to_owned();
+    }
+    let mut buf = [0u8; 512];
+    let canonical = carbon_pickle::tags::canonical(path, Default::default(), &mut buf).unwrap();
+    let h: String = Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("_tagged.{}.{}.{h}", &h[..3], &h[3..6])
+}
+
+fn config(port: u16) -> SenderConfig {
+    SenderConfig::new(format!("127.0.0.1:{port}"))
+        .with_confirm(Duration::from_millis(100))
+        .with_backoff(Backoff::new(50, 400))
+}
+
+async fn send_all(sender: &TokioSender, points: &[(String, u32, f64)]) {
+    for (path, ts, v) in points {
+        sender.push(path, *ts, *v).await.expect("push");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_datapoint_reaches_whisper() {
+    let carbon = Carbon::start();
+    // A small queue: push() waits for room many times on the way.
+    let sender = TokioSender::start(config(carbon.pickle).with_queue_limits(64, 1 << 20)).unwrap();
+    let pts = points("tokio.plain", 2000);
+    send_all(&sender, &pts).await;
+    sender.flush().await;
+    let report = sender.shutdown(Duration::from_secs(10)).await;
+    assert_eq!(
+        (report.delivered, report.undelivered, report.dropped),
+        (2000, 0, 0)
+    );
+    assert!(report.flushed);
+    let stored = carbon.wait_dump(2000);
+    carbon_pickle_tests::assert_stored(&expected(&pts), &stored);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn try_push_says_full_and_bad_input_is_typed() {
+    let sender = TokioSender::start(config(free_port()).with_queue_limits(3, 1 << 20)).unwrap();
+    for i in 0..3u32 {
+        sender.try_push("a.b", 1_700_000_000 + i, 1.0).unwrap();
+    }
+    assert_eq!(
+        sender.try_push("a.b", 1_700_000_010u64, 1.0),
+        Err(carbon_sender::tokio_sender::TryPushError::Full)
+    );
+    assert!(matches!(
+        sender.try_push("a..b", 1_700_000_000i64, 1.0),
+        Err(carbon_sender::tokio_sender::TryPushError::Invalid(_))
+    ));
+    assert!(matches!(
+        sender.try_push("a.b", -5i64, 1.0),
+        Err(carbon_sender::tokio_sender::TryPushError::Invalid(
+            carbon_pickle::Error::TimestampOutOfRange
+        ))
+    ));
+    assert_eq!(sender.queued(), 3, "nothing accepted was lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receiver_down_shutdown_reports_undelivered_within_its_timeout() {
+    let sender = TokioSender::start(config(free_port())).unwrap();
+    let pts = points("tokio.down", 100);
+    send_all(&sender, &pts).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let report = sender.shutdown(Duration::from_millis(500)).await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+    assert_eq!((report.delivered, report.undelivered), (0, 100));
+    assert!(!report.flushed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carbon_killed_and_restarted_mid_stream_loses_nothing() {
+    let mut carbon = Carbon::start();
+    let sender = TokioSender::start(config(carbon.pickle)).unwrap();
+    let pts = points("tokio.crash", 1200);
+    send_all(&sender, &pts[..400]).await;
+    sender.flush().await;
+    // Delivered means carbon took it; what carbon holds in memory dies with it, so the first part must be in
+    // whisper before the kill (a carbon restarted after a crash loses its cache, not the sender).
+    carbon.wait(400);
+    carbon.kill_carbon();
+    send_all(&sender, &pts[400..800]).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(sender.stats()[0].failures > 0, "the sender saw carbon go");
+    carbon.restart_carbon();
+    send_all(&sender, &pts[800..]).await;
+    let report = sender.shutdown(Duration::from_secs(30)).await;
+    assert_eq!((report.undelivered, report.dropped), (0, 0));
+    let stored = carbon.wait_dump(1200);
+    carbon_pickle_tests::assert_stored(&expected(&pts), &stored);
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A test PKI from the openssl CLI: two CAs; under `ca`, carbon.test with an RSA and with an ECDSA key and
+/// other.test; under `other-ca`, carbon.test.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let pki = Pki {
+            dir: tempfile::Builder::new()
+                .prefix("tokio-tls-")
+                .tempdir()
+                .unwrap(),
+        };
+        for ca in ["ca", "other-ca"] {
+            pki.openssl(&[
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+                &format!("{ca}.key"),
+            ]);
+            pki.openssl(&[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                &format!("{ca}.key"),
+                "-sha256",
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN=carbon-pickle test {ca}"),
+                "-out",
+                &format!("{ca}.pem"),
+            ]);
+        }
+        pki.leaf("rsa", "carbon.test", "ca", true);
+        pki.leaf("ecdsa", "carbon.test", "ca", false);
+        pki.leaf("wrong-name", "other.test", "ca", false);
+        pki.leaf("rogue", "carbon.test", "other-ca", false);
+        pki
+    }
+
+    fn openssl(&self, args: &[&str]) {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn leaf(&self, name: &str, dns: &str, ca: &str, rsa: bool) {
+        let key = format!("{name}.key");
+        if rsa {
+            self.openssl(&[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+                &key,
+            ]);
+        } else {
+            self.openssl(&[
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+                &key,
+            ]);
+        }
+        self.openssl(&[
+            "req",
+            "-new",
+            "-key",
+            &key,
+            "-subj",
+            &format!("/CN={dns}"),
+            "-out",
+            &format!("{name}.csr"),
+        ]);
+        std::fs::write(
+            self.path(&format!("{name}.ext")),
+            format!("subjectAltName=DNS:{dns}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"),
+        )
+        .unwrap();
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-sha256",
+            "-extfile",
+            &format!("{name}.ext"),
+            "-out",
+            &format!("{name}.pem"),
+        ]);
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// stunnel4 on 127.0.0.1 terminating TLS in front of carbon's pickle port; stopped (by its pid) when dropped.
+struct Stunnel {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Stunnel {
+    fn start(upstream: u16, cert: &Path, key: &Path) -> Stunnel {
+        let dir = tempfile::Builder::new()
+            .prefix("tokio-stunnel-")
+            .tempdir()
+            .unwrap();
+        let port = free_port();
+        let conf = dir.path().join("stunnel.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "foreground = yes\npid =\n[carbon-tls]\naccept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{upstream}\ncert = {}\nkey = {}\n",
+                cert.display(),
+                key.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("stunnel4")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("stunnel4 (scripts/setup.sh installs it)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "stunnel did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Stunnel {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Stunnel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn tls_run(
+    carbon: &Carbon,
+    pki: &Pki,
+    leaf: &str,
+    ca: &str,
+    pts: &[(String, u32, f64)],
+) -> (
+    carbon_sender::tokio_sender::ShutdownReport,
+    Vec<Option<String>>,
+) {
+    let stunnel = Stunnel::start(
+        carbon.pickle,
+        &pki.path(&format!("{leaf}.pem")),
+        &pki.path(&format!("{leaf}.key")),
+    );
+    let tls = TlsConfig::new(Roots::CaFile(pki.path(&format!("{ca}.pem"))))
+        .with_server_name("carbon.test");
+    let sender = TokioSender::start(config(stunnel.port).with_tls(tls)).unwrap();
+    send_all(&sender, pts).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), sender.flush()).await;
+    let errors = sender.last_errors();
+    let report = sender.shutdown(Duration::from_millis(300)).await;
+    (report, errors)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_rsa_and_ecdsa_deliver_wrong_ca_or_name_refused() {
+    let carbon = Carbon::start();
+    let pki = Pki::new();
+    let mut want = Stored::new();
+    for (leaf, root) in [("rsa", "tokio.tls.rsa"), ("ecdsa", "tokio.tls.ecdsa")] {
+        let pts = points(root, 200);
+        let (report, errors) = tls_run(&carbon, &pki, leaf, "ca", &pts).await;
+        assert_eq!(
+            (report.delivered, report.undelivered),
+            (200, 0),
+            "{leaf}: {errors:?}"
+        );
+        want.extend(expected(&pts));
+    }
+    let stored = carbon.wait_dump(400);
+    carbon_pickle_tests::assert_stored(&want, &stored);
+    for (leaf, ca, root, why) in [
+        ("rogue", "ca", "tokio.tls.rogue", "UnknownIssuer"),
+        ("ecdsa", "other-ca", "tokio.tls.otherca", "UnknownIssuer"),
+        ("wrong-name", "ca", "tokio.tls.name", "not valid for name"),
+    ] {
+        let (report, errors) = tls_run(&carbon, &pki, leaf, ca, &points(root, 200)).await;
+        assert_eq!(
+            (report.delivered, report.undelivered),
+            (0, 200),
+            "{leaf} with {ca}"
+        );
+        let error = errors[0].clone().unwrap_or_default();
+        assert!(error.contains(why), "{leaf} with {ca}: {error}");
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let stored = carbon.dump();
+    assert_eq!(
+        stored.len(),
+        want.len(),
+        "nothing of the refused runs reached carbon: {:?}",
+        stored.keys()
+    );
+}
