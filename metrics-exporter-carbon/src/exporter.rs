@@ -267,3 +267,56 @@ pub(crate) fn spawnable(exporter: Exporter) -> (ExporterFuture, watch::Sender<Op
     let (tx, rx) = watch::channel(None);
     (Box::pin(run(exporter, rx)), tx)
 }
+
+/// For the benchmark (not an API): registers `series` tagged counters, flushes once (naming every
+/// series), then times a second flush into the queue; returns that time and the bytes of the frames
+/// the flush's datapoints make (carbon's 500 datapoints a frame, headers included).
+#[doc(hidden)]
+pub async fn bench_flush(series: usize) -> (Duration, usize) {
+    use carbon_sender::tokio_sender::SenderConfig;
+    use metrics::{Label, Recorder};
+    let sender = TokioSender::start(
+        SenderConfig::new("127.0.0.1:9").with_queue_limits(usize::MAX, usize::MAX),
+    )
+    .expect("sender");
+    let recorder = CarbonRecorder::new();
+    let meta = metrics::Metadata::new("bench", metrics::Level::INFO, None);
+    for i in 0..series {
+        let key = Key::from_parts(
+            format!("app.requests.{i}"),
+            vec![
+                Label::new("route", "/api/orders"),
+                Label::new("status", "200"),
+            ],
+        );
+        recorder.register_counter(&key, &meta).increment(i as u64);
+    }
+    let shape = Shape {
+        interval: Duration::from_secs(10),
+        mapping: LabelMapping::Tags,
+        global_tags: vec![("service".into(), "checkout".into())],
+        quantiles: vec![0.5, 0.9, 0.99, 0.999],
+        counter_deltas: false,
+    };
+    let mut exporter = Exporter::new(shape, recorder, sender);
+    exporter.flush(1_700_000_000);
+    let started = std::time::Instant::now();
+    exporter.flush(1_700_000_010);
+    let took = started.elapsed();
+    let names: Vec<String> = exporter.names.values().flatten().cloned().collect();
+    let points: Vec<carbon_pickle::Datapoint<'_>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| carbon_pickle::Datapoint::new(n, 1_700_000_010, i as f64))
+        .collect();
+    let opts = carbon_pickle::Options::new();
+    let bytes = points
+        .chunks(500)
+        .map(|c| {
+            carbon_pickle::frame_len(c.iter().cloned(), &opts)
+                .expect("frame")
+                .len
+        })
+        .sum();
+    (took, bytes)
+}

@@ -10,6 +10,8 @@ mod recorder;
 
 pub use builder::{BuildError, CarbonBuilder, CarbonHandleParts};
 pub use carbon_sender::tokio_sender::{Roots, ShutdownReport, TlsConfig};
+#[doc(hidden)]
+pub use exporter::bench_flush;
 pub use exporter::{CarbonHandle, ExporterFuture};
 pub use naming::{sanitize_name, LabelMapping};
 pub use recorder::CarbonRecorder;
