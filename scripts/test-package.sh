@@ -39,8 +39,8 @@ rm -f "$CORE/Cargo.lock"
 say "carbon-sender: packaged and verified against the packaged core (one workspace, no patch); $MSRV with tls,async"
 # cargo packages both crates of the workspace in order and builds carbon-sender's package against carbon-pickle's
 # (a local registry overlay), as crates.io will once the core is published first.
-cargo package -q -p carbon-pickle -p carbon-sender --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true
-cargo publish -q --dry-run -p carbon-pickle -p carbon-sender --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true
+cargo package -q -p carbon-pickle -p carbon-sender -p metrics-exporter-carbon --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true
+cargo publish -q --dry-run -p carbon-pickle -p carbon-sender -p metrics-exporter-carbon --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true
 SENDER_CRATE="target/package/carbon-sender-$VERSION.crate"
 tar tzf "$SENDER_CRATE" | sed 's/^/    /' >&2
 tar xzf "$SENDER_CRATE" -C "$TMP"

@@ -4,7 +4,7 @@
 //! Everything that decides what goes out and when a datapoint counts as delivered is the crate's shared
 //! `state.rs` (the blocking and the embassy sender run the same code); this module only drives it with
 //! tokio: one task and one heap queue per destination (`lane.rs`), TLS through tokio-rustls (`tls.rs`),
-//! placement by the core's [`Router`](carbon_pickle::route::Router) when there are several destinations.
+//! placement by the core's `Router` when there are several destinations.
 //!
 //! ```no_run
 //! use carbon_sender::tokio_sender::{SenderConfig, TokioSender};
