@@ -37,6 +37,8 @@ pub struct Carbon {
     pub pid: u32,
     /// graphite-web's port on 127.0.0.1, when it runs beside carbon.
     pub graphite: Option<u16>,
+    /// The loopback address carbon listens on (127.0.0.1 unless [`start_on`](Self::start_on) said).
+    pub interface: Ipv4Addr,
 }
 
 impl Carbon {
@@ -44,17 +46,23 @@ impl Carbon {
     ///
     /// Panics with the harness's error output if carbon does not come up.
     pub fn start() -> Carbon {
-        Self::start_serving(false)
+        Self::start_serving(false, None)
+    }
+
+    /// Starts carbon listening on another loopback address (`127.0.0.2`, ...), as a member of a cluster
+    /// (`harness.py serve DIR INTERFACE`): distinct addresses give the caches distinct server strings.
+    pub fn start_on(interface: &str) -> Carbon {
+        Self::start_serving(false, Some(interface))
     }
 
     /// Starts graphite-web 1.1.10, then carbon with `ENABLE_TAGS` and `GRAPHITE_URL` pointing at it
     /// (`harness.py serve --graphite`): carbon registers every new tagged series in graphite-web's tag
     /// database, as in production, and [`graphite_get`](Self::graphite_get) asks graphite-web.
     pub fn start_with_graphite() -> Carbon {
-        Self::start_serving(true)
+        Self::start_serving(true, None)
     }
 
-    fn start_serving(graphite: bool) -> Carbon {
+    fn start_serving(graphite: bool, interface: Option<&str>) -> Carbon {
         let dir = tempfile::Builder::new()
             .prefix("carbon-e2e-")
             .tempdir()
@@ -67,6 +75,7 @@ impl Carbon {
             .arg("serve")
             .arg(&workdir)
             .args(graphite.then_some("--graphite"))
+            .args(interface)
             .env("PYTHONUTF8", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -110,6 +119,10 @@ impl Carbon {
             line: port("line") as u16,
             pid: port("pid") as u32,
             graphite: json["graphite"].as_u64().map(|p| p as u16),
+            interface: json["interface"]
+                .as_str()
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(Ipv4Addr::LOCALHOST),
             harness,
             again: None,
             dir: Some(dir),
@@ -167,7 +180,7 @@ impl Carbon {
 
     /// The pickle receiver's address.
     pub fn pickle_addr(&self) -> SocketAddr {
-        (Ipv4Addr::LOCALHOST, self.pickle).into()
+        (self.interface, self.pickle).into()
     }
 
     /// A new connection to the pickle receiver.
@@ -199,8 +212,7 @@ impl Carbon {
 
     /// Sends plaintext lines (`path value timestamp\n`) to the line receiver, bypassing our encoder.
     pub fn send_lines(&self, text: &str) {
-        let mut s =
-            TcpStream::connect((Ipv4Addr::LOCALHOST, self.line)).expect("connect to line port");
+        let mut s = TcpStream::connect((self.interface, self.line)).expect("connect to line port");
         s.write_all(text.as_bytes()).expect("send lines to carbon");
     }
 

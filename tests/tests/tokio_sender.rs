@@ -1,6 +1,8 @@
 //! carbon-sender's tokio sender against the real carbon-cache: straight delivery read back from whisper,
 //! TLS through stunnel with a test CA (RSA and ECDSA; a wrong CA or name refused with nothing reaching
-//! carbon), and a receiver that is down (shutdown gives up within its timeout and says how much).
+//! carbon), carbon killed and restarted mid-stream (nothing lost), a receiver that is down (shutdown gives
+//! up within its timeout and says how much), and a cluster of three caches behind carbon-relay (each series
+//! where the relay puts it).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -390,5 +392,148 @@ async fn tls_rsa_and_ecdsa_deliver_wrong_ca_or_name_refused() {
         want.len(),
         "nothing of the refused runs reached carbon: {:?}",
         stored.keys()
+    );
+}
+
+/// carbon 1.1.10's carbon-relay.py (consistent hashing) in front of `destinations`, on 127.0.0.1; stopped
+/// by its pid when dropped.
+struct Relay {
+    child: Child,
+    pickle: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Relay {
+    fn start(destinations: &[String], hash: &str) -> Relay {
+        let dir = tempfile::Builder::new()
+            .prefix("tokio-relay-")
+            .tempdir()
+            .unwrap();
+        let d = dir.path().display();
+        let (line, pickle) = (free_port(), free_port());
+        // carbon-relay refuses to start without a storage-schemas.conf beside carbon.conf.
+        std::fs::write(
+            dir.path().join("storage-schemas.conf"),
+            "[default]\npattern = .*\nretentions = 1s:1d\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("carbon.conf"),
+            format!(
+                "[relay]\nSTORAGE_DIR = {d}/storage\nLOCAL_DATA_DIR = {d}/storage/whisper\nWHITELISTS_DIR = {d}/storage/lists\n\
+                 LOG_DIR = {d}/log\nPID_DIR = {d}\nENABLE_LOGROTATION = False\nUSER =\n\
+                 LINE_RECEIVER_INTERFACE = 127.0.0.1\nLINE_RECEIVER_PORT = {line}\n\
+                 PICKLE_RECEIVER_INTERFACE = 127.0.0.1\nPICKLE_RECEIVER_PORT = {pickle}\nENABLE_UDP_LISTENER = False\n\
+                 RELAY_METHOD = consistent-hashing\nROUTER_HASH_TYPE = {hash}\nREPLICATION_FACTOR = 1\nDIVERSE_REPLICAS = True\n\
+                 DESTINATIONS = {}\nMAX_QUEUE_SIZE = 1000000\nMAX_DATAPOINTS_PER_MESSAGE = 500\nUSE_FLOW_CONTROL = True\n\
+                 CARBON_METRIC_INTERVAL = 0\nENABLE_TAGS = False\nENABLE_MANHOLE = False\nENABLE_AMQP = False\n",
+                destinations.join(", ")
+            ),
+        )
+        .unwrap();
+        let relay = carbon_pickle_tests::python()
+            .parent()
+            .unwrap()
+            .join("carbon-relay.py");
+        let out = std::fs::File::create(dir.path().join("relay.out")).unwrap();
+        let child = Command::new(carbon_pickle_tests::python())
+            .arg(relay)
+            .arg(format!("--config={}/carbon.conf", d))
+            .args(["--nodaemon", "start"])
+            .current_dir(dir.path())
+            .env("PYTHONUTF8", "1")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .expect("carbon-relay.py");
+        let mut relay = Relay { child, pickle, dir };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", pickle)).is_err() {
+            if let Ok(Some(status)) = relay.child.try_wait() {
+                panic!("carbon-relay exited {status}:\n{}", relay.log());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "carbon-relay did not listen:\n{}",
+                relay.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        relay
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("relay.out")).unwrap_or_default()
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_of_three_each_series_where_carbon_relay_puts_it() {
+    let caches: Vec<Carbon> = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+        .into_iter()
+        .map(Carbon::start_on)
+        .collect();
+    let destinations: Vec<String> = caches
+        .iter()
+        .zip(["a", "b", "c"])
+        .map(|(c, instance)| format!("{}:{}:{instance}", c.interface, c.pickle))
+        .collect();
+    let relay = Relay::start(&destinations, "carbon_ch");
+    let series: Vec<String> = (0..60).map(|i| format!("tokio.cluster.s{i}")).collect();
+    let t = now() - 600;
+    // The same series twice, a second apart: once placed by the tokio sender's router, once by carbon-relay.
+    let direct = SenderConfig::new(destinations[0].clone())
+        .with_destination(destinations[1].clone())
+        .with_destination(destinations[2].clone())
+        .with_confirm(Duration::from_millis(100));
+    let ours = TokioSender::start(direct).unwrap();
+    let theirs = TokioSender::start(config(relay.pickle)).unwrap();
+    for s in &series {
+        ours.push(s, t, 1.0).await.unwrap();
+        theirs.push(s, t + 1, 2.0).await.unwrap();
+    }
+    let (a, b) = (
+        ours.shutdown(Duration::from_secs(10)).await,
+        theirs.shutdown(Duration::from_secs(10)).await,
+    );
+    assert_eq!((a.undelivered, b.undelivered), (0, 0));
+    // Wait until the three caches hold both points of every series between them.
+    let started = Instant::now();
+    let dumps = loop {
+        let dumps: Vec<Stored> = caches.iter().map(|c| c.dump()).collect();
+        let total: usize = dumps.iter().map(carbon_pickle_tests::count).sum();
+        if total >= 2 * series.len() || started.elapsed() > Duration::from_secs(60) {
+            break dumps;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut used = [0usize; 3];
+    for s in &series {
+        let holders: Vec<usize> = (0..3).filter(|&i| dumps[i].contains_key(s)).collect();
+        assert_eq!(
+            holders.len(),
+            1,
+            "{s} is in caches {holders:?}; relay log:\n{}",
+            relay.log()
+        );
+        let pts = &dumps[holders[0]][s];
+        assert_eq!(
+            pts,
+            &vec![(u64::from(t), 1.0), (u64::from(t) + 1, 2.0)],
+            "{s}: ours and the relay's point in one cache"
+        );
+        used[holders[0]] += 1;
+    }
+    assert!(
+        used.iter().all(|&n| n > 0),
+        "every cache got series: {used:?}"
     );
 }
