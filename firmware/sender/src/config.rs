@@ -13,8 +13,10 @@ use crate::backoff::Backoff;
 #[cfg(doc)]
 use crate::Sender;
 
-/// How the sender talks to the receiver.
+/// How the sender talks to the receiver. Made with [`Config::new`] and the `with_*` methods (it will
+/// grow: fields are read-only outside the crate).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Config<'p> {
     /// The receiver's pickle port (carbon: 2004).
     pub remote: SocketAddr,
@@ -166,6 +168,22 @@ pub enum Failure {
     Stalled,
 }
 
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Failure::Socket => "the stack had no socket to give",
+            Failure::Connect => "the connection attempt failed",
+            Failure::ConnectTimeout => "the connection attempt timed out",
+            Failure::PeerClosed => "the receiver closed the connection",
+            Failure::Receive => "reading the connection failed",
+            Failure::Send => "writing failed",
+            Failure::Stalled => "a frame made no progress for stall_timeout_ms",
+        })
+    }
+}
+
+impl core::error::Error for Failure {}
+
 /// Where the connection is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -183,9 +201,11 @@ pub enum LinkState {
     Connected,
 }
 
-/// Counters since the sender was made (they wrap at `u32::MAX`).
+/// Counters since the sender was made (they wrap at `u32::MAX`). More counters may come: read fields by
+/// name.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct Stats {
     /// Datapoints in the queue now (unconfirmed ones included).
     pub queued: usize,

@@ -50,6 +50,7 @@ mod fmt;
 mod async_sender;
 mod backoff;
 mod config;
+mod debug;
 #[cfg(feature = "tokio")]
 mod heap;
 mod queue;
