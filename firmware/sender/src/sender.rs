@@ -273,7 +273,7 @@ impl<'p, S: TcpClientStack, P: AsRef<str>, const N: usize> Sender<'p, S, P, N> {
                 error: WriteError::Stack(_),
                 ..
             }) => Step::Broken,
-            Err(StreamError::Encode(_)) => Step::Refused,
+            Err(_) => Step::Refused, // StreamError::Encode (the enum is non_exhaustive)
         }
     }
 }
