@@ -537,3 +537,40 @@ async fn cluster_of_three_each_series_where_carbon_relay_puts_it() {
         "every cache got series: {used:?}"
     );
 }
+
+// One thread: the lane's task runs only once the test awaits, so the 300 are queued before the first frame is
+// cut (as a sender that was offline would have them).
+#[tokio::test(flavor = "current_thread")]
+async fn poison_frame_dropped_and_counted_the_rest_delivered() {
+    let carbon = Carbon::start();
+    // A false claim on purpose: frames of up to 2 MiB, while carbon takes 1,048,576 bytes. 300 datapoints
+    // with 3,775-byte paths make one frame of about 1.15 MB, which carbon refuses by closing the connection.
+    let sender = TokioSender::start(
+        config(carbon.pickle)
+            .with_frame_limits(300, 2 << 20)
+            .with_receiver_max_bytes(2 << 20),
+    )
+    .unwrap();
+    let long = format!("poison{}", format!(".{}", "x".repeat(250)).repeat(15));
+    let t = now() - 3000;
+    for k in 0..300 {
+        sender.push(&long, t + k, f64::from(k)).await.unwrap();
+    }
+    let good = points("tokio.after_poison", 200);
+    send_all(&sender, &good).await;
+    let flushed = tokio::time::timeout(Duration::from_secs(30), sender.flush()).await;
+    let stats = sender.stats()[0];
+    assert!(flushed.is_ok(), "not flushed: {stats:?}");
+    assert_eq!(
+        (stats.poisoned, stats.poisoned_frames),
+        (300, 1),
+        "{stats:?}"
+    );
+    let report = sender.shutdown(Duration::from_secs(5)).await;
+    assert_eq!(
+        (report.delivered, report.undelivered, report.dropped),
+        (200, 0, 300)
+    );
+    let stored = carbon.wait_dump(200);
+    carbon_pickle_tests::assert_stored(&expected(&good), &stored);
+}
