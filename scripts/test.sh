@@ -37,7 +37,7 @@ for part in "${parts[@]}"; do
       # metrics-exporter-carbon's README is its crate documentation (a doctest through a loopback socket), with
       # its unit tests; carbon-sender's tokio sender: its doctests and the heap queue's unit tests.
       cargo test -q -p metrics-exporter-carbon
-      cargo test -q -p carbon-sender --features tokio --lib --doc
+      cargo test -q -p carbon-sender --features tokio --lib && cargo test -q -p carbon-sender --features tokio --doc
       bash scripts/readme-sh.sh
       ;;
     e2e)
