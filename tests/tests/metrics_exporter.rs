@@ -98,3 +98,48 @@ async fn counter_gauge_and_histogram_land_at_aligned_timestamps() {
     let dropped = stored_name("carbon_exporter.dropped;service=checkout");
     assert!(stored[&dropped].iter().all(|p| p.1 == 0.0));
 }
+
+/// `build()` instead of `install()` (no global recorder: this test shares the process with the one above),
+/// over TLS through stunnel with a test CA, labels as path segments, counters as deltas and a prefix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_parts_over_tls_with_path_segments_and_deltas() {
+    use carbon_pickle_tests::tls::{Pki, Stunnel};
+    use metrics_exporter_carbon::{LabelMapping, Roots, TlsConfig};
+    let carbon = Carbon::start();
+    let pki = Pki::new();
+    let stunnel = Stunnel::start(carbon.pickle, &pki.path("rsa.pem"), &pki.path("rsa.key"));
+    let tls = TlsConfig::new(Roots::CaFile(pki.path("ca.pem"))).with_server_name("carbon.test");
+    let (recorder, exporter, parts) = metrics_exporter_carbon::CarbonBuilder::new()
+        .with_destination(&format!("127.0.0.1:{}", stunnel.port))
+        .unwrap()
+        .with_interval(Duration::from_secs(INTERVAL))
+        .with_tls(tls)
+        .with_prefix("apikey")
+        .with_label_mapping(LabelMapping::PathSegments)
+        .with_counter_deltas(true)
+        .build()
+        .unwrap();
+    let handle = parts.spawn(exporter);
+    let mut boundaries = Vec::new();
+    for k in 0..3u64 {
+        let t = now();
+        let next = (t.as_secs() / INTERVAL + 1) * INTERVAL;
+        tokio::time::sleep(Duration::from_secs(next) + Duration::from_millis(300) - t).await;
+        metrics::with_local_recorder(&recorder, || {
+            metrics::counter!("jobs", "queue" => "mail").increment(10 * (k + 1));
+        });
+        boundaries.push(next + INTERVAL);
+    }
+    let report = handle.shutdown(Duration::from_secs(10)).await;
+    assert_eq!(report.undelivered, 0, "{report:?}");
+    let stored = carbon.wait_dump(3);
+    let series = &stored["apikey.jobs.mail"];
+    for (k, ts) in boundaries.iter().enumerate() {
+        let got = series.iter().find(|p| p.0 == *ts).map(|p| p.1);
+        assert_eq!(
+            got,
+            Some(10.0 * (k as f64 + 1.0)),
+            "delta at {ts}: {series:?}"
+        );
+    }
+}
