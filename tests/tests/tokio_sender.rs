@@ -7,6 +7,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use carbon_pickle::route::HashType;
 use carbon_pickle_tests::tls::{free_port, Pki, Stunnel};
 use carbon_pickle_tests::{now, Carbon, Stored};
 use carbon_sender::tokio_sender::{Roots, SenderConfig, TlsConfig, TokioSender};
@@ -301,56 +302,71 @@ async fn cluster_of_three_each_series_where_carbon_relay_puts_it() {
         .zip(["a", "b", "c"])
         .map(|(c, instance)| format!("{}:{}:{instance}", c.interface, c.pickle))
         .collect();
-    let relay = Relay::start(&destinations, "carbon_ch");
-    let series: Vec<String> = (0..60).map(|i| format!("tokio.cluster.s{i}")).collect();
-    let t = now() - 600;
-    // The same series twice, a second apart: once placed by the tokio sender's router, once by carbon-relay.
-    let direct = SenderConfig::new(destinations[0].clone())
-        .with_destination(destinations[1].clone())
-        .with_destination(destinations[2].clone())
-        .with_confirm(Duration::from_millis(100));
-    let ours = TokioSender::start(direct).unwrap();
-    let theirs = TokioSender::start(config(relay.pickle)).unwrap();
-    for s in &series {
-        ours.push(s, t, 1.0).await.unwrap();
-        theirs.push(s, t + 1, 2.0).await.unwrap();
-    }
-    let (a, b) = (
-        ours.shutdown(Duration::from_secs(10)).await,
-        theirs.shutdown(Duration::from_secs(10)).await,
-    );
-    assert_eq!((a.undelivered, b.undelivered), (0, 0));
-    // Wait until the three caches hold both points of every series between them.
-    let started = Instant::now();
-    let dumps = loop {
-        let dumps: Vec<Stored> = caches.iter().map(|c| c.dump()).collect();
-        let total: usize = dumps.iter().map(carbon_pickle_tests::count).sum();
-        if total >= 2 * series.len() || started.elapsed() > Duration::from_secs(60) {
-            break dumps;
+    // carbon_ch and fnv1a_ch, each with a relay of its own in front of the same caches (own series names).
+    for (hash, hash_type) in [
+        ("carbon_ch", HashType::CarbonCh),
+        ("fnv1a_ch", HashType::Fnv1aCh),
+    ] {
+        let relay = Relay::start(&destinations, hash);
+        let series: Vec<String> = (0..60)
+            .map(|i| format!("tokio.cluster.{hash}.s{i}"))
+            .collect();
+        let t = now() - 600;
+        // The same series twice, a second apart: once placed by the tokio sender's router, once by the relay.
+        let direct = SenderConfig::new(destinations[0].clone())
+            .with_destination(destinations[1].clone())
+            .with_destination(destinations[2].clone())
+            .with_hash(hash_type)
+            .with_confirm(Duration::from_millis(100));
+        let ours = TokioSender::start(direct).unwrap();
+        let theirs = TokioSender::start(config(relay.pickle)).unwrap();
+        for s in &series {
+            ours.push(s, t, 1.0).await.unwrap();
+            theirs.push(s, t + 1, 2.0).await.unwrap();
         }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let mut used = [0usize; 3];
-    for s in &series {
-        let holders: Vec<usize> = (0..3).filter(|&i| dumps[i].contains_key(s)).collect();
-        assert_eq!(
-            holders.len(),
-            1,
-            "{s} is in caches {holders:?}; relay log:\n{}",
-            relay.log()
+        let (a, b) = (
+            ours.shutdown(Duration::from_secs(10)).await,
+            theirs.shutdown(Duration::from_secs(10)).await,
         );
-        let pts = &dumps[holders[0]][s];
-        assert_eq!(
-            pts,
-            &vec![(u64::from(t), 1.0), (u64::from(t) + 1, 2.0)],
-            "{s}: ours and the relay's point in one cache"
+        assert_eq!((a.undelivered, b.undelivered), (0, 0));
+        // Wait until the three caches hold both points of every series between them.
+        let mine = |d: &Stored| {
+            d.iter()
+                .filter(|(k, _)| k.contains(hash))
+                .map(|(_, v)| v.len())
+                .sum::<usize>()
+        };
+        let started = Instant::now();
+        let dumps = loop {
+            let dumps: Vec<Stored> = caches.iter().map(|c| c.dump()).collect();
+            let total: usize = dumps.iter().map(mine).sum();
+            if total >= 2 * series.len() || started.elapsed() > Duration::from_secs(60) {
+                break dumps;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        let mut used = [0usize; 3];
+        for s in &series {
+            let holders: Vec<usize> = (0..3).filter(|&i| dumps[i].contains_key(s)).collect();
+            assert_eq!(
+                holders.len(),
+                1,
+                "{hash}: {s} is in caches {holders:?}; relay log:\n{}",
+                relay.log()
+            );
+            let pts = &dumps[holders[0]][s];
+            assert_eq!(
+                pts,
+                &vec![(u64::from(t), 1.0), (u64::from(t) + 1, 2.0)],
+                "{hash}: {s}: ours and the relay's point in one cache"
+            );
+            used[holders[0]] += 1;
+        }
+        assert!(
+            used.iter().all(|&n| n > 0),
+            "{hash}: every cache got series: {used:?}"
         );
-        used[holders[0]] += 1;
     }
-    assert!(
-        used.iter().all(|&n| n > 0),
-        "every cache got series: {used:?}"
-    );
 }
 
 // One thread: the lane's task runs only once the test awaits, so the 300 are queued before the first frame is
