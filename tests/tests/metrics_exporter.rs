@@ -42,6 +42,8 @@ async fn counter_gauge_and_histogram_land_at_aligned_timestamps() {
         let next = (t.as_secs() / INTERVAL + 1) * INTERVAL;
         tokio::time::sleep(Duration::from_secs(next) + Duration::from_millis(300) - t).await;
         metrics::counter!("orders", "region" => "eu").increment(k as u64 + 1);
+        // A name carbon cannot store (a 300-byte component): counted once, never sent, never in the way.
+        metrics::counter!(format!("refused.{}", "x".repeat(300))).increment(1);
         metrics::gauge!("queue.depth").set(10.0 * k as f64 + 0.5);
         for &v in *values {
             metrics::histogram!("latency", "route" => "/pay").record(v);
@@ -97,6 +99,12 @@ async fn counter_gauge_and_histogram_land_at_aligned_timestamps() {
     // The exporter's own metrics are there, and nothing was dropped or refused.
     let dropped = stored_name("carbon_exporter.dropped;service=checkout");
     assert!(stored[&dropped].iter().all(|p| p.1 == 0.0));
+    let refused = stored_name("carbon_exporter.refused;service=checkout");
+    for ts in &boundaries {
+        let got = stored[&refused].iter().find(|p| p.0 == *ts).map(|p| p.1);
+        assert_eq!(got, Some(1.0), "the refused series counted once, at {ts}");
+    }
+    assert!(!stored.keys().any(|k| k.starts_with("refused")));
 }
 
 /// `build()` instead of `install()` (no global recorder: this test shares the process with the one above),
