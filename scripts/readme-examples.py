@@ -24,6 +24,7 @@ READMES = [
     "wasm/README.md",
     "firmware/README.md",
     "firmware/sender/README.md",
+    "metrics-exporter-carbon/README.md",
 ]
 
 # Runner kind -> where it runs. The runner itself calls `extract KIND`.

@@ -26,23 +26,22 @@ cargo clippy -q -p nucleo-f767zi --release --target thumbv7em-none-eabihf -- -D 
 WIFI_SSID=placeholder WIFI_PASSWORD=placeholder \
   cargo clippy -q -p esp32c3-node --release --target riscv32imc-unknown-none-elf -- -D warnings
 cargo clippy -q -p mps2-board --target thumbv7m-none-eabi --all-features -- -D warnings
-cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt -- -D warnings
-cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,async -- -D warnings
-cargo clippy -q -p carbon-sender --features log -- -D warnings
-cargo clippy -q -p carbon-sender --all-targets --no-default-features -- -D warnings
-# Feature tls: the sender's TLS stack (no_std with defmt, host with log), and both boards built with a CA (a
-# throwaway one made here; run_tests.py makes its own for the runs).
-cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls -- -D warnings
-cargo clippy -q -p carbon-sender --all-targets --features log,tls -- -D warnings
-# tls + async: the async TLS TcpConnect (carbon_sender::tls_async).
-cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls,async -- -D warnings
-cargo clippy -q -p carbon-sender --all-targets --features log,tls,async -- -D warnings
-# embassy: the board-agnostic glue (carbon_sender::embassy), alone and with tls.
-cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,embassy -- -D warnings
-cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,embassy,tls -- -D warnings
-# sntp: the wall clock over embassy-net UDP (carbon_sender::sntp), alone and with tls (its certificate clock).
-cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features sntp -- -D warnings
-cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,sntp,tls -- -D warnings
+# carbon-sender is a crate of the root workspace (its lock file and target directory): linted from there.
+(cd "$ROOT" && cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt -- -D warnings \
+  && cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,async -- -D warnings \
+  && cargo clippy -q -p carbon-sender --features log -- -D warnings \
+  && cargo clippy -q -p carbon-sender --all-targets --no-default-features -- -D warnings \
+  && cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls -- -D warnings \
+  && cargo clippy -q -p carbon-sender --all-targets --features log,tls -- -D warnings \
+  && cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,tls,async -- -D warnings \
+  && cargo clippy -q -p carbon-sender --all-targets --features log,tls,async -- -D warnings \
+  && cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,embassy -- -D warnings \
+  && cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,embassy,tls -- -D warnings \
+  && cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features sntp -- -D warnings \
+  && cargo clippy -q -p carbon-sender --target thumbv7m-none-eabi --features defmt,sntp,tls -- -D warnings)
+# (tls + async: the async TLS TcpConnect, carbon_sender::tls_async; embassy: the board-agnostic glue,
+# carbon_sender::embassy; sntp: the wall clock over embassy-net UDP, alone and with tls, its certificate clock.)
+# Feature tls: both boards built with a CA (a throwaway one made here; run_tests.py makes its own for the runs).
 openssl ecparam -name prime256v1 -genkey -noout -out "$SCRATCH/ca.key"
 openssl req -x509 -new -key "$SCRATCH/ca.key" -sha256 -days 1 -subj "/CN=lint CA" -out "$SCRATCH/ca.pem" 2>/dev/null
 # The CA as a relative path, which mps2-node/build.rs takes from firmware/ (where cargo runs here), not from
@@ -58,8 +57,9 @@ NODE_TLS_CA="$ca_rel" NODE_TLS_SERVER_NAME=carbon.test \
 openssl x509 -in "$SCRATCH/ca.pem" -outform der -out "$SCRATCH/ca.der"
 NODE_TLS_CA_DER="$SCRATCH/ca.der" NODE_TLS_SERVER_NAME=carbon.test \
   cargo clippy -q -p nucleo-f767zi --release --target thumbv7em-none-eabihf --features tls -- -D warnings
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender -p sensor-node --features carbon-sender/async
-RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls,embassy,sntp
+RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p sensor-node
+(cd "$ROOT" && RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features async,tls \
+  && RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps -p carbon-sender --features tls,embassy,sntp)
 
 step "real boards: build only (not flashed; README in each crate under boards/)"
 cargo build -q --release -p nucleo-f767zi --target thumbv7em-none-eabihf
@@ -67,9 +67,11 @@ WIFI_SSID=placeholder WIFI_PASSWORD=placeholder \
   cargo build -q --release -p esp32c3-node --target riscv32imc-unknown-none-elf
 
 step "sender and series unit tests, scripted fake stack (blocking and async sender), doctests"
-cargo test -q   # host-node enables carbon-sender's async feature, so tests/scripted.rs runs both senders
-cargo test -q -p carbon-sender --no-default-features   # the blocking sender alone, as without the feature
-cargo test -q -p carbon-sender --features tls,async
+cargo test -q
+# carbon-sender's own tests run in the root workspace: tests/scripted.rs runs both senders with `async`.
+(cd "$ROOT" && cargo test -q -p carbon-sender --features async,log \
+  && cargo test -q -p carbon-sender --no-default-features \
+  && cargo test -q -p carbon-sender --features tls,async)
 
 # The tested images carry the node's tagged series (feature `tagged`, on by default: the core's tag rules and
 # TaggedName). First mps2-an386 without it: what tags cost, and the core's share of .text as it is without

@@ -2,8 +2,8 @@
 # The release path, as a maintainer cutting a release would walk it (called by scripts/test.sh, runs alone):
 #   crates   `cargo package` (which builds the packaged sources) and `cargo publish --dry-run` of carbon-pickle;
 #            the packaged carbon-pickle built on its declared rust-version, its dependencies resolved as that
-#            toolchain's user would get them; carbon-sender packaged and built against the packaged core
-#            (its dry run needs carbon-pickle on crates.io first: publish in that order);
+#            toolchain's user would get them; carbon-sender (same workspace) packaged and verified against
+#            the packaged core by `cargo package -p carbon-pickle -p carbon-sender`, checked on the MSRV;
 #   npm      a clean clone of the committed tree: `npm pack` builds pkg/ through prepack, the tarball holds
 #            only what `files` lists, installs, and works; without the build tools prepack refuses and no
 #            tarball is made.
@@ -36,17 +36,25 @@ rm -f "$CORE/Cargo.lock"
 (cd "$CORE" && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-msrv" \
   cargo "+$MSRV" build -q --all-features && CARGO_TARGET_DIR="$TMP/target-msrv" cargo "+$MSRV" build -q --no-default-features)
 
-say "carbon-sender: packaged, built against the packaged core (stable, all features; $MSRV with feature tls)"
-(cd firmware && cargo package -q -p carbon-sender --no-verify --exclude-lockfile --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true)
-SENDER_CRATE="firmware/target/package/carbon-sender-$VERSION.crate"
+say "carbon-sender: packaged and verified against the packaged core (one workspace, no patch); $MSRV with tls,async,tokio"
+# cargo packages both crates of the workspace in order and builds carbon-sender's package against carbon-pickle's
+# (a local registry overlay), as crates.io will once the core is published first.
+cargo package -q -p carbon-pickle -p carbon-sender -p metrics-exporter-carbon --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true
+cargo publish -q --dry-run -p carbon-pickle -p carbon-sender -p metrics-exporter-carbon --allow-dirty 2>&1 | grep -v '^warning: ignoring' >&2 || true
+SENDER_CRATE="target/package/carbon-sender-$VERSION.crate"
 tar tzf "$SENDER_CRATE" | sed 's/^/    /' >&2
 tar xzf "$SENDER_CRATE" -C "$TMP"
 SENDER="$TMP/carbon-sender-$VERSION"
+if tar tzf "$SENDER_CRATE" | grep -Eq '/(tests|benches|examples)/|\.py$'; then
+  echo "carbon-sender's package ships tests, benches, examples or scripts" >&2
+  exit 1
+fi
+# The MSRV build resolves afresh (the workspace's lock file holds versions newer than $MSRV takes), from the
+# packaged sender with the packaged core standing in for crates.io's (only this check needs the patch).
 rm -f "$SENDER/Cargo.lock"
 printf '\n[patch.crates-io]\ncarbon-pickle = { path = "%s" }\n' "$CORE" >>"$SENDER/Cargo.toml"
-(cd "$SENDER" && CARGO_TARGET_DIR="$TMP/target-sender" cargo build -q --all-features && rm Cargo.lock \
-  && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-sender-msrv" cargo "+$MSRV" build -q \
-  && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-sender-msrv" cargo "+$MSRV" build -q --features tls,async)   # TLS and the async sender too
+(cd "$SENDER" && CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback CARGO_TARGET_DIR="$TMP/target-sender-msrv" \
+  cargo "+$MSRV" build -q --features tls,async,tokio)
 
 say "npm: pack from a clean clone (prepack builds pkg/), install, use"
 git clone -q "$ROOT" "$TMP/clone"

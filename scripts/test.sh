@@ -34,9 +34,15 @@ for part in "${parts[@]}"; do
       # crate's; every README block marked `<!-- run: sh -->` as shown (scripts/readme-examples.py lists them).
       section "README examples: the root README's Rust as doctests, shell blocks as shown"
       cargo test -q -p carbon-pickle-tests --doc
+      # metrics-exporter-carbon's README is its crate documentation (a doctest through a loopback socket), with
+      # its unit tests; carbon-sender's tokio sender: its doctests and the heap queue's unit tests.
+      cargo test -q -p metrics-exporter-carbon
+      cargo test -q -p carbon-sender --features tokio --lib && cargo test -q -p carbon-sender --features tokio --doc
       bash scripts/readme-sh.sh
       ;;
     e2e)
+      # tests/tests/*.rs: the encoder, graphite-web, carbon-sender's tokio sender (plain, TLS through stunnel,
+      # a carbon crash, a receiver down) and metrics-exporter-carbon (the metrics macros into whisper).
       section "end to end against the real carbon daemon"
       cargo test -q -p carbon-pickle-tests
       ;;

@@ -181,6 +181,7 @@ fn run(opts: Options<'_>, tags: &str, om_tags: &str) -> Result<u64, String> {
                         Err(SplitError::Sink(e)) => {
                             return failed = Some(format!("writing stdout: {e}"))
                         }
+                        Err(e) => return failed = Some(format!("splitting: {e}")),
                     }
                 }
                 Err(r) => r,

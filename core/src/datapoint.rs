@@ -38,6 +38,25 @@ impl<'a> Datapoint<'a> {
         }
     }
 
+    /// A datapoint whose timestamp is in whatever type a service keeps it: `u32`, `u64`, `i64`, `i32` or `f64`
+    /// seconds since the Unix epoch ([`UnixSeconds`]). A timestamp outside `0..2^32` stays out of range and
+    /// is refused with `Error::TimestampOutOfRange` when checked or encoded, never wrapped.
+    ///
+    /// ```
+    /// use carbon_pickle::{Datapoint, Error, PathRules};
+    /// let secs: u64 = 1_700_000_000; // SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs()
+    /// assert_eq!(Datapoint::at("a.b", secs, 1.5).timestamp, 1_700_000_000.0);
+    /// assert_eq!(Datapoint::at("a.b", -5i64, 1.5).validate(PathRules::default()), Err(Error::TimestampOutOfRange));
+    /// assert_eq!(Datapoint::at("a.b", 1u64 << 40, 1.5).validate(PathRules::default()), Err(Error::TimestampOutOfRange));
+    /// ```
+    pub fn at(path: &'a str, timestamp: impl UnixSeconds, value: impl Into<f64>) -> Self {
+        Datapoint {
+            path,
+            timestamp: timestamp.seconds(),
+            value: value.into(),
+        }
+    }
+
     /// Checks the datapoint against the rules: path, finite value, finite timestamp in range.
     ///
     /// ```
@@ -85,3 +104,27 @@ impl<'a> Datapoint<'a> {
         (t as f64 == self.timestamp).then_some(t)
     }
 }
+
+/// Seconds since the Unix epoch as a service holds them, for [`Datapoint::at`].
+pub trait UnixSeconds: sealed::Sealed {
+    /// The seconds as `f64`. Integers past 2^53 round, which only matters far outside the range carbon
+    /// takes (`0..2^32`), where the datapoint is refused anyway.
+    fn seconds(self) -> f64;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! unix_seconds {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl UnixSeconds for $t {
+            #[allow(clippy::cast_precision_loss)]
+            fn seconds(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+unix_seconds!(u32, u64, i32, i64, f64);

@@ -80,7 +80,7 @@ mod stream;
 pub mod tags;
 pub mod wire;
 
-pub use datapoint::{Datapoint, TIMESTAMP_END};
+pub use datapoint::{Datapoint, UnixSeconds, TIMESTAMP_END};
 pub use error::{Error, PathError, TagError};
 pub use frame::FrameEncoder;
 pub use measure::{frame_len, FrameSize};

@@ -35,13 +35,14 @@ impl Datapoint<'_> {
 /// What [`frame_len`] measured.
 ///
 /// ```
-/// use carbon_pickle::{frame_len, Datapoint, FrameSize, Options};
+/// use carbon_pickle::{frame_len, Datapoint, Options};
 /// let size = frame_len(&[Datapoint::new("x", 1, 0)], &Options::new())?;
-/// assert_eq!(size, FrameSize { len: 32, points: 1 });
+/// assert_eq!((size.len, size.points), (32, 1));
 /// # Ok::<(), carbon_pickle::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct FrameSize {
     /// Bytes of the whole frame, header included.
     pub len: usize,

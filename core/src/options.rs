@@ -48,17 +48,39 @@ pub enum Protocol {
 ///     to_slice(&dp, &mut buf, &strict).unwrap_err(),
 ///     Error::InvalidPath(PathError::InvalidChar { at: 1, ch: ' ' })
 /// );
-/// let lax = strict.with_path_rules(PathRules { allow_spaces: true, ..PathRules::default() });
+/// let lax = strict.with_path_rules(PathRules::new().with_spaces(true));
 /// assert_eq!(&to_slice(&dp, &mut buf, &lax)?[8..16], b"X\x03\0\0\0a b");
 /// # Ok::<(), carbon_pickle::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct PathRules {
     /// Allow the space character (carbon keeps it in file names; many tools then trip over it).
     pub allow_spaces: bool,
     /// Refuse non-ASCII characters (carbon-relay-ng's default validation drops such paths).
     pub ascii_only: bool,
+}
+
+impl PathRules {
+    /// The strict rules (the default): no spaces, any UTF-8. More rules may come, so outside this crate the
+    /// rules are made with this and the `with_*` methods.
+    pub const fn new() -> Self {
+        PathRules {
+            allow_spaces: false,
+            ascii_only: false,
+        }
+    }
+    /// Allows (or not) the space character.
+    pub const fn with_spaces(mut self, allow: bool) -> Self {
+        self.allow_spaces = allow;
+        self
+    }
+    /// Refuses (or not) non-ASCII characters.
+    pub const fn with_ascii_only(mut self, ascii_only: bool) -> Self {
+        self.ascii_only = ascii_only;
+        self
+    }
 }
 
 /// Frame options: protocol, optional prefix, limits and path rules.

@@ -67,7 +67,7 @@ const CLASS: [u8; 256] = {
 /// assert_eq!(check_path("servers.web01.cpu", rules), Ok(()));
 /// assert_eq!(check_path("a..b", rules), Err(PathError::EmptyComponent { at: 2 }));
 /// assert_eq!(check_path("a b", rules), Err(PathError::InvalidChar { at: 1, ch: ' ' }));
-/// assert_eq!(check_path("a b", PathRules { allow_spaces: true, ..rules }), Ok(()));
+/// assert_eq!(check_path("a b", rules.with_spaces(true)), Ok(()));
 /// // Tagged paths follow carbon's tag rules (see the `tags` module).
 /// assert_eq!(check_path("disk.used;dc=dc1;rack=a1", rules), Ok(()));
 /// ```

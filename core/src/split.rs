@@ -17,6 +17,7 @@ use crate::{Datapoint, Error, FrameEncoder, Options, Storage};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum SplitError<E> {
     /// The datapoint at `index` (counted from the first one given) was refused.
     Point {

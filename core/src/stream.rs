@@ -14,6 +14,7 @@ use crate::{frame_len, Datapoint, Error, Options};
 /// Why a streamed frame was not (fully) written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum StreamError<E> {
     /// Refused before anything was written.
     Encode(Error),

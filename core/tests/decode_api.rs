@@ -43,7 +43,7 @@ proptest! {
         let mut opts = Options::new()
             .with_protocol(if v0 { Protocol::V0 } else { Protocol::V2 })
             .with_max_points(max_points)
-            .with_path_rules(PathRules { allow_spaces: true, ascii_only: false });
+            .with_path_rules(PathRules::new().with_spaces(true));
         if let Some(p) = prefix {
             opts = opts.with_prefix(p);
         }

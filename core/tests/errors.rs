@@ -137,19 +137,13 @@ fn whole_path_length_limit() {
 
 #[test]
 fn laxer_rules_are_explicit() {
-    let lax = PathRules {
-        allow_spaces: true,
-        ..PathRules::default()
-    };
+    let lax = PathRules::new().with_spaces(true);
     assert_eq!(check_path("disk.C drive.free", lax), Ok(()));
     assert_eq!(
         check_path("a\tb", lax),
         Err(PathError::InvalidChar { at: 1, ch: '\t' })
     );
-    let ascii = PathRules {
-        ascii_only: true,
-        ..PathRules::default()
-    };
+    let ascii = PathRules::new().with_ascii_only(true);
     assert_eq!(
         check_path("temp.küche", ascii),
         Err(PathError::NonAscii { at: 6 })

@@ -281,10 +281,7 @@ proptest! {
 
 #[test]
 fn path_rules_allow_spaces_end_to_end() {
-    let opts = Options::new().with_path_rules(PathRules {
-        allow_spaces: true,
-        ..PathRules::default()
-    });
+    let opts = Options::new().with_path_rules(PathRules::new().with_spaces(true));
     let mut buf = [0u8; 64];
     let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), opts).unwrap();
     enc.push(&Datapoint::new("disk.C drive.free", 1, 2))

@@ -9,10 +9,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (u8, &[u8])| {
     let (flags, bytes) = input;
-    let rules = PathRules {
-        allow_spaces: flags & 1 != 0,
-        ascii_only: flags & 2 != 0,
-    };
+    let rules = PathRules::new()
+        .with_spaces(flags & 1 != 0)
+        .with_ascii_only(flags & 2 != 0);
     let (byte_loop, wide, vector, agrees) = fuzz_quick_passes(bytes, rules, flags & 4 != 0);
     if let Some(wide) = wide {
         assert_eq!(wide, byte_loop, "SWAR pass on {bytes:?} under {rules:?}");

@@ -56,10 +56,11 @@ fuzz_target!(|input: Input| {
         .with_protocol(if input.v0 { Protocol::V0 } else { Protocol::V2 })
         .with_max_points(usize::from(input.max_points).max(1))
         .with_max_bytes(usize::from(input.max_bytes) + 64)
-        .with_path_rules(PathRules {
-            allow_spaces: input.allow_spaces,
-            ascii_only: input.ascii_only,
-        });
+        .with_path_rules(
+            PathRules::new()
+                .with_spaces(input.allow_spaces)
+                .with_ascii_only(input.ascii_only),
+        );
     let prefix = input
         .prefix
         .map(|i| PREFIXES[usize::from(i) % PREFIXES.len()]);
@@ -120,7 +121,7 @@ fuzz_target!(|input: Input| {
                         || matches!(error, Error::DatapointTooLarge { .. })
                 );
             }
-            Err(SplitError::Sink(())) => unreachable!(),
+            Err(e) => unreachable!("{e:?}"), // the sink never fails
         }
     }
     splitter.finish(&mut on_frame).unwrap();

@@ -25,6 +25,8 @@ pub const WAIT_SECS: u32 = 60;
 #[derive(Debug)]
 pub struct Carbon {
     harness: Child,
+    /// `harness.py again`, once carbon was restarted after a kill.
+    again: Option<Child>,
     dir: Option<tempfile::TempDir>,
     workdir: PathBuf,
     /// carbon's pickle receiver port.
@@ -35,6 +37,8 @@ pub struct Carbon {
     pub pid: u32,
     /// graphite-web's port on 127.0.0.1, when it runs beside carbon.
     pub graphite: Option<u16>,
+    /// The loopback address carbon listens on (127.0.0.1 unless [`start_on`](Self::start_on) said).
+    pub interface: Ipv4Addr,
 }
 
 impl Carbon {
@@ -42,17 +46,23 @@ impl Carbon {
     ///
     /// Panics with the harness's error output if carbon does not come up.
     pub fn start() -> Carbon {
-        Self::start_serving(false)
+        Self::start_serving(false, None)
+    }
+
+    /// Starts carbon listening on another loopback address (`127.0.0.2`, ...), as a member of a cluster
+    /// (`harness.py serve DIR INTERFACE`): distinct addresses give the caches distinct server strings.
+    pub fn start_on(interface: &str) -> Carbon {
+        Self::start_serving(false, Some(interface))
     }
 
     /// Starts graphite-web 1.1.10, then carbon with `ENABLE_TAGS` and `GRAPHITE_URL` pointing at it
     /// (`harness.py serve --graphite`): carbon registers every new tagged series in graphite-web's tag
     /// database, as in production, and [`graphite_get`](Self::graphite_get) asks graphite-web.
     pub fn start_with_graphite() -> Carbon {
-        Self::start_serving(true)
+        Self::start_serving(true, None)
     }
 
-    fn start_serving(graphite: bool) -> Carbon {
+    fn start_serving(graphite: bool, interface: Option<&str>) -> Carbon {
         let dir = tempfile::Builder::new()
             .prefix("carbon-e2e-")
             .tempdir()
@@ -65,6 +75,7 @@ impl Carbon {
             .arg("serve")
             .arg(&workdir)
             .args(graphite.then_some("--graphite"))
+            .args(interface)
             .env("PYTHONUTF8", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -108,10 +119,58 @@ impl Carbon {
             line: port("line") as u16,
             pid: port("pid") as u32,
             graphite: json["graphite"].as_u64().map(|p| p as u16),
+            interface: json["interface"]
+                .as_str()
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(Ipv4Addr::LOCALHOST),
             harness,
+            again: None,
             dir: Some(dir),
             workdir,
         }
+    }
+
+    /// Kills carbon-cache with SIGKILL (a crash: its connections die with it; the harness ends too) and
+    /// returns once its pickle port refuses connections.
+    pub fn kill_carbon(&mut self) {
+        // SAFETY: kill(2) has no memory-safety preconditions; the pid is carbon's, started by our harness.
+        unsafe {
+            libc::kill(self.pid as libc::pid_t, libc::SIGKILL);
+        }
+        let started = Instant::now();
+        while TcpStream::connect(self.pickle_addr()).is_ok() && started.elapsed() < STOP_TIMEOUT {
+            sleep(Duration::from_millis(20));
+        }
+        if let Some(mut again) = self.again.take() {
+            let _ = again.wait();
+        } else {
+            let _ = self.harness.wait();
+        }
+    }
+
+    /// Starts carbon again after [`kill_carbon`](Self::kill_carbon), with the same configuration and ports
+    /// (`harness.py again`); returns once it accepts connections.
+    pub fn restart_carbon(&mut self) {
+        use std::io::BufRead;
+        let mut child = Command::new(python())
+            .arg(script("harness.py"))
+            .arg("again")
+            .arg(&self.workdir)
+            .env("PYTHONUTF8", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("run harness.py again");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("harness.py again prints carbon's pid");
+        self.pid = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("harness.py again printed {line:?}:\n{}", self.log()));
+        self.again = Some(child);
     }
 
     /// The directory carbon works in (`conf/`, `storage/whisper/`, `carbon.out`).
@@ -121,7 +180,7 @@ impl Carbon {
 
     /// The pickle receiver's address.
     pub fn pickle_addr(&self) -> SocketAddr {
-        (Ipv4Addr::LOCALHOST, self.pickle).into()
+        (self.interface, self.pickle).into()
     }
 
     /// A new connection to the pickle receiver.
@@ -153,8 +212,7 @@ impl Carbon {
 
     /// Sends plaintext lines (`path value timestamp\n`) to the line receiver, bypassing our encoder.
     pub fn send_lines(&self, text: &str) {
-        let mut s =
-            TcpStream::connect((Ipv4Addr::LOCALHOST, self.line)).expect("connect to line port");
+        let mut s = TcpStream::connect((self.interface, self.line)).expect("connect to line port");
         s.write_all(text.as_bytes()).expect("send lines to carbon");
     }
 
@@ -240,6 +298,12 @@ impl Carbon {
 
 impl Drop for Carbon {
     fn drop(&mut self) {
+        if let Some(mut again) = self.again.take() {
+            if let Ok(None) = again.try_wait() {
+                sigterm(again.id() as libc::pid_t);
+                let _ = again.wait();
+            }
+        }
         let pid = self.harness.id() as libc::pid_t;
         if let Ok(None) = self.harness.try_wait() {
             sigterm(pid);

@@ -11,6 +11,7 @@
 mod carbon;
 mod decode;
 mod stored;
+pub mod tls;
 
 pub use carbon::{query, Carbon};
 pub use decode::{assert_decoded, decode, Decoded};

@@ -53,10 +53,11 @@ pub(crate) fn build(
         .with_protocol(protocol)
         .with_max_bytes(max_bytes as usize)
         .with_max_points(max_points as usize)
-        .with_path_rules(PathRules {
-            allow_spaces,
-            ascii_only,
-        });
+        .with_path_rules(
+            PathRules::new()
+                .with_spaces(allow_spaces)
+                .with_ascii_only(ascii_only),
+        );
     if let Some(p) = prefix.as_deref() {
         // Check before interning, so that refused prefixes take no memory.
         opts.with_prefix(p).validate().map_err(Failure::options)?;

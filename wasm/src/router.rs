@@ -56,6 +56,9 @@ fn route_failure(index: usize, e: RouteError) -> Failure {
         RouteError::Duplicate { index, first } => refused(index, RouteFault::Duplicate, first),
         RouteError::TooManyDestinations { max } => refused(index, RouteFault::TooMany, max),
         RouteError::BadReplication => refused(0, RouteFault::BadReplication, 0),
+        // RouteError is non_exhaustive: a kind the core adds later reads as a malformed destination until
+        // the package gives it a fault of its own.
+        _ => refused(index, RouteFault::UnclosedBracket, 0),
     }
 }
 

@@ -30,6 +30,7 @@ use crate::{Datapoint, Error, FrameEncoder, Options, SplitStats, Storage, MAX_PA
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RoutedSplitError<E> {
     /// The datapoint at `index` was refused (invalid, or too large for a destination's empty frame); it was
     /// added nowhere.

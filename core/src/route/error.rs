@@ -9,6 +9,7 @@ use core::fmt;
 /// What is wrong with a `HOST:PORT[:INSTANCE]` string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum SyntaxError {
     /// Nothing but whitespace.
     Empty,
@@ -34,6 +35,7 @@ pub enum SyntaxError {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RouteError {
     /// The destination string is not `HOST:PORT[:INSTANCE]`.
     Syntax(SyntaxError),

@@ -310,7 +310,7 @@ impl<'p, M: RawMutex, P: AsRef<str>, const N: usize> AsyncSender<'p, M, P, N> {
                 (Ok(()), n) => n,
                 // The window is full: more of the frame follows.
                 (Err(StreamError::Io { .. }), n) => n,
-                (Err(StreamError::Encode(_)), _) => {
+                (Err(_), _) => {
                     self.with(|s| s.state.refused(inflight, frame));
                     continue;
                 }

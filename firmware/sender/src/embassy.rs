@@ -30,7 +30,7 @@ use embassy_net::Stack;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_time::{Instant, Timer};
 
-pub use crate::sender::Config;
+pub use crate::config::Config;
 pub use carbon_pickle::{Datapoint, Options};
 
 /// The sender for embassy firmware: pushed to from any task or interrupt.

@@ -38,7 +38,8 @@
 //! `receive` must follow embedded-nal's documentation: `WouldBlock` when no data is there, `Ok(0)` only at
 //! the end of the stream (as `std-embedded-nal` does). smoltcp-nal 0.7 returns `Ok(0)` for "no data"; wrap it
 //! as the `mps2-node` firmware does.
-#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(any(test, feature = "tokio")), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -48,21 +49,38 @@ mod fmt;
 #[cfg(feature = "async")]
 mod async_sender;
 mod backoff;
+mod config;
+mod debug;
 #[cfg(feature = "embassy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embassy")))]
 pub mod embassy;
+#[cfg(feature = "tokio")]
+mod heap;
 mod queue;
 mod sender;
 #[cfg(feature = "sntp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sntp")))]
 pub mod sntp;
 mod state;
 #[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub mod tls;
 #[cfg(all(feature = "tls", feature = "async"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tls", feature = "async"))))]
 pub mod tls_async;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio_sender;
 mod writer;
 
 #[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub use async_sender::{AsyncSender, Clock};
 pub use backoff::Backoff;
+pub use carbon_pickle::{Datapoint, Options};
+pub use config::{Config, Failure, LinkState, PushError, Stats};
 pub use queue::Sample;
-pub use sender::{Config, Failure, LinkState, PushError, Sender, Stats};
+pub use sender::Sender;
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use tokio_sender::TokioSender;

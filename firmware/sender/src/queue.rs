@@ -5,6 +5,8 @@
 //! frame. A broken connection rewinds `written` to zero, so those datapoints go out again on the next
 //! connection. Frames are encoded straight from the queue's storage, so a datapoint is stored exactly once.
 
+use core::marker::PhantomData;
+
 use carbon_pickle::Datapoint;
 use heapless::Deque;
 
@@ -29,9 +31,40 @@ impl<P: AsRef<str>> Sample<P> {
     }
 }
 
-/// A heapless queue of `N` samples with a written-but-unconfirmed prefix.
-pub(crate) struct Queue<P, const N: usize> {
-    items: Deque<Sample<P>, N>,
+/// Where a [`Queue`] keeps its samples, oldest first: a heapless ring of `N` (the blocking and the async
+/// sender, no heap) or a heap ring bounded in samples and bytes (the tokio sender, `heap.rs`). The queue's
+/// rules are written once over this.
+pub(crate) trait Store<T> {
+    /// Samples held.
+    fn len(&self) -> usize;
+    /// Appends `item`, or gives it back when the store is full.
+    fn push_back(&mut self, item: T) -> Result<(), T>;
+    /// Removes the oldest sample.
+    fn pop_front(&mut self) -> Option<T>;
+    /// The samples, oldest first, in (at most) two runs.
+    fn as_slices(&self) -> (&[T], &[T]);
+}
+
+impl<T, const N: usize> Store<T> for Deque<T, N> {
+    fn len(&self) -> usize {
+        Deque::len(self)
+    }
+    fn push_back(&mut self, item: T) -> Result<(), T> {
+        Deque::push_back(self, item)
+    }
+    fn pop_front(&mut self) -> Option<T> {
+        Deque::pop_front(self)
+    }
+    fn as_slices(&self) -> (&[T], &[T]) {
+        Deque::as_slices(self)
+    }
+}
+
+/// A queue of samples with a written-but-unconfirmed prefix, over a [`Store`] (by default a heapless ring
+/// of `N`).
+pub(crate) struct Queue<P, const N: usize, S = Deque<Sample<P>, N>> {
+    items: S,
+    path: PhantomData<P>,
     written: usize,
     /// Samples that ever left the queue (wrapping): the number of the one at the front, which names it for
     /// as long as it stays there (the poison-frame rule remembers a frame by it).
@@ -44,7 +77,27 @@ impl<P: AsRef<str>, const N: usize> Queue<P, N> {
             items: Deque::new(),
             written: 0,
             removed: 0,
+            path: PhantomData,
         }
+    }
+}
+
+impl<P: AsRef<str>, const N: usize, S: Store<Sample<P>>> Queue<P, N, S> {
+    /// A queue over `store` (empty).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn with_store(store: S) -> Self {
+        Queue {
+            items: store,
+            written: 0,
+            removed: 0,
+            path: PhantomData,
+        }
+    }
+
+    /// The store.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn store(&self) -> &S {
+        &self.items
     }
 
     /// The number of the sample at the front: it changes only when samples leave the queue.

@@ -42,8 +42,8 @@ use carbon_pickle::{
 use heapless::Deque;
 
 use crate::backoff::Backoff;
-use crate::queue::{Queue, Sample};
-use crate::sender::{Config, Failure, PushError, Stats};
+use crate::config::{Config, Failure, PushError, Stats};
+use crate::queue::{Queue, Sample, Store};
 
 /// The frame being written: its size, and how much of it is out.
 #[derive(Debug, Clone, Copy)]
@@ -101,11 +101,12 @@ impl Inflight {
     }
 }
 
-/// The sender's state apart from the connection itself.
-pub(crate) struct State<'p, P, const N: usize> {
+/// The sender's state apart from the connection itself; `S`: where the queue keeps its samples (a heapless
+/// ring of `N` unless told, see `queue::Store`).
+pub(crate) struct State<'p, P, const N: usize, S = Deque<Sample<P>, N>> {
     pub(crate) config: Config<'p>,
     backoff: Backoff,
-    pub(crate) queue: Queue<P, N>,
+    pub(crate) queue: Queue<P, N, S>,
     pub(crate) stats: Stats,
     pub(crate) last_failure: Option<Failure>,
     /// Troubled connections in a row (0..=2; poison frames).
@@ -120,10 +121,17 @@ impl<'p, P: AsRef<str>, const N: usize> State<'p, P, N> {
     /// The state for `config`, whose frame options the caller has validated. Infallible on purpose: the
     /// senders build it in place (a `Result<State>` would be one more copy of the queue on the stack).
     pub(crate) fn new(config: Config<'p>) -> Self {
+        Self::with_queue(config, Queue::new())
+    }
+}
+
+impl<'p, P: AsRef<str>, const N: usize, S: Store<Sample<P>>> State<'p, P, N, S> {
+    /// The state for `config` over `queue` (empty).
+    pub(crate) fn with_queue(config: Config<'p>, queue: Queue<P, N, S>) -> Self {
         State {
             config,
             backoff: config.backoff,
-            queue: Queue::new(),
+            queue,
             stats: Stats::default(),
             last_failure: None,
             troubled: 0,
@@ -160,7 +168,8 @@ impl<'p, P: AsRef<str>, const N: usize> State<'p, P, N> {
                 self.stats.dropped = self.stats.dropped.wrapping_add(1);
                 warn!(
                     "queue full ({} datapoints): datapoint dropped, {} so far",
-                    N, self.stats.dropped
+                    self.queue.len(),
+                    self.stats.dropped
                 );
                 Err(PushError::QueueFull)
             }
@@ -202,7 +211,7 @@ impl<'p, P: AsRef<str>, const N: usize> State<'p, P, N> {
 
     /// When something is due on an idle connection: the oldest unconfirmed frame's confirmation, or the
     /// end of a careful connection's wait (if still ahead of `now`).
-    #[cfg(feature = "async")]
+    #[cfg(any(feature = "async", feature = "tokio"))]
     pub(crate) fn next_due(&self, inflight: &Inflight, now: u64) -> Option<u64> {
         let confirm = inflight
             .unconfirmed

@@ -80,6 +80,19 @@ pub enum Error {
     Busy,
 }
 
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Tcp(kind) => write!(f, "TCP failed beneath TLS: {kind:?}"),
+            Error::Tls(e) => write!(f, "TLS failed: {e:?} ({})", explain(e)),
+            Error::Closed => f.write_str("the server closed the TLS connection"),
+            Error::Busy => f.write_str("a TLS connection is already open"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
 impl TcpError for Error {
     fn kind(&self) -> TcpErrorKind {
         match self {

@@ -17,6 +17,17 @@ pub(crate) enum WriteError<E> {
     Stack(E),
 }
 
+impl<E> core::fmt::Display for WriteError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            WriteError::WouldBlock => "the socket takes no more bytes now",
+            WriteError::Stack(_) => "the TCP stack failed",
+        })
+    }
+}
+
+impl<E: core::fmt::Debug> core::error::Error for WriteError<E> {}
+
 impl<E: core::fmt::Debug> embedded_io::Error for WriteError<E> {
     fn kind(&self) -> embedded_io::ErrorKind {
         match self {
@@ -82,6 +93,16 @@ impl<S: TcpClientStack> embedded_io::Write for SocketWriter<'_, S> {
 #[cfg(feature = "async")]
 #[derive(Debug)]
 pub(crate) struct WindowFull;
+
+#[cfg(feature = "async")]
+impl core::fmt::Display for WindowFull {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("the window is full")
+    }
+}
+
+#[cfg(feature = "async")]
+impl core::error::Error for WindowFull {}
 
 #[cfg(feature = "async")]
 impl embedded_io::Error for WindowFull {
