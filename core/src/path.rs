@@ -161,6 +161,14 @@ pub(crate) fn check(
     }
 }
 
+/// True when `path` is certainly a valid plain (untagged) path under `rules`: the quick pass alone, for the
+/// push's inlined fast path (false means "check it in full").
+#[cfg(not(target_arch = "arm"))]
+#[inline(always)]
+pub(crate) fn quick_plain(path: &str, rules: PathRules) -> bool {
+    quick_ok(path.as_bytes(), rules, MAX_LAST_COMPONENT)
+}
+
 #[cfg_attr(not(target_arch = "arm"), cold, inline(never))]
 fn check_slow(
     path: &str,

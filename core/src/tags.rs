@@ -168,39 +168,6 @@ impl<'a> Text<'a> {
         };
         layout.write(self.prefix, self.path, emit)
     }
-
-    /// Fills `slot`, exactly [`len`](Self::len) bytes.
-    #[inline(always)]
-    pub(crate) fn fill(&self, slot: &mut [u8]) {
-        match self.tags {
-            None => {
-                let path = match self.prefix {
-                    Some(p) => {
-                        let (pre, path) = slot.split_at_mut(p.len() + 1);
-                        pre[..p.len()].copy_from_slice(p.as_bytes());
-                        pre[p.len()] = b'.';
-                        path
-                    }
-                    None => slot,
-                };
-                path.copy_from_slice(self.path.as_bytes());
-            }
-            Some(_) => self.fill_tagged(slot),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn fill_tagged(&self, slot: &mut [u8]) {
-        let mut at = 0;
-        let _ = self.pieces(&mut |s: &str| {
-            if let Some(dst) = slot.get_mut(at..at + s.len()) {
-                dst.copy_from_slice(s.as_bytes());
-            }
-            at += s.len();
-            Ok(())
-        });
-    }
 }
 
 /// True when carbon reads `path` as tagged: it has a `;`, or is in the OpenMetrics form (ends with `"}` and
