@@ -196,7 +196,8 @@ pub(crate) fn check_name(name: &str, rules: PathRules) -> Result<(), PathError> 
 /// tagged, or as OpenMetrics).
 pub(crate) fn check_prefix(prefix: &str, rules: PathRules) -> Result<(), PathError> {
     check(prefix, rules, false)?;
-    match prefix.find('{') {
+    // A plain loop, not `find` (memchr), which costs a Cortex-M image about 100 bytes.
+    match prefix.bytes().position(|c| c == b'{') {
         Some(at) => Err(PathError::InvalidChar { at, ch: '{' }),
         None => Ok(()),
     }

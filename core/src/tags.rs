@@ -186,13 +186,20 @@ pub fn is_tagged(path: &str) -> bool {
 
 /// The layout of a tagged path by carbon's rules alone, `None` for a plain path or one carbon cannot parse
 /// (for paths checked before, and for routing, which hashes what carbon would store).
-#[cfg(any(feature = "route", feature = "embedded-io"))]
+#[cfg(all(feature = "tags", any(feature = "route", feature = "embedded-io")))]
 pub(crate) fn layout_of(path: &str) -> Option<Layout> {
     if is_tagged(path) {
         check(path, None).ok().flatten()
     } else {
         None
     }
+}
+
+/// Without the feature `tags` no path has a layout (a tagged one is refused): no scan for a `;`.
+#[cfg(all(not(feature = "tags"), any(feature = "route", feature = "embedded-io")))]
+#[inline(always)]
+pub(crate) fn layout_of(_: &str) -> Option<Layout> {
+    None
 }
 
 /// Carbon's test: `path[-2:] == '"}' and '{' in path`.
