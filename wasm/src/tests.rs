@@ -9,7 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::failure::{InputFault, PathFault};
 use crate::{
-    batch_reserve, global, last_failure_code, last_failure_detail, last_failure_index, Encoder,
+    batch_reserve, last_failure_code, last_failure_detail, last_failure_index, Encoder,
     FailureCode, MetricSet,
 };
 
@@ -17,8 +17,7 @@ use crate::{
 fn write_batch(points: &[(&str, f64, f64)]) -> (usize, usize) {
     let text: String = points.iter().map(|p| p.0).collect();
     batch_reserve(points.len().max(1), text.len());
-    global::with(|s| {
-        let b = &mut s.batch;
+    crate::batch::with_batch(|b| {
         b.text[..text.len()].copy_from_slice(text.as_bytes());
         for (i, &(path, ts, value)) in points.iter().enumerate() {
             b.lens[i] = path.encode_utf16().count() as u32;
@@ -31,7 +30,7 @@ fn write_batch(points: &[(&str, f64, f64)]) -> (usize, usize) {
 
 /// The output of the last call (`len` bytes) and its frame counts.
 fn output(len: usize) -> (Vec<u8>, Vec<u32>) {
-    global::with(|s| {
+    crate::output::with_output(|s| {
         assert_eq!(s.out.len(), len);
         (s.out.clone(), s.counts.clone())
     })
@@ -120,7 +119,7 @@ fn lengths_are_utf16_units_and_may_not_split_a_character() {
     assert!(enc.push_batch(n, text, n));
     assert_eq!(output(enc.flush()).0, core_bytes(&points, &Options::new()));
     // "a🚀" is 3 UTF-16 units: a length of 2 ends inside the rocket (the total still matches).
-    global::with(|s| s.batch.lens[..2].copy_from_slice(&[2, 2]));
+    crate::batch::with_batch(|b| b.lens[..2].copy_from_slice(&[2, 2]));
     assert!(!enc.push_batch(n, text, n));
     assert_eq!(last_failure_code(), FailureCode::BadInput);
     assert_eq!(last_failure_index(), 0.0);
@@ -129,7 +128,7 @@ fn lengths_are_utf16_units_and_may_not_split_a_character() {
         InputFault::SplitCharacter as u8 as f64
     );
     // Lengths that do not add up to the text are refused before anything is encoded.
-    global::with(|s| s.batch.lens[..2].copy_from_slice(&[3, 2]));
+    crate::batch::with_batch(|b| b.lens[..2].copy_from_slice(&[3, 2]));
     assert!(!enc.push_batch(n, text, n));
     assert_eq!(
         last_failure_detail(0),
@@ -176,10 +175,10 @@ fn a_metric_set_checks_paths_once_and_encodes_numbers() {
     assert_eq!(set.size(), 3);
     let numbers = |values: &[f64], ts: &[f64], idx: &[u32]| {
         batch_reserve(values.len().max(1), 0);
-        global::with(|s| {
-            s.batch.values[..values.len()].copy_from_slice(values);
-            s.batch.timestamps[..ts.len()].copy_from_slice(ts);
-            s.batch.lens[..idx.len()].copy_from_slice(idx);
+        crate::batch::with_batch(|b| {
+            b.values[..values.len()].copy_from_slice(values);
+            b.timestamps[..ts.len()].copy_from_slice(ts);
+            b.lens[..idx.len()].copy_from_slice(idx);
         });
     };
     numbers(&[1.0, 2.0, 3.0], &[10.0], &[]);
