@@ -36,6 +36,7 @@ mod lines;
 mod metric_set;
 mod options;
 mod output;
+mod recent;
 #[cfg(feature = "route")]
 mod router;
 #[cfg(test)]

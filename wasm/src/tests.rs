@@ -201,3 +201,74 @@ fn a_metric_set_checks_paths_once_and_encodes_numbers() {
     assert_eq!(last_failure_code(), FailureCode::InvalidPath);
     assert_eq!(last_failure_index(), 1.0);
 }
+
+/// Lays out a batch whose entries name remembered paths (`Some(k)`) or carry their text, remembered or not.
+fn write_recent_batch(points: &[(Option<u32>, &str, bool, f64, f64)]) -> (usize, usize) {
+    use crate::recent::{RECENT, REMEMBER};
+    let text: String = points
+        .iter()
+        .filter(|p| p.0.is_none())
+        .map(|p| p.1)
+        .collect();
+    batch_reserve(points.len().max(1), text.len());
+    crate::batch::with_batch(|b| {
+        b.text[..text.len()].copy_from_slice(text.as_bytes());
+        for (i, &(id, path, remember, ts, value)) in points.iter().enumerate() {
+            let units = path.encode_utf16().count() as u32;
+            b.lens[i] = match id {
+                Some(k) => RECENT | k,
+                None if remember => REMEMBER | units,
+                None => units,
+            };
+            b.timestamps[i] = ts;
+            b.values[i] = value;
+        }
+    });
+    (points.len(), text.len())
+}
+
+/// Remembered paths give exactly the frames of the same paths as text; an unknown number is refused with
+/// its datapoint, and a refused batch forgets every path.
+#[wasm_bindgen_test]
+fn recent_paths_are_the_same_frames() {
+    let mut enc = batch_encoder(3);
+    let first = [
+        (None, "a.b", true, 1.0, 1.0),
+        (None, "sensors.küche.temp", true, 2.0, 2.0),
+        (Some(0), "a.b", false, 3.0, 3.0),
+        (None, "once", false, 4.0, 4.0),
+    ];
+    let (n, text) = write_recent_batch(&first);
+    assert!(enc.push_recent(n, text, n));
+    assert_eq!(enc.recent_paths(), 2);
+    let plain: Vec<_> = first.iter().map(|p| (p.1, p.3, p.4)).collect();
+    let opts = Options::new().with_max_points(3);
+    assert_eq!(output(enc.flush()).0, core_bytes(&plain, &opts));
+
+    let second = [
+        (Some(1), "sensors.küche.temp", false, 5.0, 5.0),
+        (Some(0), "a.b", false, 6.0, 6.0),
+    ];
+    let (n, text) = write_recent_batch(&second);
+    assert!(enc.push_recent(n, text, n));
+    let plain: Vec<_> = second.iter().map(|p| (p.1, p.3, p.4)).collect();
+    assert_eq!(output(enc.flush()).0, core_bytes(&plain, &opts));
+
+    let unknown = [
+        (Some(0), "a.b", false, 7.0, 7.0),
+        (Some(2), "?", false, 8.0, 8.0),
+    ];
+    let (n, text) = write_recent_batch(&unknown);
+    assert!(!enc.push_recent(n, text, n));
+    assert_eq!(last_failure_code(), FailureCode::BadInput);
+    assert_eq!(last_failure_index(), 1.0);
+    assert_eq!(
+        last_failure_detail(0),
+        InputFault::UnknownIndex as u8 as f64
+    );
+    assert_eq!(enc.recent_paths(), 0, "a refused batch forgets");
+    assert_eq!(
+        output(enc.flush()).0,
+        core_bytes(&[("a.b", 7.0, 7.0)], &opts)
+    );
+}
