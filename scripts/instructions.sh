@@ -18,7 +18,9 @@ count() { # mode set function -> instructions inside the function
   grep -o 'Collected : [0-9]*' "$work/log" | grep -o '[0-9]*$' || grep '^summary:' "$work/out" | grep -o '[0-9]*'
 }
 printf '%-14s %12s %12s\n' "instructions" "set 1" "set 2"
-for row in "push push_all" "push_checked push_checked_all" "serde serde_all"; do
+# check (check_path alone) and validate (path, timestamp and value) split a validated push into its parts:
+# path check = check; number checks = validate - check; writer and room checks = push - validate.
+for row in "push push_all" "push_checked push_checked_all" "check check_all" "validate validate_all" "serde serde_all"; do
   set -- $row
   a="$(count "$1" 1 "$2")"
   b="$(count "$1" 2 "$2")"

@@ -78,11 +78,17 @@ impl<'a> Datapoint<'a> {
         Ok(tags)
     }
 
+    /// True when the timestamp and the value are valid: one range test (false for NaN and infinities too)
+    /// and one finiteness test.
+    #[inline(always)]
+    pub(crate) fn numbers_ok(&self) -> bool {
+        (0.0..TIMESTAMP_END).contains(&self.timestamp) && self.value.is_finite()
+    }
+
     /// Checks the timestamp and the value (everything but the path).
     #[inline]
     pub(crate) fn check_numbers(&self) -> Result<(), Error> {
-        // One range test (false for NaN and infinities too) and one finiteness test when all is well.
-        if (0.0..TIMESTAMP_END).contains(&self.timestamp) && self.value.is_finite() {
+        if self.numbers_ok() {
             return Ok(());
         }
         if !self.timestamp.is_finite() {

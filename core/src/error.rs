@@ -77,7 +77,7 @@ pub enum PathError {
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(all(feature = "defmt", feature = "tags"), derive(defmt::Format))]
 #[non_exhaustive]
 pub enum TagError {
     /// Nothing before the first `;` (or the `{` of the OpenMetrics form): carbon's "no metric found".
@@ -351,6 +351,18 @@ impl fmt::Display for Error {
 
 impl core::error::Error for PathError {}
 impl core::error::Error for TagError {}
+
+/// Without the feature `tags` the core only ever makes [`TagError::NotEnabled`]: the other variants are
+/// named without their fields, which keeps their formatting out of a firmware image that sends no tags.
+#[cfg(all(feature = "defmt", not(feature = "tags")))]
+impl defmt::Format for TagError {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            TagError::NotEnabled => defmt::write!(f, "NotEnabled"),
+            _ => defmt::write!(f, "TagError (tags are not enabled in this build)"),
+        }
+    }
+}
 impl core::error::Error for Error {}
 
 impl From<TagError> for PathError {

@@ -1,11 +1,21 @@
 //! Building one frame into a [`Sink`]: header placeholder, opener, datapoints, trailer, back-patched header.
 //!
-//! Every push is checked in full before a byte is written: the datapoint's exact length plus the frame's
-//! closing bytes must fit the buffer and the limits. So a refused push leaves the frame byte-identical, and
-//! finishing can never fail for lack of room.
+//! Every push keeps room for the frame's closing bytes, so finishing can never fail for lack of room, and a
+//! refused push leaves the frame byte-identical.
+//!
+//! Why the push is shaped as it is (issue 22): nearly every datapoint has a plain path, protocol 2 and a sink
+//! that lends its memory (`&mut [u8]`, `heapless::Vec`, `Vec`). For those the push is one quick path pass,
+//! one number test, one room test against a precomputed end (limits and buffer folded into it), then plain
+//! stores at fixed offsets and one copy of the path. Everything else (a tagged path, protocol 0, a refusal,
+//! any error) leaves that path for out-of-line code:
+//! - in-place sinks write a tagged path or protocol 0 *speculatively* piece by piece, refusing any piece
+//!   that would pass the end, and truncate back on a refusal (the error then comes from the exact length,
+//!   measured only then), so the exact-length pass is not paid on success;
+//! - other sinks, and the streaming writer ([`write_frame`](crate::write_frame)), measure the exact length
+//!   first and write nothing unless it fits.
 
 use crate::tags::{Layout, Text};
-use crate::wire::{self, Codec, HEADER_LEN};
+use crate::wire::{self, Codec, PlainV2, HEADER_LEN};
 use crate::{
     CheckedPath, Datapoint, Error, Options, PathError, Sink, SinkFull, Storage, MAX_PATH_LEN,
 };
@@ -32,6 +42,10 @@ pub struct FrameEncoder<'p, S: Sink> {
     start: usize,
     /// Largest size this frame may reach, header and trailer included.
     capacity: usize,
+    /// Sink length a datapoint may end at: `start + capacity` less the trailer (the one room test).
+    end: usize,
+    /// Bytes before each path: the prefix and its dot, or 0.
+    prefix_len: usize,
     points: usize,
 }
 
@@ -64,6 +78,8 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             codec: Codec::of(opts.protocol())?,
             start,
             capacity,
+            end: start + capacity - wire::trailer(opts.protocol()).len(),
+            prefix_len: opts.prefix().map_or(0, |p| p.len() + 1),
             points: 0,
         })
     }
@@ -92,7 +108,20 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
     /// enc.push(&Datapoint::new("cpu;host=a;dc=d1;host=b", 1_700_000_000, 1.5)).unwrap();
     /// assert_eq!(&enc.pending_bytes()[8..29], b"X\x10\0\0\0cpu;dc=d1;host=b");
     /// ```
+    #[inline]
     pub fn push(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
+        // The common case inlined: a plain path the quick pass accepts and valid numbers. Not on Cortex-M,
+        // where one copy of the push costs less flash.
+        #[cfg(not(target_arch = "arm"))]
+        if crate::path::quick_plain(dp.path, self.opts.path_rules()) && dp.numbers_ok() {
+            return self.push_valid(dp, None);
+        }
+        self.push_slow(dp)
+    }
+
+    /// The whole check (the exact path pass, tags, the error) and the push.
+    #[cfg_attr(not(target_arch = "arm"), cold, inline(never))]
+    fn push_slow(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
         let tags = dp.check(self.opts.path_rules())?;
         self.push_valid(dp, tags)
     }
@@ -112,6 +141,7 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
     /// plain.push(&Datapoint::new("a.b", 1_700_000_000, 1.5)).unwrap();
     /// assert_eq!(checked.finish().into_written(), plain.finish().into_written());
     /// ```
+    #[inline]
     pub fn push_checked(
         &mut self,
         path: CheckedPath<'_>,
@@ -123,67 +153,85 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             timestamp,
             value,
         };
+        if path.rules() == self.opts.path_rules() && dp.numbers_ok() {
+            return self.push_valid(&dp, path.tags());
+        }
+        self.push_checked_slow(path, &dp)
+    }
+
+    #[cfg_attr(not(target_arch = "arm"), cold, inline(never))]
+    fn push_checked_slow(
+        &mut self,
+        path: CheckedPath<'_>,
+        dp: &Datapoint<'_>,
+    ) -> Result<(), Error> {
         let tags = if path.rules() == self.opts.path_rules() {
             dp.check_numbers()?;
             path.tags()
         } else {
             dp.check(self.opts.path_rules())?
         };
-        self.push_valid(&dp, tags)
+        self.push_valid(dp, tags)
     }
 
     /// Adds a datapoint already checked against the rules, with its path's tag layout (the limits are
-    /// checked here).
+    /// checked here). A plain path in protocol 2 into an in-place sink is the fast path; the rest is
+    /// [`push_general`](Self::push_general).
+    #[inline(always)]
     fn push_valid(&mut self, dp: &Datapoint<'_>, tags: Option<Layout>) -> Result<(), Error> {
+        if S::KEEPS_BYTES && S::IN_PLACE && tags.is_none() && self.codec == Codec::V2 {
+            let plain = PlainV2::new(self.prefix_len + dp.path.len(), dp);
+            if self.points < self.opts.max_points()
+                && plain.text_len <= MAX_PATH_LEN
+                && self.sink.len() + plain.len <= self.end
+            {
+                if let Some(slot) = self.sink.extend_in_place(plain.len) {
+                    plain.fill(self.opts.prefix(), dp, slot);
+                    self.points += 1;
+                    return Ok(());
+                }
+            }
+            return Err(self.refusal(plain.text_len, plain.len));
+        }
+        self.push_general(dp, tags)
+    }
+
+    /// Every other push: a tagged path, protocol 0, a sink that only counts or that writes piece by piece.
+    #[inline(never)]
+    fn push_general(&mut self, dp: &Datapoint<'_>, tags: Option<Layout>) -> Result<(), Error> {
         let text = Text::new(self.opts.prefix(), dp.path, tags);
-        let protocol = self.opts.protocol();
-        let full_path = text.len();
-        if full_path > MAX_PATH_LEN {
-            return Err(Error::InvalidPath(PathError::TooLong {
-                len: full_path,
-                max: MAX_PATH_LEN,
-            }));
+        if S::KEEPS_BYTES && S::IN_PLACE {
+            // Speculative: written piece by piece up to the end, truncated back if a piece would pass it.
+            if text.len() <= MAX_PATH_LEN && self.points < self.opts.max_points() {
+                let before = self.sink.len();
+                let end = self.end;
+                let sink = &mut self.sink;
+                let mut emit = |b: &[u8]| {
+                    if sink.len() + b.len() <= end {
+                        sink.try_extend(b).map_err(|_| ())
+                    } else {
+                        Err(())
+                    }
+                };
+                if self.codec.write(&text, dp, &mut emit).is_ok() {
+                    self.points += 1;
+                    return Ok(());
+                }
+                self.sink.truncate(before);
+            }
+            return Err(self.refusal(text.len(), self.codec.len(&text, dp)));
         }
+        // Exact length first: nothing is written unless it fits.
         let len = self.codec.len(&text, dp);
-        let trailer = wire::trailer(protocol).len();
-        let room_in_empty = self.capacity - wire::empty_frame_len(protocol);
-        if len > room_in_empty {
-            return Err(Error::DatapointTooLarge {
-                len,
-                max: room_in_empty,
-            });
+        if text.len() > MAX_PATH_LEN
+            || self.points >= self.opts.max_points()
+            || self.sink.len() + len > self.end
+        {
+            return Err(self.refusal(text.len(), len));
         }
-        if self.points >= self.opts.max_points() {
-            return Err(Error::TooManyPoints {
-                max_points: self.opts.max_points(),
-            });
-        }
-        let used = self.sink.len() - self.start;
-        if used + len + trailer > self.capacity {
-            return Err(
-                if used + len + trailer - HEADER_LEN > self.opts.max_bytes() {
-                    Error::FrameFull {
-                        max_bytes: self.opts.max_bytes(),
-                    }
-                } else {
-                    Error::BufferFull {
-                        needed: len + trailer,
-                        available: self.capacity - used,
-                    }
-                },
-            );
-        }
-        let full = |sink: &S| Error::BufferFull {
-            needed: len + trailer,
-            available: sink.remaining(),
-        };
         if !S::KEEPS_BYTES {
-            self.sink.count(len).map_err(|_| full(&self.sink))?;
-        } else if S::IN_PLACE {
-            // Only a sink whose `remaining` overstated its room fails here, before writing anything.
-            match self.sink.extend_in_place(len) {
-                Some(slot) => self.codec.fill(&text, dp, slot),
-                None => return Err(full(&self.sink)),
+            if self.sink.count(len).is_err() {
+                return Err(self.refusal(text.len(), len));
             }
         } else {
             let before = self.sink.len();
@@ -191,11 +239,56 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             let mut emit = |b: &[u8]| sink.try_extend(b).map_err(|_| ());
             if self.codec.write(&text, dp, &mut emit).is_err() {
                 self.sink.truncate(before);
-                return Err(full(&self.sink));
+                return Err(self.refusal(text.len(), len));
             }
         }
         self.points += 1;
         Ok(())
+    }
+
+    /// Why a datapoint of `text_len` bytes of path (prefix included) and `len` bytes in all is refused, in
+    /// a fixed order: the path's length, too large for any frame, too many datapoints, no room now, and
+    /// last a sink that had less room than it said.
+    #[cold]
+    #[inline(never)]
+    fn refusal(&self, text_len: usize, len: usize) -> Error {
+        if text_len > MAX_PATH_LEN {
+            return Error::InvalidPath(PathError::TooLong {
+                len: text_len,
+                max: MAX_PATH_LEN,
+            });
+        }
+        let protocol = self.opts.protocol();
+        let trailer = wire::trailer(protocol).len();
+        let room_in_empty = self.capacity - wire::empty_frame_len(protocol);
+        if len > room_in_empty {
+            return Error::DatapointTooLarge {
+                len,
+                max: room_in_empty,
+            };
+        }
+        if self.points >= self.opts.max_points() {
+            return Error::TooManyPoints {
+                max_points: self.opts.max_points(),
+            };
+        }
+        let used = self.sink.len() - self.start;
+        if used + len + trailer > self.capacity {
+            if used + len + trailer - HEADER_LEN > self.opts.max_bytes() {
+                return Error::FrameFull {
+                    max_bytes: self.opts.max_bytes(),
+                };
+            }
+            return Error::BufferFull {
+                needed: len + trailer,
+                available: self.capacity - used,
+            };
+        }
+        // Only a sink whose `remaining` overstated its room gets here.
+        Error::BufferFull {
+            needed: len + trailer,
+            available: self.sink.remaining(),
+        }
     }
 
     /// True if a datapoint of `len` encoded bytes, already checked, fits this frame now: the same room and

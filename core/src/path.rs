@@ -161,6 +161,14 @@ pub(crate) fn check(
     }
 }
 
+/// True when `path` is certainly a valid plain (untagged) path under `rules`: the quick pass alone, for the
+/// push's inlined fast path (false means "check it in full").
+#[cfg(not(target_arch = "arm"))]
+#[inline(always)]
+pub(crate) fn quick_plain(path: &str, rules: PathRules) -> bool {
+    quick_ok(path.as_bytes(), rules, MAX_LAST_COMPONENT)
+}
+
 #[cfg_attr(not(target_arch = "arm"), cold, inline(never))]
 fn check_slow(
     path: &str,
@@ -188,7 +196,8 @@ pub(crate) fn check_name(name: &str, rules: PathRules) -> Result<(), PathError> 
 /// tagged, or as OpenMetrics).
 pub(crate) fn check_prefix(prefix: &str, rules: PathRules) -> Result<(), PathError> {
     check(prefix, rules, false)?;
-    match prefix.find('{') {
+    // A plain loop, not `find` (memchr), which costs a Cortex-M image about 100 bytes.
+    match prefix.bytes().position(|c| c == b'{') {
         Some(at) => Err(PathError::InvalidChar { at, ch: '{' }),
         None => Ok(()),
     }

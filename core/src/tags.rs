@@ -168,39 +168,6 @@ impl<'a> Text<'a> {
         };
         layout.write(self.prefix, self.path, emit)
     }
-
-    /// Fills `slot`, exactly [`len`](Self::len) bytes.
-    #[inline(always)]
-    pub(crate) fn fill(&self, slot: &mut [u8]) {
-        match self.tags {
-            None => {
-                let path = match self.prefix {
-                    Some(p) => {
-                        let (pre, path) = slot.split_at_mut(p.len() + 1);
-                        pre[..p.len()].copy_from_slice(p.as_bytes());
-                        pre[p.len()] = b'.';
-                        path
-                    }
-                    None => slot,
-                };
-                path.copy_from_slice(self.path.as_bytes());
-            }
-            Some(_) => self.fill_tagged(slot),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn fill_tagged(&self, slot: &mut [u8]) {
-        let mut at = 0;
-        let _ = self.pieces(&mut |s: &str| {
-            if let Some(dst) = slot.get_mut(at..at + s.len()) {
-                dst.copy_from_slice(s.as_bytes());
-            }
-            at += s.len();
-            Ok(())
-        });
-    }
 }
 
 /// True when carbon reads `path` as tagged: it has a `;`, or is in the OpenMetrics form (ends with `"}` and
@@ -219,13 +186,20 @@ pub fn is_tagged(path: &str) -> bool {
 
 /// The layout of a tagged path by carbon's rules alone, `None` for a plain path or one carbon cannot parse
 /// (for paths checked before, and for routing, which hashes what carbon would store).
-#[cfg(any(feature = "route", feature = "embedded-io"))]
+#[cfg(all(feature = "tags", any(feature = "route", feature = "embedded-io")))]
 pub(crate) fn layout_of(path: &str) -> Option<Layout> {
     if is_tagged(path) {
         check(path, None).ok().flatten()
     } else {
         None
     }
+}
+
+/// Without the feature `tags` no path has a layout (a tagged one is refused): no scan for a `;`.
+#[cfg(all(not(feature = "tags"), any(feature = "route", feature = "embedded-io")))]
+#[inline(always)]
+pub(crate) fn layout_of(_: &str) -> Option<Layout> {
+    None
 }
 
 /// Carbon's test: `path[-2:] == '"}' and '{' in path`.

@@ -53,43 +53,20 @@ pub const fn empty_frame_len(protocol: Protocol) -> usize {
 /// the real error).
 pub(crate) type Emit<'e> = dyn FnMut(&[u8]) -> Result<(), ()> + 'e;
 
-/// One protocol's datapoint writer, chosen once when a frame starts.
+/// One protocol's datapoint writer, chosen once when a frame starts: a plain `match`, which the compiler
+/// inlines and, where the protocol is a constant, folds away.
 ///
-/// Protocol 2 is called directly (and inlined into the push); protocol 0 only through the function pointers
-/// in [`V0_FNS`], which only a protocol-0 codec holds. So a program whose options are a constant protocol 2
-/// never references protocol 0's number formatting (ryu, itoa) and the linker drops it; and each protocol-2
-/// routine is linked only where it is called (a byte counter links neither the filler nor the writer). That
-/// keeps the encoder in a Cortex-M image small.
-#[derive(Clone, Copy)]
-pub(crate) struct Codec {
-    v0: Option<&'static V0Fns>,
-}
-
-/// Protocol 0's routines, reached only through a [`Codec`] made for protocol 0 (never made without the
-/// feature `protocol-0`).
-#[cfg_attr(not(feature = "protocol-0"), allow(dead_code))]
-struct V0Fns {
-    len: fn(&Text<'_>, &Datapoint<'_>) -> usize,
-    fill: fn(&Text<'_>, &Datapoint<'_>, &mut [u8]),
-    write: fn(&Text<'_>, &Datapoint<'_>, &mut Emit<'_>) -> Result<(), ()>,
-}
-
-#[cfg(feature = "protocol-0")]
-static V0_FNS: V0Fns = V0Fns {
-    len: v0_len,
-    fill: fill_v0,
-    write: write_v0,
-};
-
-impl core::fmt::Debug for Codec {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let protocol = if self.v0.is_some() {
-            Protocol::V0
-        } else {
-            Protocol::V2
-        };
-        f.debug_tuple("Codec").field(&protocol).finish()
-    }
+/// Protocol 0 exists only with the feature `protocol-0`: without it there is no `V0` variant, so a
+/// program never references protocol 0's number formatting (ryu, itoa) and the linker drops it. With the
+/// feature, a program whose options are a constant protocol 2 drops it too (the match is decided at compile
+/// time); one whose protocol is a runtime value links it. Each protocol-2 routine is linked only where it is
+/// called (a byte counter links neither the filler nor the writer). That keeps the encoder in a Cortex-M
+/// image small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Codec {
+    V2,
+    #[cfg(feature = "protocol-0")]
+    V0,
 }
 
 impl Codec {
@@ -97,9 +74,9 @@ impl Codec {
     #[inline(always)]
     pub(crate) fn of(protocol: Protocol) -> Result<Codec, Error> {
         match protocol {
-            Protocol::V2 => Ok(Codec { v0: None }),
+            Protocol::V2 => Ok(Codec::V2),
             #[cfg(feature = "protocol-0")]
-            Protocol::V0 => Ok(Codec { v0: Some(&V0_FNS) }),
+            Protocol::V0 => Ok(Codec::V0),
             #[cfg(not(feature = "protocol-0"))]
             Protocol::V0 => Err(Error::ProtocolNotEnabled),
         }
@@ -108,18 +85,10 @@ impl Codec {
     /// Exact bytes `dp` takes in a payload, its path written as `text`. `dp` must be valid.
     #[inline(always)]
     pub(crate) fn len(&self, text: &Text<'_>, dp: &Datapoint<'_>) -> usize {
-        match self.v0 {
-            None => v2_len(text, dp),
-            Some(v0) => (v0.len)(text, dp),
-        }
-    }
-
-    /// Fills `slot`, exactly [`len`](Self::len) bytes, with `dp` (which must be valid).
-    #[inline(always)]
-    pub(crate) fn fill(&self, text: &Text<'_>, dp: &Datapoint<'_>, slot: &mut [u8]) {
-        match self.v0 {
-            None => fill_v2(text, dp, slot),
-            Some(v0) => (v0.fill)(text, dp, slot),
+        match self {
+            Codec::V2 => v2_len(text, dp),
+            #[cfg(feature = "protocol-0")]
+            Codec::V0 => v0_len(text, dp),
         }
     }
 
@@ -130,9 +99,10 @@ impl Codec {
         dp: &Datapoint<'_>,
         emit: &mut Emit<'_>,
     ) -> Result<(), ()> {
-        match self.v0 {
-            None => write_v2(text, dp, emit),
-            Some(v0) => (v0.write)(text, dp, emit),
+        match self {
+            Codec::V2 => write_v2(text, dp, emit),
+            #[cfg(feature = "protocol-0")]
+            Codec::V0 => write_v0(text, dp, emit),
         }
     }
 }
@@ -153,45 +123,102 @@ fn v0_len(text: &Text<'_>, dp: &Datapoint<'_>) -> usize {
     n
 }
 
-#[cfg(feature = "protocol-0")]
-fn fill_v0(text: &Text<'_>, dp: &Datapoint<'_>, slot: &mut [u8]) {
-    let mut at = 0;
-    let _ = write_v0(text, dp, &mut |b: &[u8]| {
-        if let Some(dst) = slot.get_mut(at..at + b.len()) {
-            dst.copy_from_slice(b);
-        }
-        at += b.len();
-        Ok(())
-    });
+/// A protocol-2 datapoint whose path is plain (untagged), measured once: the fast path of a push.
+#[derive(Clone, Copy)]
+pub(crate) struct PlainV2 {
+    binint: Option<i32>,
+    /// Bytes of the text (prefix, dot, path).
+    pub(crate) text_len: usize,
+    /// Bytes of the whole datapoint.
+    pub(crate) len: usize,
 }
 
-/// Protocol 2 with fixed-size fields written as plain stores; only the path is a variable-length copy.
+impl PlainV2 {
+    /// `text_len` bytes of prefix and path; `dp` must be valid.
+    #[inline(always)]
+    pub(crate) fn new(text_len: usize, dp: &Datapoint<'_>) -> Self {
+        // The timestamp's form decided once (it sets the tail's length and its first bytes).
+        let binint = v2_binint(dp);
+        PlainV2 {
+            binint,
+            text_len,
+            len: 5 + text_len + tail_len_of(binint),
+        }
+    }
+
+    /// Fills `slot`, exactly `len` bytes, with fixed-size fields written as plain stores at fixed offsets;
+    /// only the path is a variable-length copy.
+    #[inline(always)]
+    pub(crate) fn fill(&self, prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
+        let (head, rest) = slot.split_at_mut(5);
+        head[0] = BINUNICODE;
+        head[1..5].copy_from_slice(&(self.text_len as u32).to_le_bytes());
+        let (text, tail) = rest.split_at_mut(self.text_len);
+        let path = match prefix {
+            Some(p) => {
+                let (pre, path) = text.split_at_mut(p.len() + 1);
+                pre[..p.len()].copy_from_slice(p.as_bytes());
+                pre[p.len()] = b'.';
+                path
+            }
+            None => text,
+        };
+        // One `memcpy` call on Cortex-M, where the inline copy would cost flash.
+        #[cfg(target_arch = "arm")]
+        path.copy_from_slice(dp.path.as_bytes());
+        #[cfg(not(target_arch = "arm"))]
+        copy_path(path, dp.path.as_bytes());
+        let value = match self.binint {
+            Some(t) => {
+                let (ts, value) = tail.split_at_mut(5);
+                ts[0] = BININT;
+                ts[1..5].copy_from_slice(&t.to_le_bytes());
+                value
+            }
+            None => {
+                let (ts, value) = tail.split_at_mut(9);
+                ts[0] = BINFLOAT;
+                ts[1..9].copy_from_slice(&dp.timestamp.to_be_bytes());
+                value
+            }
+        };
+        let value: &mut [u8; 11] = match value.try_into() {
+            Ok(v) => v,
+            Err(_) => return, // never: `slot` is exactly `len` bytes
+        };
+        value[0] = BINFLOAT;
+        value[1..9].copy_from_slice(&dp.value.to_be_bytes());
+        value[9] = TUPLE2;
+        value[10] = TUPLE2;
+    }
+}
+
+/// `dst.copy_from_slice(src)` (same lengths) inline: 16-byte blocks and a last one overlapping the one
+/// before, 8 or 4 bytes first and last for short paths. A call to `memcpy` costs about as many instructions
+/// for a path of 30 bytes, and the registers it clobbers must be saved around it.
+#[cfg(not(target_arch = "arm"))]
 #[inline(always)]
-fn fill_v2(text: &Text<'_>, dp: &Datapoint<'_>, slot: &mut [u8]) {
-    // The timestamp's form decided once (it sets the tail's length and its first bytes).
-    let binint = v2_binint(dp);
-    let tail_len = tail_len_of(binint);
-    let (head, rest) = slot.split_at_mut(5);
-    let (path, tail) = rest.split_at_mut(rest.len() - tail_len);
-    head[0] = BINUNICODE;
-    head[1..5].copy_from_slice(&(path.len() as u32).to_le_bytes());
-    text.fill(path);
-    let value = match binint {
-        Some(t) => {
-            tail[0] = BININT;
-            tail[1..5].copy_from_slice(&t.to_le_bytes());
-            &mut tail[5..]
-        }
-        None => {
-            tail[0] = BINFLOAT;
-            tail[1..9].copy_from_slice(&dp.timestamp.to_be_bytes());
-            &mut tail[9..]
-        }
+fn copy_path(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    let Some(dst) = dst.get_mut(..n) else {
+        return; // never: the slot was cut to the path's length
     };
-    value[0] = BINFLOAT;
-    value[1..9].copy_from_slice(&dp.value.to_be_bytes());
-    value[9] = TUPLE2;
-    value[10] = TUPLE2;
+    if n >= 16 {
+        let mut at = 0;
+        while at + 16 < n {
+            dst[at..at + 16].copy_from_slice(&src[at..at + 16]);
+            at += 16;
+        }
+        dst[n - 16..].copy_from_slice(&src[n - 16..]);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..].copy_from_slice(&src[n - 4..]);
+    } else {
+        dst.copy_from_slice(src);
+    }
 }
 
 /// Bytes after the path in protocol 2: timestamp, value, two TUPLE2.
@@ -207,12 +234,16 @@ fn tail_len_of(binint: Option<i32>) -> usize {
 
 /// BININT only for `0 <= ts < 2^31` whole seconds; go-carbon reads BININT as unsigned, CPython as signed.
 ///
-/// `dp` is valid, so its timestamp is finite and in `0..2^32`: `as i32` saturates anything from 2^31 up
-/// to `i32::MAX`, which then differs from the timestamp unless the timestamp is exactly `i32::MAX`.
+/// `dp` is valid, so its timestamp is finite and in `0..2^32`. Adding 2^52 rounds it to a whole number
+/// (the spacing of doubles from 2^52 up is 1) held in the low bits of the sum: the timestamp is whole
+/// exactly when taking 2^52 away again gives it back. A handful of instructions, where `as i32` saturates
+/// with several compares.
 #[inline(always)]
 fn v2_binint(dp: &Datapoint<'_>) -> Option<i32> {
-    let t = dp.timestamp as i32;
-    (t as f64 == dp.timestamp).then_some(t)
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let rounded = dp.timestamp + TWO_52;
+    let whole = rounded - TWO_52 == dp.timestamp && dp.timestamp < 2_147_483_648.0;
+    whole.then_some(rounded.to_bits() as u32 as i32)
 }
 
 fn write_v2(text: &Text<'_>, dp: &Datapoint<'_>, emit: &mut Emit<'_>) -> Result<(), ()> {

@@ -52,6 +52,9 @@ for (let i = 0; i < POINTS; i++) {
   timestamps[i] = t;
   rows[i] = { path: paths[i], value: v, timestamp: t };
 }
+// The same datapoints with a path that is never repeated (a number appended): what the package's memory of
+// recent paths costs when it never helps.
+const uniqueRows = rows.map((r, i) => ({ path: `${r.path}.n${i}`, value: r.value, timestamp: r.timestamp }));
 
 // ---- peer 1: a careful pure-JS protocol-2 encoder ----
 const te = new TextEncoder();
@@ -266,6 +269,8 @@ const cases = {
   'careful pure JS, protocol 2': () => jsProtocol2(rows),
   'hand-tuned JS, reused buffer, 500 per call': () => jsReused(rows),
   'carbon-pickle, one-off paths (rows), 500 per call': () => perCall(rows),
+  'hand-tuned JS, reused buffer, 500 per call, every path new': () => jsReused(uniqueRows),
+  'carbon-pickle, rows, 500 per call, every path new': () => perCall(uniqueRows),
   'pure JS, charCodeAt fast path, protocol 2': () => jsProtocol2Ascii(rows),
   'statsd-style string, protocol 0': () => statsdProtocol0(rows),
   'carbon-pickle, one-off paths (rows)': () => encodeFrames(rows, OPTS),
@@ -281,6 +286,27 @@ for (const name of ['pure JS, charCodeAt fast path, protocol 2', 'hand-tuned JS,
   const got = concat(cases[name]());
   if (!got.equals(reference)) throw new Error(`${name}: output differs from the pure-JS encoder`);
 }
+
+{
+  const want = concat(cases['hand-tuned JS, reused buffer, 500 per call, every path new']());
+  if (!concat(cases['carbon-pickle, rows, 500 per call, every path new']()).equals(want)) throw new Error('every path new: output differs from the hand-tuned JS encoder');
+}
+
+// ---- memory of the recent paths (issue 22): what a full table costs the JS heap; the wasm side holds the
+// paths' UTF-8 text and 4 bytes a path (wasm/src/recent.rs) ----
+function heapOfMap(keys) {
+  global.gc();
+  const before = process.memoryUsage().heapUsed;
+  const m = new Map();
+  for (let i = 0; i < keys.length; i++) m.set(keys[i], i);
+  global.gc();
+  const bytes = process.memoryUsage().heapUsed - before;
+  return m.size > 0 ? bytes : 0;
+}
+const recentMemory = {
+  benchPaths: { paths: DISTINCT, jsHeapBytes: heapOfMap(names), wasmBytes: names.reduce((a, p) => a + te.encode(p).length + 4, 0) },
+  fullTable: { paths: 4096, jsHeapBytes: heapOfMap(Array.from({ length: 4096 }, (_, i) => `servers.host${i}.cpu.core${i % 8}.user.x`.padEnd(16, 'x'))) },
+};
 
 // ---- timing: interleaved runs, median ----
 const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
@@ -316,11 +342,13 @@ try {
 }
 
 if (process.argv.includes('--json')) {
-  console.log(JSON.stringify({ points: POINTS, perFrame: PER_FRAME, runs: RUNS, node: process.version, results, wasm: sizes }, null, 2));
+  console.log(JSON.stringify({ points: POINTS, perFrame: PER_FRAME, runs: RUNS, node: process.version, results, wasm: sizes, recentMemory }, null, 2));
 } else {
   console.log(`${POINTS} datapoints, frames of ${PER_FRAME}, median of ${RUNS} runs, Node ${process.version} (frames made: ${sink})`);
   for (const r of results) {
     console.log(`${r.name.padEnd(52)} ${String(r.ms).padStart(9)} ms ${String(r.nsPerPoint).padStart(7)} ns/point  ${r.speedupVsCarefulJs.toFixed(2)}x careful JS  ${r.speedupVsReusedJs.toFixed(2)}x reused-buffer JS`);
   }
   if (sizes) console.log(`carbon_pickle_bg.wasm: ${sizes.raw} B from wasm-bindgen, ${sizes.opt} B after wasm-opt, ${sizes.gzip} B gzipped`);
+  const m = recentMemory;
+  console.log(`recent paths: ${m.benchPaths.paths} bench paths cost ${m.benchPaths.jsHeapBytes} B of JS heap (Map) and ${m.benchPaths.wasmBytes} B in wasm; a full table of ${m.fullTable.paths} paths ${m.fullTable.jsHeapBytes} B of JS heap`);
 }

@@ -178,6 +178,41 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     return codec;
   }
 
+  // Paths each encodeFrames codec has been sent lately (issue 22; wasm/src/recent.rs): a repeated path crosses
+  // into wasm as its number only. Capped at RECENT_PATHS paths and RECENT_UNITS UTF-16 code units (at most
+  // 192 KiB of text and 16 KiB of numbers in wasm); a full table is forgotten before the next batch, and a
+  // table whose paths were not sent again at least once on average is then left unused for RECENT_PAUSE
+  // batches, so paths that never repeat pay for the lookups only now and then.
+  const RECENT = 0x80000000;
+  const REMEMBER = 0x40000000;
+  const RECENT_PATHS = 4096;
+  const RECENT_UNITS = 65536;
+  const RECENT_PAUSE = 16;
+  const recents = new WeakMap();
+
+  // The recent paths of `codec` for the next batch, or undefined while paused.
+  function recentFor(codec) {
+    let r = recents.get(codec);
+    if (r === undefined) recents.set(codec, (r = { map: new Map(), units: 0, hits: 0, pause: 0 }));
+    if (r.pause > 0) {
+      r.pause--;
+      return undefined;
+    }
+    if (r.map.size >= RECENT_PATHS || r.units >= RECENT_UNITS) {
+      if (r.hits < r.map.size) r.pause = RECENT_PAUSE;
+      forgetRecent(codec, r);
+      if (r.pause > 0) return undefined;
+    }
+    return r;
+  }
+
+  function forgetRecent(codec, r) {
+    r.map.clear();
+    r.units = 0;
+    r.hits = 0;
+    codec.forgetRecent();
+  }
+
   // ---- failures ----
 
   const FAILURE = raw.FailureCode;
@@ -380,16 +415,20 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     return { n, v: views(n), textLen: 0 };
   }
 
+  function loneSurrogate(i, path) {
+    const err = new TypeError(`datapoint ${i} (path ${quote(path)}): invalid path: it holds a lone UTF-16 surrogate`);
+    err.code = 'ERR_CARBON_INVALID_PATH';
+    err.index = i;
+    err.path = path;
+    return err;
+  }
+
   // Appends the paths in `chunk` (the first of them is datapoint `first`) to the batch's text.
   function writeChunk(batch, first) {
     let rest = chunk.join('');
     if (hasWellFormed && !rest.isWellFormed()) {
       const k = chunk.findIndex((p) => !p.isWellFormed());
-      const err = new TypeError(`datapoint ${first + k} (path ${quote(chunk[k])}): invalid path: it holds a lone UTF-16 surrogate`);
-      err.code = 'ERR_CARBON_INVALID_PATH';
-      err.index = first + k;
-      err.path = chunk[k];
-      throw err;
+      throw loneSurrogate(first + k, chunk[k]);
     }
     for (;;) {
       const r = textEncoder.encodeInto(rest, batch.v.text.subarray(batch.textLen));
@@ -401,8 +440,9 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     }
   }
 
-  // Rows `from..to` of `points` (errors name a datapoint by its index in `points`).
-  function writeRows(points, from, to) {
+  // Rows `from..to` of `points` (errors name a datapoint by its index in `points`); with `recent` (see
+  // recentFor), a path sent before is written as its number and a new one is remembered.
+  function writeRows(points, from, to, recent) {
     const n = to - from;
     const first = points[from];
     const batch = startBatch(n, first !== null && typeof first?.path === 'string' ? first.path.length + 8 : 32);
@@ -411,6 +451,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     for (let start = from; start < to; start += CHUNK) {
       const end = Math.min(to, start + CHUNK);
       chunk.length = end - start;
+      let m = 0;
       const { lens, timestamps, values } = batch.v;
       for (let i = start; i < end; i++) {
         const p = points[i];
@@ -421,12 +462,33 @@ export function createApi(raw, memory, { protocol0 } = {}) {
         const v = p.value;
         if (typeof v !== 'number') throw typeError(`datapoint ${i} (path ${JSON.stringify(path)}): value must be a number`, i, path);
         const t = p.timestamp;
-        chunk[i - start] = path;
         const k = i - from;
-        lens[k] = path.length;
+        if (recent === undefined) {
+          chunk[m++] = path;
+          lens[k] = path.length;
+        } else {
+          const id = recent.map.get(path);
+          if (id !== undefined) {
+            lens[k] = RECENT | id;
+            recent.hits++;
+          } else {
+            // Checked here rather than by writeChunk, whose chunk no longer lines up with the datapoints.
+            if (hasWellFormed && !path.isWellFormed()) throw loneSurrogate(i, path);
+            chunk[m++] = path;
+            const units = path.length;
+            if (recent.map.size < RECENT_PATHS && recent.units + units <= RECENT_UNITS) {
+              recent.map.set(path, recent.map.size);
+              recent.units += units;
+              lens[k] = REMEMBER | units;
+            } else {
+              lens[k] = units;
+            }
+          }
+        }
         values[k] = v;
         timestamps[k] = typeof t === 'number' ? t : toTimestamp(t, i, nowOnce);
       }
+      chunk.length = m;
       writeChunk(batch, start);
     }
     chunk.length = 0;
@@ -584,15 +646,22 @@ export function createApi(raw, memory, { protocol0 } = {}) {
   // The first `n` datapoints of `points` in one trip into wasm.
   function encodeBatch(points, n, options) {
     const codec = codecFor(options);
+    const recent = Array.isArray(points) ? recentFor(codec) : undefined;
     let batch;
     try {
-      batch = writeBatch(points, 0, n);
+      batch = recent === undefined ? writeBatch(points, 0, n) : writeRows(points, 0, n, recent);
     } catch (err) {
+      if (recent !== undefined) forgetRecent(codec, recent);
       // Refused while laying out the batch: encode the datapoints before it, as a refusal in wasm would.
       if (typeof err.index === 'number') err.frames = err.index > 0 ? encodeBatch(points, err.index, options) : [];
       throw err;
     }
-    const refused = codec.pushBatch(batch.n, batch.textLen, batch.tsLen) ? null : lastFailure();
+    const pushed = recent === undefined
+      ? codec.pushBatch(batch.n, batch.textLen, batch.tsLen)
+      : codec.pushRecent(batch.n, batch.textLen, batch.tsLen);
+    // A refused batch made wasm forget its paths (the numbering must restart on both sides).
+    if (!pushed && recent !== undefined) forgetRecent(codec, recent);
+    const refused = pushed ? null : lastFailure();
     const frames = readOut(codec.flush());
     if (refused) throw failure({ ...batch, frames, options }, refused);
     return frames;

@@ -13,7 +13,7 @@ use core::mem;
 use wasm_bindgen::prelude::*;
 
 use crate::failure::{Failure, InputFault};
-use crate::global;
+use crate::global::global;
 use crate::input::Paths;
 
 /// The columns of one batch.
@@ -28,6 +28,20 @@ pub(crate) struct Batch {
     pub values: Vec<f64>,
 }
 
+impl Batch {
+    const EMPTY: Batch = Batch {
+        text: Vec::new(),
+        lens: Vec::new(),
+        timestamps: Vec::new(),
+        values: Vec::new(),
+    };
+}
+
+global! {
+    /// The module's batch buffers.
+    pub(crate) fn with_batch: Batch = Batch::EMPTY;
+}
+
 fn grow<T: Copy + Default>(v: &mut Vec<T>, len: usize) {
     if v.len() < len {
         v.resize(len, T::default());
@@ -37,8 +51,7 @@ fn grow<T: Copy + Default>(v: &mut Vec<T>, len: usize) {
 /// Makes room for `points` datapoints and `text` bytes of paths (keeping what is already written).
 #[wasm_bindgen(js_name = batchReserve)]
 pub fn batch_reserve(points: usize, text: usize) {
-    global::with(|s| {
-        let b = &mut s.batch;
+    with_batch(|b| {
         grow(&mut b.text, text);
         grow(&mut b.lens, points);
         grow(&mut b.timestamps, points);
@@ -49,31 +62,31 @@ pub fn batch_reserve(points: usize, text: usize) {
 /// Where the path bytes start in wasm memory (valid until the next call into the module).
 #[wasm_bindgen(js_name = batchText)]
 pub fn batch_text() -> *mut u8 {
-    global::with(|s| s.batch.text.as_mut_ptr())
+    with_batch(|b| b.text.as_mut_ptr())
 }
 
 /// Bytes of room for paths.
 #[wasm_bindgen(js_name = batchTextCapacity)]
 pub fn batch_text_capacity() -> usize {
-    global::with(|s| s.batch.text.len())
+    with_batch(|b| b.text.len())
 }
 
 /// Where the path lengths start.
 #[wasm_bindgen(js_name = batchLens)]
 pub fn batch_lens() -> *mut u32 {
-    global::with(|s| s.batch.lens.as_mut_ptr())
+    with_batch(|b| b.lens.as_mut_ptr())
 }
 
 /// Where the timestamps start.
 #[wasm_bindgen(js_name = batchTimestamps)]
 pub fn batch_timestamps() -> *mut f64 {
-    global::with(|s| s.batch.timestamps.as_mut_ptr())
+    with_batch(|b| b.timestamps.as_mut_ptr())
 }
 
 /// Where the values start.
 #[wasm_bindgen(js_name = batchValues)]
 pub fn batch_values() -> *mut f64 {
-    global::with(|s| s.batch.values.as_mut_ptr())
+    with_batch(|b| b.values.as_mut_ptr())
 }
 
 /// Lengths (or indices), timestamps and values of a batch.
@@ -82,7 +95,7 @@ pub(crate) type Columns<'a> = (&'a [u32], &'a [f64], &'a [f64]);
 /// The batch buffers, lent out until [`give_back`] (so that encoding can record failures, which also lives
 /// in the module's state).
 pub(crate) fn take() -> Batch {
-    global::with(|s| mem::take(&mut s.batch))
+    with_batch(mem::take)
 }
 
 impl Batch {
@@ -132,5 +145,5 @@ impl Batch {
 
 /// Returns the buffers for the next batch.
 pub(crate) fn give_back(b: Batch) {
-    global::with(|s| s.batch = b);
+    with_batch(|s| *s = b);
 }

@@ -9,12 +9,15 @@ use crate::failure::{record, record_result, Failure};
 use crate::framer::{Framer, Mode};
 use crate::input::{Paths, Times};
 use crate::options;
+use crate::recent::Recent;
 
 /// Checked options and the frames being built.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Encoder {
     framer: Framer,
+    /// Paths sent before, which a batch may name by number.
+    recent: Recent,
 }
 
 #[wasm_bindgen]
@@ -42,7 +45,10 @@ impl Encoder {
         );
         record_result(
             opts.and_then(|o| Framer::new(o, mode))
-                .map(|framer| Encoder { framer }),
+                .map(|framer| Encoder {
+                    framer,
+                    recent: Recent::default(),
+                }),
         )
     }
 
@@ -71,6 +77,37 @@ impl Encoder {
         let ok = r.is_ok();
         record(r.err());
         ok
+    }
+
+    /// Like [`push_batch`](Self::push_batch), where a lengths entry may name a path sent before by its
+    /// number or ask for its path to be remembered (see `recent`). A refused batch forgets every path.
+    #[wasm_bindgen(js_name = pushRecent)]
+    pub fn push_recent(&mut self, points: usize, text_len: usize, timestamps: usize) -> bool {
+        let b = batch::take();
+        let framer = &mut self.framer;
+        let recent = &mut self.recent;
+        let r = b.text(text_len).and_then(|text| {
+            let (lens, ts, values) = b.columns(points, timestamps)?;
+            let times = Times(ts);
+            times.check(values.len())?;
+            recent.each(text, lens, &mut |i, path| {
+                let path = framer.checked(i, path)?;
+                framer.push(i, path, times.get(i), values[i])
+            })
+        });
+        batch::give_back(b);
+        if r.is_err() {
+            self.recent.forget();
+        }
+        let ok = r.is_ok();
+        record(r.err());
+        ok
+    }
+
+    /// Forgets every remembered path (JavaScript does so when its cap is reached).
+    #[wasm_bindgen(js_name = forgetRecent)]
+    pub fn forget_recent(&mut self) {
+        self.recent.forget();
     }
 
     /// Stream: hands the finished frames to the output; returns their length in bytes.
@@ -105,6 +142,14 @@ impl Encoder {
     #[wasm_bindgen(getter, js_name = openBytes)]
     pub fn open_bytes(&self) -> usize {
         self.framer.open_len()
+    }
+}
+
+impl Encoder {
+    /// Paths remembered (for tests).
+    #[cfg(test)]
+    pub(crate) fn recent_paths(&self) -> usize {
+        self.recent.len()
     }
 }
 

@@ -249,13 +249,18 @@ impl Failure {
     }
 }
 
+crate::global::global! {
+    /// The outcome of the last call (`None`: success).
+    fn with_last: Option<Failure> = None;
+}
+
 fn last() -> Option<Failure> {
-    crate::global::with(|s| s.last)
+    with_last(|l| *l)
 }
 
 /// Records the outcome of a call (`None`: success).
 pub(crate) fn record(outcome: Option<Failure>) {
-    crate::global::with(|s| s.last = outcome);
+    with_last(|l| *l = outcome);
 }
 
 /// Records the outcome and passes the success on.

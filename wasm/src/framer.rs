@@ -140,11 +140,11 @@ impl Framer {
                 Ok(self.take())
             }
             Mode::Batch => {
-                let recycled = global_recycled();
+                let recycled = output::take_spare();
                 let frames = self.next_frame(Some(recycled))?;
                 let (len, old, old_counts) = output::publish(frames, mem::take(&mut self.counts));
                 self.counts = old_counts;
-                crate::global::with(|s| s.spare = old);
+                output::keep_spare(old);
                 Ok(len)
             }
         }
@@ -173,9 +173,4 @@ impl Framer {
 #[inline(never)]
 fn open(buf: Buf, opts: Options<'static>) -> Result<FrameEncoder<'static, Buf>, Failure> {
     FrameEncoder::new(buf, opts).map_err(Failure::options)
-}
-
-/// The output buffer before last, kept for the next batch to fill.
-fn global_recycled() -> Vec<u8> {
-    crate::global::with(|s| mem::take(&mut s.spare))
 }

@@ -62,38 +62,9 @@ impl<'a> Paths<'a> {
     pub fn iter(&self) -> impl Iterator<Item = Result<&'a str, Failure>> + 'a {
         let Paths { text, lens, ascii } = *self;
         let mut at = 0usize;
-        lens.iter().enumerate().map(move |(i, &units)| {
-            let start = at;
-            if ascii {
-                at += units as usize;
-            } else {
-                let mut left = units as usize;
-                let mut chars = text.get(start..).unwrap_or_default().chars();
-                while left > 0 {
-                    let Some(c) = chars.next() else { break };
-                    let u = c.len_utf16();
-                    if u > left {
-                        return Err(Failure::bad_input(
-                            Some(i),
-                            InputFault::SplitCharacter,
-                            0,
-                            0,
-                        ));
-                    }
-                    left -= u;
-                    at += c.len_utf8();
-                }
-                if left > 0 {
-                    at = usize::MAX;
-                }
-            }
-            text.get(start..at).ok_or(Failure::bad_input(
-                Some(i),
-                InputFault::LengthsMismatch,
-                0,
-                0,
-            ))
-        })
+        lens.iter()
+            .enumerate()
+            .map(move |(i, &units)| next_path(text, ascii, &mut at, units, i))
     }
 
     /// Checks that the lengths cover the text exactly (after iterating without failure).
@@ -115,4 +86,47 @@ impl<'a> Paths<'a> {
             ))
         }
     }
+}
+
+/// The path of `units` UTF-16 code units at byte `at` of `text` (datapoint `i`), moving `at` past it; a
+/// failure if its length ends inside a character or runs past the text. (One copy in the module, for
+/// every batch form.)
+#[inline(never)]
+pub(crate) fn next_path<'a>(
+    text: &'a str,
+    ascii: bool,
+    at: &mut usize,
+    units: u32,
+    i: usize,
+) -> Result<&'a str, Failure> {
+    let start = *at;
+    if ascii {
+        *at += units as usize;
+    } else {
+        let mut left = units as usize;
+        let mut chars = text.get(start..).unwrap_or_default().chars();
+        while left > 0 {
+            let Some(c) = chars.next() else { break };
+            let u = c.len_utf16();
+            if u > left {
+                return Err(Failure::bad_input(
+                    Some(i),
+                    InputFault::SplitCharacter,
+                    0,
+                    0,
+                ));
+            }
+            left -= u;
+            *at += c.len_utf8();
+        }
+        if left > 0 {
+            *at = usize::MAX;
+        }
+    }
+    text.get(start..*at).ok_or(Failure::bad_input(
+        Some(i),
+        InputFault::LengthsMismatch,
+        0,
+        0,
+    ))
 }

@@ -20,12 +20,14 @@
 
 extern crate alloc;
 
+// First: the other modules declare their state with its macro.
+mod global;
+
 mod batch;
 mod buf;
 mod encoder;
 mod failure;
 mod framer;
-mod global;
 mod input;
 #[cfg(feature = "inspect")]
 mod inspect;
@@ -34,6 +36,7 @@ mod lines;
 mod metric_set;
 mod options;
 mod output;
+mod recent;
 #[cfg(feature = "route")]
 mod router;
 #[cfg(test)]

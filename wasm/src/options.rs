@@ -6,18 +6,24 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use carbon_pickle::{Options, PathRules, Protocol};
 
 use crate::failure::{Failure, FailureCode};
 
+crate::global::global! {
+    /// Every distinct prefix used so far.
+    fn with_prefixes: Vec<&'static str> = Vec::new();
+}
+
 fn intern(prefix: &str) -> &'static str {
-    crate::global::with(|state| {
-        if let Some(&s) = state.prefixes.iter().find(|&&s| s == prefix) {
+    with_prefixes(|prefixes| {
+        if let Some(&s) = prefixes.iter().find(|&&s| s == prefix) {
             return s;
         }
         let s: &'static str = Box::leak(prefix.into());
-        state.prefixes.push(s);
+        prefixes.push(s);
         s
     })
 }

@@ -10,13 +10,43 @@ use core::mem;
 
 use wasm_bindgen::prelude::*;
 
-use crate::global;
+use crate::global::global;
+
+/// The current output and an emptied buffer for the next batch to fill.
+#[derive(Debug)]
+pub(crate) struct Output {
+    /// Frames back to back.
+    pub out: Vec<u8>,
+    /// Datapoints in each frame.
+    pub counts: Vec<u32>,
+    /// An emptied output buffer, for the next batch to fill.
+    pub spare: Vec<u8>,
+}
+
+global! {
+    /// The module's output.
+    pub(crate) fn with_output: Output = Output {
+        out: Vec::new(),
+        counts: Vec::new(),
+        spare: Vec::new(),
+    };
+}
+
+/// The output buffer before last, kept for the next batch to fill.
+pub(crate) fn take_spare() -> Vec<u8> {
+    with_output(|s| mem::take(&mut s.spare))
+}
+
+/// Keeps an emptied buffer for the next batch to fill.
+pub(crate) fn keep_spare(buf: Vec<u8>) {
+    with_output(|s| s.spare = buf);
+}
 
 /// Makes `frames` and `counts` the current output; returns the byte length and the previous output's
 /// buffers, emptied, for the caller to reuse.
 pub(crate) fn publish(frames: Vec<u8>, counts: Vec<u32>) -> (usize, Vec<u8>, Vec<u32>) {
     let len = frames.len();
-    let (mut old, mut old_counts) = global::with(|s| {
+    let (mut old, mut old_counts) = with_output(|s| {
         (
             mem::replace(&mut s.out, frames),
             mem::replace(&mut s.counts, counts),
@@ -30,17 +60,17 @@ pub(crate) fn publish(frames: Vec<u8>, counts: Vec<u32>) -> (usize, Vec<u8>, Vec
 /// Where the current output's bytes start in wasm memory.
 #[wasm_bindgen(js_name = outPtr)]
 pub fn out_ptr() -> *const u8 {
-    global::with(|s| s.out.as_ptr())
+    with_output(|s| s.out.as_ptr())
 }
 
 /// Where the current output's per-frame datapoint counts start.
 #[wasm_bindgen(js_name = countsPtr)]
 pub fn counts_ptr() -> *const u32 {
-    global::with(|s| s.counts.as_ptr())
+    with_output(|s| s.counts.as_ptr())
 }
 
 /// Frames in the current output.
 #[wasm_bindgen(js_name = countsLen)]
 pub fn counts_len() -> usize {
-    global::with(|s| s.counts.len())
+    with_output(|s| s.counts.len())
 }

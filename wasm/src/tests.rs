@@ -9,7 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::failure::{InputFault, PathFault};
 use crate::{
-    batch_reserve, global, last_failure_code, last_failure_detail, last_failure_index, Encoder,
+    batch_reserve, last_failure_code, last_failure_detail, last_failure_index, Encoder,
     FailureCode, MetricSet,
 };
 
@@ -17,8 +17,7 @@ use crate::{
 fn write_batch(points: &[(&str, f64, f64)]) -> (usize, usize) {
     let text: String = points.iter().map(|p| p.0).collect();
     batch_reserve(points.len().max(1), text.len());
-    global::with(|s| {
-        let b = &mut s.batch;
+    crate::batch::with_batch(|b| {
         b.text[..text.len()].copy_from_slice(text.as_bytes());
         for (i, &(path, ts, value)) in points.iter().enumerate() {
             b.lens[i] = path.encode_utf16().count() as u32;
@@ -31,7 +30,7 @@ fn write_batch(points: &[(&str, f64, f64)]) -> (usize, usize) {
 
 /// The output of the last call (`len` bytes) and its frame counts.
 fn output(len: usize) -> (Vec<u8>, Vec<u32>) {
-    global::with(|s| {
+    crate::output::with_output(|s| {
         assert_eq!(s.out.len(), len);
         (s.out.clone(), s.counts.clone())
     })
@@ -120,7 +119,7 @@ fn lengths_are_utf16_units_and_may_not_split_a_character() {
     assert!(enc.push_batch(n, text, n));
     assert_eq!(output(enc.flush()).0, core_bytes(&points, &Options::new()));
     // "a🚀" is 3 UTF-16 units: a length of 2 ends inside the rocket (the total still matches).
-    global::with(|s| s.batch.lens[..2].copy_from_slice(&[2, 2]));
+    crate::batch::with_batch(|b| b.lens[..2].copy_from_slice(&[2, 2]));
     assert!(!enc.push_batch(n, text, n));
     assert_eq!(last_failure_code(), FailureCode::BadInput);
     assert_eq!(last_failure_index(), 0.0);
@@ -129,7 +128,7 @@ fn lengths_are_utf16_units_and_may_not_split_a_character() {
         InputFault::SplitCharacter as u8 as f64
     );
     // Lengths that do not add up to the text are refused before anything is encoded.
-    global::with(|s| s.batch.lens[..2].copy_from_slice(&[3, 2]));
+    crate::batch::with_batch(|b| b.lens[..2].copy_from_slice(&[3, 2]));
     assert!(!enc.push_batch(n, text, n));
     assert_eq!(
         last_failure_detail(0),
@@ -176,10 +175,10 @@ fn a_metric_set_checks_paths_once_and_encodes_numbers() {
     assert_eq!(set.size(), 3);
     let numbers = |values: &[f64], ts: &[f64], idx: &[u32]| {
         batch_reserve(values.len().max(1), 0);
-        global::with(|s| {
-            s.batch.values[..values.len()].copy_from_slice(values);
-            s.batch.timestamps[..ts.len()].copy_from_slice(ts);
-            s.batch.lens[..idx.len()].copy_from_slice(idx);
+        crate::batch::with_batch(|b| {
+            b.values[..values.len()].copy_from_slice(values);
+            b.timestamps[..ts.len()].copy_from_slice(ts);
+            b.lens[..idx.len()].copy_from_slice(idx);
         });
     };
     numbers(&[1.0, 2.0, 3.0], &[10.0], &[]);
@@ -201,4 +200,75 @@ fn a_metric_set_checks_paths_once_and_encodes_numbers() {
     assert!(MetricSet::create(n, text, 2, None, 1 << 20, 500, false, false).is_none());
     assert_eq!(last_failure_code(), FailureCode::InvalidPath);
     assert_eq!(last_failure_index(), 1.0);
+}
+
+/// Lays out a batch whose entries name remembered paths (`Some(k)`) or carry their text, remembered or not.
+fn write_recent_batch(points: &[(Option<u32>, &str, bool, f64, f64)]) -> (usize, usize) {
+    use crate::recent::{RECENT, REMEMBER};
+    let text: String = points
+        .iter()
+        .filter(|p| p.0.is_none())
+        .map(|p| p.1)
+        .collect();
+    batch_reserve(points.len().max(1), text.len());
+    crate::batch::with_batch(|b| {
+        b.text[..text.len()].copy_from_slice(text.as_bytes());
+        for (i, &(id, path, remember, ts, value)) in points.iter().enumerate() {
+            let units = path.encode_utf16().count() as u32;
+            b.lens[i] = match id {
+                Some(k) => RECENT | k,
+                None if remember => REMEMBER | units,
+                None => units,
+            };
+            b.timestamps[i] = ts;
+            b.values[i] = value;
+        }
+    });
+    (points.len(), text.len())
+}
+
+/// Remembered paths give exactly the frames of the same paths as text; an unknown number is refused with
+/// its datapoint, and a refused batch forgets every path.
+#[wasm_bindgen_test]
+fn recent_paths_are_the_same_frames() {
+    let mut enc = batch_encoder(3);
+    let first = [
+        (None, "a.b", true, 1.0, 1.0),
+        (None, "sensors.küche.temp", true, 2.0, 2.0),
+        (Some(0), "a.b", false, 3.0, 3.0),
+        (None, "once", false, 4.0, 4.0),
+    ];
+    let (n, text) = write_recent_batch(&first);
+    assert!(enc.push_recent(n, text, n));
+    assert_eq!(enc.recent_paths(), 2);
+    let plain: Vec<_> = first.iter().map(|p| (p.1, p.3, p.4)).collect();
+    let opts = Options::new().with_max_points(3);
+    assert_eq!(output(enc.flush()).0, core_bytes(&plain, &opts));
+
+    let second = [
+        (Some(1), "sensors.küche.temp", false, 5.0, 5.0),
+        (Some(0), "a.b", false, 6.0, 6.0),
+    ];
+    let (n, text) = write_recent_batch(&second);
+    assert!(enc.push_recent(n, text, n));
+    let plain: Vec<_> = second.iter().map(|p| (p.1, p.3, p.4)).collect();
+    assert_eq!(output(enc.flush()).0, core_bytes(&plain, &opts));
+
+    let unknown = [
+        (Some(0), "a.b", false, 7.0, 7.0),
+        (Some(2), "?", false, 8.0, 8.0),
+    ];
+    let (n, text) = write_recent_batch(&unknown);
+    assert!(!enc.push_recent(n, text, n));
+    assert_eq!(last_failure_code(), FailureCode::BadInput);
+    assert_eq!(last_failure_index(), 1.0);
+    assert_eq!(
+        last_failure_detail(0),
+        InputFault::UnknownIndex as u8 as f64
+    );
+    assert_eq!(enc.recent_paths(), 0, "a refused batch forgets");
+    assert_eq!(
+        output(enc.flush()).0,
+        core_bytes(&[("a.b", 7.0, 7.0)], &opts)
+    );
 }

@@ -4,7 +4,9 @@
 
 use std::hint::black_box;
 
-use carbon_pickle::{CheckedPath, Datapoint, FrameEncoder, Options, PathRules, SliceSink};
+use carbon_pickle::{
+    check_path, CheckedPath, Datapoint, FrameEncoder, Options, PathRules, SliceSink,
+};
 
 pub const POINTS: usize = 1_000_000;
 pub const PER_FRAME: usize = 500;
@@ -160,4 +162,23 @@ pub fn whole_second_tuples<'a>(points: &[Datapoint<'a>]) -> Vec<(&'a str, (u32, 
         .iter()
         .map(|d| (d.path, (d.timestamp as u32, d.value)))
         .collect()
+}
+
+/// The path check alone (`check_path`) on every datapoint's path: the instruction counter's "path check" part.
+#[inline(never)]
+pub fn check_all(points: &[Datapoint<'_>]) -> usize {
+    points
+        .iter()
+        .filter(|d| check_path(black_box(d.path), PathRules::default()).is_ok())
+        .count()
+}
+
+/// The whole check (`Datapoint::validate`: path, timestamp, value) on every datapoint: less the path check
+/// alone, the "number checks" part.
+#[inline(never)]
+pub fn validate_all(points: &[Datapoint<'_>]) -> usize {
+    points
+        .iter()
+        .filter(|d| black_box(*d).validate(PathRules::default()).is_ok())
+        .count()
 }

@@ -10,19 +10,21 @@
 //! reads nothing else. The answer is held to the byte loop ([`super::quick_ok_bytes`]) by this module's
 //! tests (every byte value in every position, and a property test) and by the `path` fuzz target.
 //!
-//! The pass, per block `a` of 16 bytes and `b`, the 16 bytes one further on:
-//! - a byte below the limit (controls, and the space unless allowed) or from 0x80 up: a *signed* byte
-//!   compare `a < limit` (bytes from 0x80 are negative);
-//! - DEL, `/`, `\` and `;`: equality with each;
-//! - two dots in a row: `a == '.'` and `b == '.'` in the same lane.
+//! The pass, per block `a` of 16 bytes:
+//! - a byte below the limit (controls, and the space unless allowed), DEL or from 0x80 up: a *signed* byte
+//!   compare `a + 1 < limit + 1` (wrapping: DEL and bytes from 0x80 are then negative, 0xff is 0);
+//! - `/`, `\` and `;`: equality with each;
+//! - two dots in a row: the lanes equal to `.` as a 16-bit mask (`movemask`), ANDed with itself moved up
+//!   one lane, the previous block's last lane carried in.
 //!
-//! Blocks start at 0, 16, 32, ... while a whole `b` fits, then one last block ends at the path's end,
-//! overlapping the one before; the last byte, which is only ever in a `b`, gets the class checks once
-//! more. So every byte and every pair of neighbours is checked, none one at a time.
+//! Blocks start at 0, 16, 32, ... while a whole block fits, then one last block ends at the path's end,
+//! overlapping the one before (so the pair across that boundary is inside it). So every byte and every pair
+//! of neighbours is checked, none one at a time, with one load per block (issue 22: the earlier pass loaded
+//! each block twice, the second one byte further on, to compare neighbours in vector lanes).
 #![allow(unsafe_code)]
 
-/// Shortest path this pass takes: one block and the block one byte further on.
-pub(super) const MIN_LEN: usize = 17;
+/// Shortest path this pass takes: one block.
+pub(super) const MIN_LEN: usize = 16;
 
 #[cfg(target_arch = "x86_64")]
 mod arch {
@@ -69,19 +71,20 @@ mod arch {
         }
     }
     #[inline(always)]
-    pub fn and(a: V, b: V) -> V {
+    pub fn add(a: V, b: V) -> V {
         // SAFETY: as in `splat`.
         #[allow(unused_unsafe)]
         unsafe {
-            _mm_and_si128(a, b)
+            _mm_add_epi8(a, b)
         }
     }
+    /// The top bit of each lane, lane `k` in bit `k`.
     #[inline(always)]
-    pub fn any(a: V) -> bool {
+    pub fn mask(a: V) -> u32 {
         // SAFETY: as in `splat`.
         #[allow(unused_unsafe)]
         unsafe {
-            _mm_movemask_epi8(a) != 0
+            _mm_movemask_epi8(a) as u32
         }
     }
 }
@@ -115,12 +118,13 @@ mod arch {
         v128_or(a, b)
     }
     #[inline(always)]
-    pub fn and(a: V, b: V) -> V {
-        v128_and(a, b)
+    pub fn add(a: V, b: V) -> V {
+        i8x16_add(a, b)
     }
+    /// The top bit of each lane, lane `k` in bit `k`.
     #[inline(always)]
-    pub fn any(a: V) -> bool {
-        v128_any_true(a)
+    pub fn mask(a: V) -> u32 {
+        u32::from(i8x16_bitmask(a))
     }
 }
 
@@ -136,16 +140,20 @@ fn block(bytes: &[u8], at: usize) -> V {
 }
 
 /// [`super::quick_ok_bytes`] 16 bytes at a time, for `bytes.len() >= MIN_LEN`.
-#[inline]
+#[inline(always)]
 pub(super) fn quick_ok(bytes: &[u8], allow_spaces: bool, max_last: usize) -> bool {
     let n = bytes.len();
     debug_assert!(n >= MIN_LEN);
     if n > max_last || bytes[0] == b'.' || bytes[n - 1] == b'.' || bytes[n - 1] == b'}' {
         return false;
     }
-    let limit = arch::splat(if allow_spaces { 0x20 } else { 0x21 });
-    let (del, slash, backslash, semicolon, dot) = (
-        arch::splat(0x7f),
+    // `a + 1` (wrapping) moves DEL to 0x80 with the non-ASCII bytes, so one signed compare finds them all,
+    // the controls and the space (unless allowed) too.
+    let (one, limit) = (
+        arch::splat(1),
+        arch::splat(if allow_spaces { 0x21 } else { 0x22 }),
+    );
+    let (slash, backslash, semicolon, dot) = (
         arch::splat(b'/'),
         arch::splat(b'\\'),
         arch::splat(b';'),
@@ -154,26 +162,33 @@ pub(super) fn quick_ok(bytes: &[u8], allow_spaces: bool, max_last: usize) -> boo
     let classes = |a: V| {
         arch::or(
             arch::or(
-                arch::or(arch::lt_signed(a, limit), arch::eq(a, del)),
-                arch::or(arch::eq(a, slash), arch::eq(a, backslash)),
+                arch::lt_signed(arch::add(a, one), limit),
+                arch::eq(a, slash),
             ),
-            arch::eq(a, semicolon),
+            arch::or(arch::eq(a, backslash), arch::eq(a, semicolon)),
         )
     };
-    let window = |at: usize| {
-        let (a, b) = (block(bytes, at), block(bytes, at + 1));
-        arch::or(classes(a), arch::and(arch::eq(a, dot), arch::eq(b, dot)))
-    };
     let mut bad = arch::splat(0);
+    let mut pairs = 0u32;
+    let mut carry = 0u32;
     let mut at = 0;
-    while at + MIN_LEN <= n {
-        bad = arch::or(bad, window(at));
+    while at + 16 <= n {
+        let a = block(bytes, at);
+        bad = arch::or(bad, classes(a));
+        let dots = arch::mask(arch::eq(a, dot));
+        pairs |= dots & ((dots << 1) | carry);
+        carry = dots >> 15;
         at += 16;
     }
-    // The last window ends at the last byte; the last byte's own classes are only in its `b`.
-    bad = arch::or(bad, window(n - MIN_LEN));
-    bad = arch::or(bad, classes(block(bytes, n - 16)));
-    !arch::any(bad)
+    if at < n {
+        // The last block ends at the last byte and overlaps the one before, so the pair across the
+        // boundary is inside it: no carry.
+        let a = block(bytes, n - 16);
+        bad = arch::or(bad, classes(a));
+        let dots = arch::mask(arch::eq(a, dot));
+        pairs |= dots & (dots << 1);
+    }
+    pairs == 0 && arch::mask(bad) == 0
 }
 
 #[cfg(test)]

@@ -77,7 +77,14 @@ pub fn canonical<'b>(
             available,
         });
     };
-    text.fill(slot);
+    let mut at = 0;
+    let _ = text.pieces(&mut |s: &str| {
+        if let Some(dst) = slot.get_mut(at..at + s.len()) {
+            dst.copy_from_slice(s.as_bytes());
+        }
+        at += s.len();
+        Ok(())
+    });
     // The pieces are whole characters of `path`.
     Ok(core::str::from_utf8(slot).unwrap_or_default())
 }
