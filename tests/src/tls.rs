@@ -37,15 +37,7 @@ impl Pki {
                 .unwrap(),
         };
         for ca in ["ca", "other-ca"] {
-            pki.openssl(&[
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-                &format!("{ca}.key"),
-            ]);
+            pki.ec_key(&format!("{ca}.key"));
             pki.openssl(&[
                 "req",
                 "-x509",
@@ -81,6 +73,19 @@ impl Pki {
         );
     }
 
+    /// An ECDSA P-256 key into `file`.
+    fn ec_key(&self, file: &str) {
+        self.openssl(&[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            file,
+        ]);
+    }
+
     fn leaf(&self, name: &str, dns: &str, ca: &str, rsa: bool) {
         let key = format!("{name}.key");
         if rsa {
@@ -94,15 +99,7 @@ impl Pki {
                 &key,
             ]);
         } else {
-            self.openssl(&[
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-                &key,
-            ]);
+            self.ec_key(&key);
         }
         self.openssl(&[
             "req",

@@ -215,6 +215,8 @@ impl<'b> TaggedName<'b> {
         let Some(region) = self.buf.get_mut(pos..needed.max(self.len)) else {
             return Err(full);
         };
+        // Byte by byte with `get`, not `copy_within`: its bounds assertion stays in a Cortex-M image even
+        // behind an explicit bounds test (tests/no_panic.py found it), and this runs once per tag at boot.
         let tail = self.len - pos - old;
         if new > old {
             for k in (0..tail).rev() {

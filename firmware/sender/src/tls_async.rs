@@ -147,15 +147,7 @@ where
         let tcp = self.tcp.connect(remote).await.map_err(|e| e.kind())?;
         debug!("TLS handshake started");
         self.open.set(false);
-        let transport = Transport {
-            tcp,
-            open: &self.open,
-            hold: [0; HOLD],
-            held: 0,
-            served: 0,
-            ready: false,
-            direct: 0,
-        };
+        let transport = Transport::new(tcp, &self.open);
         let mut tls = embedded_tls::TlsConnection::new(transport, parts.read, parts.write);
         // Records go into the socket's buffer; waiting for the peer's acknowledgement of each is not needed.
         tls.set_flush_policy(FlushPolicy::Relaxed);
@@ -238,6 +230,21 @@ struct Transport<'a, S> {
     ready: bool,
     /// Bytes of a larger record's body still to pass straight through.
     direct: usize,
+}
+
+impl<'a, S> Transport<'a, S> {
+    /// A fresh connection: nothing held, the handshake's bytes passed as they come.
+    fn new(tcp: S, open: &'a Cell<bool>) -> Self {
+        Transport {
+            tcp,
+            open,
+            hold: [0; HOLD],
+            held: 0,
+            served: 0,
+            ready: false,
+            direct: 0,
+        }
+    }
 }
 
 impl<S: Read + Write> Transport<'_, S> {
@@ -383,15 +390,7 @@ mod tests {
     fn a_dropped_read_loses_no_byte_of_a_record() {
         let queue = RefCell::new(VecDeque::new());
         let open = Cell::new(true);
-        let mut t = Transport {
-            tcp: Trickle(&queue),
-            open: &open,
-            hold: [0; HOLD],
-            held: 0,
-            served: 0,
-            ready: false,
-            direct: 0,
-        };
+        let mut t = Transport::new(Trickle(&queue), &open);
         let first = record(&[7; 40]);
         let second = record(&[9; 3]);
         // Half a header, then half a body: each read waits and is dropped, as the sender's probe does.
@@ -416,15 +415,7 @@ mod tests {
     fn a_record_larger_than_the_hold_passes_through() {
         let queue = RefCell::new(VecDeque::new());
         let open = Cell::new(true);
-        let mut t = Transport {
-            tcp: Trickle(&queue),
-            open: &open,
-            hold: [0; HOLD],
-            held: 0,
-            served: 0,
-            ready: false,
-            direct: 0,
-        };
+        let mut t = Transport::new(Trickle(&queue), &open);
         let big = record(&[1; HOLD + 100]);
         queue.borrow_mut().extend(&big);
         let mut got = vec![0; big.len()];
