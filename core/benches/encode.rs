@@ -30,6 +30,10 @@ fn bench_second_set(c: &mut Criterion) {
     g.bench_function("carbon_pickle_v2_checked_paths", |b| {
         b.iter(|| push_checked_all(&mut buf, &points, &checked))
     });
+    let pairs: Vec<(f64, f64)> = points.iter().map(|d| (d.timestamp, d.value)).collect();
+    g.bench_function("carbon_pickle_v2_checked_pairs", |b| {
+        b.iter(|| push_checked_pairs_all(&mut buf, &pairs, &checked))
+    });
     let mut out = Vec::with_capacity(128 * 1024);
     g.bench_function("serde_pickle_v2", |b| {
         b.iter(|| serde_all(&mut out, &tuples))
@@ -80,6 +84,10 @@ fn bench(c: &mut Criterion) {
     let checked = checked_paths(&points);
     g.bench_function("carbon_pickle_v2_checked_paths", |b| {
         b.iter(|| push_checked_all(&mut buf, &points, &checked))
+    });
+    let pairs: Vec<(f64, f64)> = points.iter().map(|d| (d.timestamp, d.value)).collect();
+    g.bench_function("carbon_pickle_v2_checked_pairs", |b| {
+        b.iter(|| push_checked_pairs_all(&mut buf, &pairs, &checked))
     });
     let mut out = Vec::with_capacity(64 * 1024);
     g.bench_function("serde_pickle_v2", |b| {

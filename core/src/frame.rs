@@ -47,7 +47,14 @@ pub struct FrameEncoder<'p, S: Sink> {
     /// Bytes before each path: the prefix and its dot, or 0.
     prefix_len: usize,
     points: usize,
+    /// The key ([`PathRules::key`](crate::PathRules)) a checked path has when `push_checked` may take the
+    /// fast path: a plain path under this frame's rules, when the frame is protocol 2 into an in-place
+    /// sink; otherwise [`NO_FAST_KEY`], which no path has.
+    fast_key: u16,
 }
+
+/// A `fast_key` no checked path has.
+const NO_FAST_KEY: u16 = u16::MAX;
 
 impl<'p, S: Sink> FrameEncoder<'p, S> {
     /// Starts a frame after whatever `sink` already holds.
@@ -81,6 +88,11 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             end: start + capacity - wire::trailer(opts.protocol()).len(),
             prefix_len: opts.prefix().map_or(0, |p| p.len() + 1),
             points: 0,
+            fast_key: if S::KEEPS_BYTES && S::IN_PLACE && opts.protocol() == crate::Protocol::V2 {
+                opts.path_rules().key()
+            } else {
+                NO_FAST_KEY
+            },
         })
     }
 
@@ -153,18 +165,26 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             timestamp,
             value,
         };
-        if path.rules() == self.opts.path_rules() && dp.numbers_ok() {
-            return self.push_valid(&dp, path.tags());
+        // One test for the rules, no tags, protocol 2 and an in-place sink; then the numbers.
+        if path.key() == self.fast_key && dp.numbers_ok() {
+            return self.push_plain_v2(&dp);
         }
-        self.push_checked_slow(path, &dp)
+        self.push_checked_slow(path, timestamp, value)
     }
 
+    // The datapoint travels in registers: taking it by reference made the fast path store it first.
     #[cfg_attr(not(target_arch = "arm"), cold, inline(never))]
     fn push_checked_slow(
         &mut self,
         path: CheckedPath<'_>,
-        dp: &Datapoint<'_>,
+        timestamp: f64,
+        value: f64,
     ) -> Result<(), Error> {
+        let dp = &Datapoint {
+            path: path.as_str(),
+            timestamp,
+            value,
+        };
         let tags = if path.rules() == self.opts.path_rules() {
             dp.check_numbers()?;
             path.tags()
@@ -180,20 +200,27 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
     #[inline(always)]
     fn push_valid(&mut self, dp: &Datapoint<'_>, tags: Option<Layout>) -> Result<(), Error> {
         if S::KEEPS_BYTES && S::IN_PLACE && tags.is_none() && self.codec == Codec::V2 {
-            let plain = PlainV2::new(self.prefix_len + dp.path.len(), dp);
-            if self.points < self.opts.max_points()
-                && plain.text_len <= MAX_PATH_LEN
-                && self.sink.len() + plain.len <= self.end
-            {
-                if let Some(slot) = self.sink.extend_in_place(plain.len) {
-                    plain.fill(self.opts.prefix(), dp, slot);
-                    self.points += 1;
-                    return Ok(());
-                }
-            }
-            return Err(self.refusal(plain.text_len, plain.len));
+            return self.push_plain_v2(dp);
         }
         self.push_general(dp, tags)
+    }
+
+    /// The fast path: a valid datapoint with a plain path, protocol 2, an in-place sink.
+    #[inline(always)]
+    fn push_plain_v2(&mut self, dp: &Datapoint<'_>) -> Result<(), Error> {
+        let plain = PlainV2::new(self.prefix_len + dp.path.len(), dp);
+        // `end` is never below the sink's length: no underflow.
+        if plain.text_len <= MAX_PATH_LEN
+            && self.points < self.opts.max_points()
+            && plain.len <= self.end - self.sink.len()
+        {
+            if let Some(slot) = self.sink.extend_in_place(plain.len) {
+                plain.fill(self.opts.prefix(), dp, slot);
+                self.points += 1;
+                return Ok(());
+            }
+        }
+        Err(self.refusal(plain.text_len, plain.len))
     }
 
     /// Every other push: a tagged path, protocol 0, a sink that only counts or that writes piece by piece.

@@ -71,6 +71,27 @@ impl PathRules {
             ascii_only: false,
         }
     }
+
+    /// The rules as one small number, so that a push compares a checked path's rules (and whether it is
+    /// tagged: [`KEY_TAGGED`](Self::KEY_TAGGED)) with its frame's in one test.
+    #[inline(always)]
+    pub(crate) const fn key(self) -> u16 {
+        self.allow_spaces as u16 | (self.ascii_only as u16) << 1
+    }
+
+    /// The rules of a [`key`](Self::key).
+    #[inline(always)]
+    pub(crate) const fn from_key(key: u16) -> Self {
+        PathRules {
+            allow_spaces: key & 1 != 0,
+            ascii_only: key & 2 != 0,
+        }
+    }
+
+    /// Added to [`key`](Self::key) for a tagged path.
+    pub(crate) const KEY_TAGGED: u16 = 1 << 8;
+    /// Added to [`key`](Self::key) for a tagged path in the OpenMetrics form.
+    pub(crate) const KEY_OPEN_METRICS: u16 = 1 << 9;
     /// Allows (or not) the space character.
     pub const fn with_spaces(mut self, allow: bool) -> Self {
         self.allow_spaces = allow;

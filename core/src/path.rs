@@ -91,19 +91,34 @@ pub fn check_path(path: &str, rules: PathRules) -> Result<(), PathError> {
 /// assert_eq!(CheckedPath::new("a..b", rules), Err(PathError::EmptyComponent { at: 2 }));
 /// # Ok::<(), PathError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+// 24 bytes on 64-bit targets (a slice and 8 bytes): a metric set of checked paths is read on every push,
+// so its size is memory traffic (issue 22).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct CheckedPath<'a> {
     path: &'a str,
-    rules: PathRules,
-    tags: Option<Layout>,
+    /// The rules' key ([`PathRules::key`]), plus [`PathRules::KEY_TAGGED`] for a tagged path (and
+    /// [`PathRules::KEY_OPEN_METRICS`] for one in the OpenMetrics form): the push's one test.
+    key: u16,
+    /// A tagged path's layout ([`Layout::pack`]); zeros for a plain path.
+    layout: [u16; 3],
 }
 
 impl<'a> CheckedPath<'a> {
     /// Checks `path` under `rules`.
     pub fn new(path: &'a str, rules: PathRules) -> Result<Self, PathError> {
-        let tags = check(path, rules, true)?;
-        Ok(CheckedPath { path, rules, tags })
+        let (key, layout) = match check(path, rules, true)? {
+            None => (rules.key(), [0; 3]),
+            Some(tags) => {
+                let (open_metrics, layout) = tags.pack();
+                let form = if open_metrics {
+                    PathRules::KEY_OPEN_METRICS
+                } else {
+                    0
+                };
+                (rules.key() | PathRules::KEY_TAGGED | form, layout)
+            }
+        };
+        Ok(CheckedPath { path, key, layout })
     }
 
     /// The path, as given (a tagged path is written in canonical order: see [`tags`](crate::tags)).
@@ -121,21 +136,53 @@ impl<'a> CheckedPath<'a> {
     /// # Ok::<(), carbon_pickle::PathError>(())
     /// ```
     pub const fn is_tagged(&self) -> bool {
-        self.tags.is_some()
+        self.key & PathRules::KEY_TAGGED != 0
     }
 
     /// Bytes of the path as written (a tagged path in canonical order, without duplicates), no prefix.
     pub fn canonical_len(&self) -> usize {
-        tags::Text::new(None, self.path, self.tags).len()
+        tags::Text::new(None, self.path, self.tags()).len()
     }
 
     pub(crate) const fn tags(&self) -> Option<Layout> {
-        self.tags
+        if self.key & PathRules::KEY_TAGGED == 0 {
+            return None;
+        }
+        Layout::unpack(self.key & PathRules::KEY_OPEN_METRICS != 0, self.layout)
     }
 
     /// The rules it was checked under.
     pub const fn rules(&self) -> PathRules {
-        self.rules
+        PathRules::from_key(self.key)
+    }
+
+    /// Its rules' key, and whether it is tagged, in one number.
+    #[inline(always)]
+    pub(crate) const fn key(&self) -> u16 {
+        self.key
+    }
+}
+
+impl core::fmt::Debug for CheckedPath<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CheckedPath")
+            .field("path", &self.path)
+            .field("rules", &self.rules())
+            .field("tags", &self.tags())
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for CheckedPath<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "CheckedPath {{ path: {=str}, rules: {}, tagged: {=bool} }}",
+            self.path,
+            self.rules(),
+            self.is_tagged()
+        )
     }
 }
 

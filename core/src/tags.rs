@@ -104,6 +104,12 @@ impl defmt::Format for Layout {
 
 #[cfg(not(feature = "tags"))]
 impl Layout {
+    pub(crate) const fn pack(self) -> (bool, [u16; 3]) {
+        match self {}
+    }
+    pub(crate) const fn unpack(_: bool, _: [u16; 3]) -> Option<Self> {
+        None
+    }
     pub(crate) fn canonical_len(&self, _: Option<&str>) -> usize {
         match *self {}
     }

@@ -126,7 +126,10 @@ fn v0_len(text: &Text<'_>, dp: &Datapoint<'_>) -> usize {
 /// A protocol-2 datapoint whose path is plain (untagged), measured once: the fast path of a push.
 #[derive(Clone, Copy)]
 pub(crate) struct PlainV2 {
-    binint: Option<i32>,
+    /// The timestamp's opcode and its field's 8 bytes as stored: BININT and the `i32` (the last 4 bytes
+    /// are overwritten by the value), or BINFLOAT and the big-endian double.
+    ts_op: u8,
+    ts_word: u64,
     /// Bytes of the text (prefix, dot, path).
     pub(crate) text_len: usize,
     /// Bytes of the whole datapoint.
@@ -137,23 +140,34 @@ impl PlainV2 {
     /// `text_len` bytes of prefix and path; `dp` must be valid.
     #[inline(always)]
     pub(crate) fn new(text_len: usize, dp: &Datapoint<'_>) -> Self {
-        // The timestamp's form decided once (it sets the tail's length and its first bytes).
-        let binint = v2_binint(dp);
+        // The timestamp's form decided once: it sets the tail's length and its first 9 bytes.
+        let (ts_op, ts_word, tail) = match v2_binint(dp) {
+            Some(t) => (BININT, u64::from(t as u32), 16),
+            None => (BINFLOAT, dp.timestamp.to_bits().swap_bytes(), 20),
+        };
         PlainV2 {
-            binint,
+            ts_op,
+            ts_word,
             text_len,
-            len: 5 + text_len + tail_len_of(binint),
+            len: 5 + text_len + tail,
         }
     }
 
-    /// Fills `slot`, exactly `len` bytes, with fixed-size fields written as plain stores at fixed offsets;
-    /// only the path is a variable-length copy.
+    /// Fills `slot`, exactly `len` bytes, with fixed-size fields written as plain stores; only the path is
+    /// a variable-length copy. The timestamp's field is always stored as 9 bytes and the value's 11 bytes
+    /// after it, counted from the slot's end: for a BININT the value overwrites the 4 bytes too many, so
+    /// neither form needs a branch.
     #[inline(always)]
     pub(crate) fn fill(&self, prefix: Option<&str>, dp: &Datapoint<'_>, slot: &mut [u8]) {
-        let (head, rest) = slot.split_at_mut(5);
+        // Never fails: `slot` is `len` bytes, at least 5 + path + 16.
+        let Some((head, rest)) = slot.split_first_chunk_mut::<5>() else {
+            return;
+        };
+        let Some((text, tail)) = rest.split_at_mut_checked(self.text_len) else {
+            return;
+        };
         head[0] = BINUNICODE;
-        head[1..5].copy_from_slice(&(self.text_len as u32).to_le_bytes());
-        let (text, tail) = rest.split_at_mut(self.text_len);
+        head[1..].copy_from_slice(&(self.text_len as u32).to_le_bytes());
         let path = match prefix {
             Some(p) => {
                 let (pre, path) = text.split_at_mut(p.len() + 1);
@@ -168,23 +182,12 @@ impl PlainV2 {
         path.copy_from_slice(dp.path.as_bytes());
         #[cfg(not(target_arch = "arm"))]
         copy_path(path, dp.path.as_bytes());
-        let value = match self.binint {
-            Some(t) => {
-                let (ts, value) = tail.split_at_mut(5);
-                ts[0] = BININT;
-                ts[1..5].copy_from_slice(&t.to_le_bytes());
-                value
-            }
-            None => {
-                let (ts, value) = tail.split_at_mut(9);
-                ts[0] = BINFLOAT;
-                ts[1..9].copy_from_slice(&dp.timestamp.to_be_bytes());
-                value
-            }
-        };
-        let value: &mut [u8; 11] = match value.try_into() {
-            Ok(v) => v,
-            Err(_) => return, // never: `slot` is exactly `len` bytes
+        if let Some(ts) = tail.first_chunk_mut::<9>() {
+            ts[0] = self.ts_op;
+            ts[1..].copy_from_slice(&self.ts_word.to_le_bytes());
+        }
+        let Some(value) = tail.last_chunk_mut::<11>() else {
+            return;
         };
         value[0] = BINFLOAT;
         value[1..9].copy_from_slice(&dp.value.to_be_bytes());
@@ -342,7 +345,10 @@ mod tests {
 
     /// The reference: a whole timestamp that fits an `i32`.
     fn binint_reference(dp: &Datapoint<'_>) -> Option<i32> {
-        dp.whole_timestamp().and_then(|t| i32::try_from(t).ok())
+        // `as` saturates, but `dp` is valid: its timestamp lies in 0..2^32 (and the test needs no feature).
+        (dp.timestamp.fract() == 0.0)
+            .then_some(dp.timestamp as u32)
+            .and_then(|t| i32::try_from(t).ok())
     }
 
     #[test]

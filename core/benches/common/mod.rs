@@ -98,6 +98,24 @@ pub fn push_checked_all(
     bytes
 }
 
+/// PROBE: push_checked with its natural input: checked paths and (timestamp, value) pairs.
+#[inline(never)]
+pub fn push_checked_pairs_all(
+    buf: &mut [u8],
+    pairs: &[(f64, f64)],
+    checked: &[CheckedPath<'_>],
+) -> usize {
+    let mut enc = FrameEncoder::new(SliceSink::new(buf), Options::new()).unwrap();
+    let mut bytes = 0;
+    for (chunk, paths) in pairs.chunks(PER_FRAME).zip(checked.chunks(PER_FRAME)) {
+        for (&(t, v), path) in chunk.iter().zip(paths) {
+            enc.push_checked(*path, t, v).unwrap();
+        }
+        bytes += enc.take_frame(|f| black_box(f).len());
+    }
+    bytes
+}
+
 /// The serde-pickle peer: each frame's tuples with `to_writer` into one reused `Vec`, plus the same header.
 #[inline(never)]
 pub fn serde_all<T: serde::Serialize>(out: &mut Vec<u8>, tuples: &[T]) -> usize {

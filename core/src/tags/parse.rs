@@ -33,6 +33,30 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// The layout as a flag and three 16-bit numbers, for [`CheckedPath`](crate::CheckedPath) to hold in
+    /// 8 bytes beside its rules.
+    #[inline]
+    pub(crate) const fn pack(self) -> (bool, [u16; 3]) {
+        (
+            self.open_metrics,
+            [self.name_end, self.tildes, self.tags_len],
+        )
+    }
+
+    /// The layout [`pack`](Self::pack) made.
+    #[inline]
+    pub(crate) const fn unpack(
+        open_metrics: bool,
+        [name_end, tildes, tags_len]: [u16; 3],
+    ) -> Option<Self> {
+        Some(Layout {
+            open_metrics,
+            name_end,
+            tildes,
+            tags_len,
+        })
+    }
+
     /// Bytes of `prefix.path` (or `path`) written canonically.
     #[inline]
     pub(crate) fn canonical_len(&self, prefix: Option<&str>) -> usize {
