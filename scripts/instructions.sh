@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions per datapoint (a benchmark, not a test): valgrind's callgrind counts the instructions of each
-# loop the encoder bench times (core/benches/common: validated push, push_checked, serde-pickle's to_writer
+# loop the encoder bench times (core/benches/common: validated push, push_checked, extend_checked, serde-pickle's to_writer
 # into a reused Vec) on both data sets, 1,000,000 datapoints in frames of 500. Counts are repeatable on the
 # same binary and machine whatever else it is doing, where criterion's times drift with the load.
 set -euo pipefail
@@ -20,7 +20,7 @@ count() { # mode set function -> instructions inside the function
 printf '%-14s %12s %12s\n' "instructions" "set 1" "set 2"
 # check (check_path alone) and validate (path, timestamp and value) split a validated push into its parts:
 # path check = check; number checks = validate - check; writer and room checks = push - validate.
-for row in "push push_all" "push_checked push_checked_all" "check check_all" "validate validate_all" "serde serde_all"; do
+for row in "push push_all" "push_checked push_checked_all" "extend_checked extend_checked_all" "check check_all" "validate validate_all" "serde serde_all"; do
   set -- $row
   a="$(count "$1" 1 "$2")"
   b="$(count "$1" 2 "$2")"

@@ -30,15 +30,29 @@ fn bench_second_set(c: &mut Criterion) {
     g.bench_function("carbon_pickle_v2_checked_paths", |b| {
         b.iter(|| push_checked_all(&mut buf, &points, &checked))
     });
-    let pairs: Vec<(f64, f64)> = points.iter().map(|d| (d.timestamp, d.value)).collect();
-    g.bench_function("carbon_pickle_v2_checked_pairs", |b| {
-        b.iter(|| push_checked_pairs_all(&mut buf, &pairs, &checked))
+    g.bench_function("carbon_pickle_v2_extend_checked", |b| {
+        b.iter(|| extend_checked_all(&mut buf, &points, &checked))
     });
     let mut out = Vec::with_capacity(128 * 1024);
     g.bench_function("serde_pickle_v2", |b| {
         b.iter(|| serde_all(&mut out, &tuples))
     });
+    floors(&mut g, &points, &checked, &tuples);
     g.finish();
+}
+
+/// Reading the input alone, for `push_checked` (checked paths and the datapoints' numbers) and for
+/// serde-pickle (its tuples): the floor under each, in the same run (issue 22's measured breakdown).
+fn floors<T: Copy + Into<f64>>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    points: &[carbon_pickle::Datapoint<'_>],
+    checked: &[carbon_pickle::CheckedPath<'_>],
+    tuples: &[(&str, (T, f64))],
+) {
+    g.bench_function("floor_read_checked_input", |b| {
+        b.iter(|| read_checked_input(points, checked))
+    });
+    g.bench_function("floor_read_serde_input", |b| b.iter(|| read_tuples(tuples)));
 }
 
 fn bench(c: &mut Criterion) {
@@ -85,14 +99,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("carbon_pickle_v2_checked_paths", |b| {
         b.iter(|| push_checked_all(&mut buf, &points, &checked))
     });
-    let pairs: Vec<(f64, f64)> = points.iter().map(|d| (d.timestamp, d.value)).collect();
-    g.bench_function("carbon_pickle_v2_checked_pairs", |b| {
-        b.iter(|| push_checked_pairs_all(&mut buf, &pairs, &checked))
+    g.bench_function("carbon_pickle_v2_extend_checked", |b| {
+        b.iter(|| extend_checked_all(&mut buf, &points, &checked))
     });
     let mut out = Vec::with_capacity(64 * 1024);
     g.bench_function("serde_pickle_v2", |b| {
         b.iter(|| serde_all(&mut out, &tuples))
     });
+    floors(&mut g, &points, &checked, &tuples);
     // The same bytes as one copy of the whole run's output (out of cache, like the encoder's input paths).
     let all_src = vec![0x5au8; total];
     let mut all_dst = vec![0u8; total];

@@ -1,7 +1,7 @@
 //! One of the encoder bench's loops, run once, for counting its instructions under valgrind
 //! (`scripts/instructions.sh`): instruction counts are repeatable where times are not.
 //!
-//! `cargo run --release -p carbon-pickle --example instructions -- <push|push_checked|check|validate|serde> <1|2>`
+//! `cargo run --release -p carbon-pickle --example instructions -- <push|push_checked|extend_checked|check|validate|serde> <1|2>`
 //! encodes the bench's 1,000,000 datapoints of data set 1 or 2 in frames of 500 with one of the loops the
 //! bench times (`benches/common`), which are never inlined, so callgrind can count them alone.
 
@@ -16,7 +16,9 @@ fn main() {
     let (mode, set) = match args.as_slice() {
         [mode, set] if ["1", "2"].contains(&set.as_str()) => (mode.as_str(), set.as_str()),
         _ => {
-            eprintln!("usage: instructions <push|push_checked|check|validate|serde> <1|2>");
+            eprintln!(
+                "usage: instructions <push|push_checked|extend_checked|check|validate|serde> <1|2>"
+            );
             std::process::exit(2)
         }
     };
@@ -35,6 +37,7 @@ fn main() {
     let bytes = match (mode, set) {
         ("push", _) => push_all(&mut buf, &points, Options::new()),
         ("push_checked", _) => push_checked_all(&mut buf, &points, &checked_paths(&points)),
+        ("extend_checked", _) => extend_checked_all(&mut buf, &points, &checked_paths(&points)),
         ("check", _) => check_all(&points),
         ("validate", _) => validate_all(&points),
         ("serde", "1") => serde_all(&mut out, &whole_second_tuples(&points)),

@@ -365,6 +365,40 @@ impl defmt::Format for TagError {
 }
 impl core::error::Error for Error {}
 
+/// A run of datapoints ([`FrameEncoder::extend_checked`](crate::FrameEncoder::extend_checked)) stopped by
+/// a refusal: the datapoints before it are in the frame, the refused one and those after it are not.
+///
+/// ```
+/// use carbon_pickle::{Error, Refused};
+/// let r = Refused { pushed: 3, error: Error::NonFiniteValue };
+/// assert_eq!(r.to_string(), "datapoint 3 of the run refused (3 before it pushed): value is NaN or infinite");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Refused {
+    /// Datapoints pushed before the refused one (its index in the run).
+    pub pushed: usize,
+    /// Why it was refused, as [`push_checked`](crate::FrameEncoder::push_checked) says it.
+    pub error: Error,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "datapoint {n} of the run refused ({n} before it pushed): {e}",
+            n = self.pushed,
+            e = self.error
+        )
+    }
+}
+
+impl core::error::Error for Refused {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 impl From<TagError> for PathError {
     fn from(e: TagError) -> Self {
         PathError::Tag(e)

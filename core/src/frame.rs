@@ -17,7 +17,8 @@
 use crate::tags::{Layout, Text};
 use crate::wire::{self, Codec, PlainV2, HEADER_LEN};
 use crate::{
-    CheckedPath, Datapoint, Error, Options, PathError, Sink, SinkFull, Storage, MAX_PATH_LEN,
+    CheckedPath, Datapoint, Error, Options, PathError, Refused, Sink, SinkFull, Storage,
+    MAX_PATH_LEN,
 };
 
 /// Encodes datapoints into one frame at the end of a sink.
@@ -153,7 +154,8 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
     /// plain.push(&Datapoint::new("a.b", 1_700_000_000, 1.5)).unwrap();
     /// assert_eq!(checked.finish().into_written(), plain.finish().into_written());
     /// ```
-    #[inline]
+    // Always inlined: its fast path is a few tests before the stores, and a call would cost as much.
+    #[inline(always)]
     pub fn push_checked(
         &mut self,
         path: CheckedPath<'_>,
@@ -170,6 +172,104 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             return self.push_plain_v2(&dp);
         }
         self.push_checked_slow(path, timestamp, value)
+    }
+
+    /// Pushes a run of datapoints whose paths were checked once, in order, as [`push_checked`] would one
+    /// by one, and stops at the first it refuses: the datapoints before that one stay in the frame.
+    /// Returns how many were pushed.
+    ///
+    /// Into a `&mut [u8]` ([`SliceSink`](crate::SliceSink)) this is the fastest way in: plain paths are
+    /// written one after another into the buffer's spare room with the frame's state held in registers,
+    /// and taken into the frame once at the end of the run (issue 22). Other sinks get the same result at
+    /// the speed of `push_checked`.
+    ///
+    /// ```
+    /// use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options, Refused, SliceSink};
+    /// let opts = Options::new().with_max_points(2);
+    /// let cpu = CheckedPath::new("cpu", opts.path_rules())?;
+    /// let disk = CheckedPath::new("disk;dc=d1", opts.path_rules())?;
+    /// let mut buf = [0u8; 128];
+    /// let mut enc = FrameEncoder::new(SliceSink::new(&mut buf), opts)?;
+    /// let run = [(cpu, 1_700_000_000.0, 0.5), (disk, 1_700_000_000.0, 7.0), (cpu, 1_700_000_010.0, 0.25)];
+    /// let refused = enc.extend_checked(run).unwrap_err();
+    /// assert_eq!(refused, Refused { pushed: 2, error: Error::TooManyPoints { max_points: 2 } });
+    /// assert_eq!(enc.points(), 2);
+    /// let frame = enc.finish().into_written();
+    /// assert_eq!(&frame[10..18], b"X\x03\0\0\0cpu");
+    /// assert_eq!(&frame[42..57], b"X\x0a\0\0\0disk;dc=d1");
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// [`push_checked`]: Self::push_checked
+    pub fn extend_checked<'a, I>(&mut self, run: I) -> Result<usize, Refused>
+    where
+        I: IntoIterator<Item = (CheckedPath<'a>, f64, f64)>,
+    {
+        let mut run = run.into_iter();
+        let mut pushed = 0;
+        loop {
+            let (fast, stopped) = self.fast_run(&mut run);
+            pushed += fast;
+            let Some((path, timestamp, value)) = stopped else {
+                return Ok(pushed);
+            };
+            match self.push_checked(path, timestamp, value) {
+                Ok(()) => pushed += 1,
+                Err(error) => return Err(Refused { pushed, error }),
+            }
+        }
+    }
+
+    /// The datapoints at the head of `run` that take the fast path, written into the sink's spare room
+    /// and taken in at the end; returns how many, and the datapoint that stopped the run, if any (it is
+    /// not pushed: it may be tagged, refused, or past the room the sink lent).
+    ///
+    /// The loop keeps its state in locals (room, bytes used, datapoints left), which the compiler holds
+    /// in registers: `push_checked` must reload the encoder's fields after every store into the buffer,
+    /// which might be them. A sink that lends nothing stops every run at its first datapoint.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    fn fast_run<'a, I>(&mut self, run: &mut I) -> (usize, Option<(CheckedPath<'a>, f64, f64)>)
+    where
+        I: Iterator<Item = (CheckedPath<'a>, f64, f64)>,
+    {
+        let key = self.fast_key;
+        let prefix = self.opts.prefix();
+        let prefix_len = self.prefix_len;
+        let points_left = self.opts.max_points() - self.points;
+        // Never below the sink's length; the sink's spare room may be shorter than the frame's (then a
+        // datapoint past it stops the run, and `push_checked` gives the sink's own answer).
+        let room_len = self.end - self.sink.len();
+        let spare = self.sink.spare();
+        let room_len = room_len.min(spare.len());
+        let room = spare.get_mut(..room_len).unwrap_or_default();
+        let mut used = 0;
+        let mut fast = 0;
+        let mut stopped = None;
+        for (path, timestamp, value) in run.by_ref() {
+            let dp = Datapoint {
+                path: path.as_str(),
+                timestamp,
+                value,
+            };
+            if path.key() == key && dp.numbers_ok() && fast < points_left {
+                let plain = PlainV2::new(prefix_len + dp.path.len(), &dp);
+                if plain.text_len <= MAX_PATH_LEN {
+                    if let Some(slot) = room.get_mut(used..used + plain.len) {
+                        plain.fill(prefix, &dp, slot);
+                        used += plain.len;
+                        fast += 1;
+                        continue;
+                    }
+                }
+            }
+            stopped = Some((path, timestamp, value));
+            break;
+        }
+        // Lent memory: never refused.
+        let _ = self.sink.extend_in_place(used);
+        self.points += fast;
+        (fast, stopped)
     }
 
     // The datapoint travels in registers: taking it by reference made the fast path store it first.

@@ -81,7 +81,7 @@ pub mod tags;
 pub mod wire;
 
 pub use datapoint::{Datapoint, UnixSeconds, TIMESTAMP_END};
-pub use error::{Error, PathError, TagError};
+pub use error::{Error, PathError, Refused, TagError};
 pub use frame::FrameEncoder;
 pub use measure::{frame_len, FrameSize};
 pub use options::{Options, PathRules, Protocol, CARBON_MAX_PAYLOAD, CARBON_MAX_POINTS};

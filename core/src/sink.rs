@@ -62,6 +62,14 @@ pub trait Sink {
         let _ = n;
         None
     }
+    /// The memory after what was written that this sink lends as it is, without growing or zeroing
+    /// anything (for a caller's `&mut [u8]`, the rest of it); empty by default. The encoder writes a run
+    /// of datapoints there ([`FrameEncoder::extend_checked`](crate::FrameEncoder::extend_checked)), then
+    /// takes them in with one [`extend_in_place`](Self::extend_in_place): bytes written there and not
+    /// taken in are not part of the sink.
+    fn spare(&mut self) -> &mut [u8] {
+        &mut []
+    }
 }
 
 /// A sink that keeps its bytes, so a finished frame can be read back.
@@ -138,6 +146,10 @@ impl Sink for SliceSink<'_> {
         let slot = self.buf.get_mut(start..start.checked_add(n)?)?;
         self.len = start + n;
         Some(slot)
+    }
+    #[inline]
+    fn spare(&mut self) -> &mut [u8] {
+        self.buf.get_mut(self.len..).unwrap_or_default()
     }
 }
 
@@ -268,6 +280,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn extend_in_place(&mut self, n: usize) -> Option<&mut [u8]> {
         (**self).extend_in_place(n)
+    }
+    fn spare(&mut self) -> &mut [u8] {
+        (**self).spare()
     }
 }
 

@@ -196,9 +196,11 @@ impl PlainV2 {
     }
 }
 
-/// `dst.copy_from_slice(src)` (same lengths) inline: 16-byte blocks and a last one overlapping the one
-/// before, 8 or 4 bytes first and last for short paths. A call to `memcpy` costs about as many instructions
-/// for a path of 30 bytes, and the registers it clobbers must be saved around it.
+/// `dst.copy_from_slice(src)` (same lengths) inline, by size class as a `memcpy` does it: up to 128 bytes
+/// with 16-byte blocks from the start and from the end, overlapping in the middle, so a path of any length
+/// in a class takes the same branches (paths of random lengths made a block loop's exit mispredict); 8 or
+/// 4 bytes first and last for short paths; a block loop past 128. A call to `memcpy` costs about as many
+/// instructions for a path of 30 bytes, and the registers it clobbers must be saved around it.
 #[cfg(not(target_arch = "arm"))]
 #[inline(always)]
 fn copy_path(dst: &mut [u8], src: &[u8]) {
@@ -206,13 +208,28 @@ fn copy_path(dst: &mut [u8], src: &[u8]) {
     let Some(dst) = dst.get_mut(..n) else {
         return; // never: the slot was cut to the path's length
     };
-    if n >= 16 {
+    // The `k`-th block of 16 from the start and from the end (they overlap when `n < 32 * (k + 1)`).
+    let ends = |dst: &mut [u8], k: usize| {
+        dst[16 * k..16 * k + 16].copy_from_slice(&src[16 * k..16 * k + 16]);
+        dst[n - 16 * (k + 1)..n - 16 * k].copy_from_slice(&src[n - 16 * (k + 1)..n - 16 * k]);
+    };
+    if n > 128 {
         let mut at = 0;
         while at + 16 < n {
             dst[at..at + 16].copy_from_slice(&src[at..at + 16]);
             at += 16;
         }
         dst[n - 16..].copy_from_slice(&src[n - 16..]);
+    } else if n > 64 {
+        ends(dst, 0);
+        ends(dst, 1);
+        ends(dst, 2);
+        ends(dst, 3);
+    } else if n > 32 {
+        ends(dst, 0);
+        ends(dst, 1);
+    } else if n >= 16 {
+        ends(dst, 0);
     } else if n >= 8 {
         dst[..8].copy_from_slice(&src[..8]);
         dst[n - 8..].copy_from_slice(&src[n - 8..]);

@@ -5,7 +5,8 @@
 //! same order of checks) and leave the same bytes, for every buffer size and limit.
 
 use carbon_pickle::{
-    Datapoint, Error, FrameEncoder, Options, Protocol, Sink, SinkFull, SliceSink, Storage,
+    CheckedPath, Datapoint, Error, FrameEncoder, Options, Protocol, Refused, Sink, SinkFull,
+    SliceSink, Storage,
 };
 use proptest::prelude::*;
 
@@ -168,5 +169,113 @@ fn speculative_refusals_leave_the_frame() {
                 }
             }
         }
+    }
+}
+
+/// `extend_checked` writes a run into the sink's spare room and takes it in at the end: it must give the
+/// same bytes as `push_checked` one by one, and stop where that refuses with the same error and the
+/// datapoints before it kept, for every sink, buffer size, limit, prefix and protocol.
+fn run_equals_one_by_one<S: Storage, T: Storage>(
+    mut run: FrameEncoder<'_, S>,
+    mut one_by_one: FrameEncoder<'_, T>,
+    points: &[(String, f64, f64)],
+) -> Result<(), TestCaseError> {
+    let rules = run.options().path_rules();
+    let checked: Vec<_> = points
+        .iter()
+        .filter_map(|(p, t, v)| CheckedPath::new(p, rules).ok().map(|c| (c, *t, *v)))
+        .collect();
+    let mut want = Ok(checked.len());
+    for (i, &(path, t, v)) in checked.iter().enumerate() {
+        if let Err(error) = one_by_one.push_checked(path, t, v) {
+            want = Err(Refused { pushed: i, error });
+            break;
+        }
+    }
+    prop_assert_eq!(run.extend_checked(checked.iter().copied()), want);
+    prop_assert_eq!(run.points(), one_by_one.points());
+    prop_assert_eq!(run.pending_bytes(), one_by_one.pending_bytes());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn extend_checked_equals_push_checked(
+        points in proptest::collection::vec(point(), 1..60),
+        v0 in any::<bool>(),
+        prefix in proptest::option::of("[a-z]{1,10}"),
+        buf_len in 10usize..2_500,
+        max_bytes in 20usize..2_500,
+        max_points in 1usize..70,
+    ) {
+        let mut opts = Options::new()
+            .with_protocol(if v0 { Protocol::V0 } else { Protocol::V2 })
+            .with_max_bytes(max_bytes)
+            .with_max_points(max_points);
+        if let Some(p) = &prefix {
+            opts = opts.with_prefix(p);
+        }
+        let reference = || FrameEncoder::new(Measured { bytes: Vec::new(), cap: buf_len }, opts);
+        let (mut a, mut b) = (vec![0u8; buf_len], vec![0u8; buf_len]);
+        if let (Ok(run), Ok(one)) = (
+            FrameEncoder::new(SliceSink::new(&mut a), opts),
+            FrameEncoder::new(SliceSink::new(&mut b), opts),
+        ) {
+            run_equals_one_by_one(run, one, &points)?;
+            let Ok(theirs) = reference() else { return Ok(()) };
+            run_equals_one_by_one(FrameEncoder::new(SliceSink::new(&mut a[..]), opts).unwrap(), theirs, &points)?;
+        }
+        let heapless = FrameEncoder::new(heapless::Vec::<u8, 2048>::new(), opts);
+        let vec = FrameEncoder::new(Vec::new(), opts).unwrap();
+        if let Ok(heapless) = heapless {
+            run_equals_one_by_one(heapless, FrameEncoder::new(Vec::new(), opts).unwrap(), &points)?;
+        }
+        run_equals_one_by_one(vec, FrameEncoder::new(Measured { bytes: Vec::new(), cap: 1 << 20 }, opts).unwrap(), &points)?;
+    }
+}
+
+/// A run in a slice whose room ends mid-run: the run stops exactly where `push_checked` would, at every
+/// room, and a second run after `take_frame` goes on from the refused datapoint: the frames are those of
+/// `push_checked` one by one, taking a frame whenever it is full.
+#[test]
+fn extend_checked_resumes_after_a_full_frame() {
+    let opts = Options::new();
+    let names: Vec<String> = (0..40).map(|i| format!("servers.host{i:02}.cpu")).collect();
+    let points: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let path = CheckedPath::new(n, opts.path_rules()).unwrap();
+            (path, 1_700_000_000.0 + i as f64 * 0.5, 0.5)
+        })
+        .collect();
+    for room in 56..400 {
+        let (mut a, mut b) = (vec![0u8; room], vec![0u8; room]);
+        let mut run = FrameEncoder::new(SliceSink::new(&mut a), opts).unwrap();
+        let (mut at, mut got) = (0, Vec::new());
+        while at < points.len() {
+            match run.extend_checked(points[at..].iter().copied()) {
+                Ok(n) => at += n,
+                Err(r) => {
+                    assert!(r.error.is_frame_full(), "{room}: {r}");
+                    assert!(r.pushed > 0 || !run.is_empty(), "{room}: fits no frame");
+                    at += r.pushed;
+                }
+            }
+            got.push(run.take_frame(|f| f.to_vec()));
+        }
+        let mut one = FrameEncoder::new(SliceSink::new(&mut b), opts).unwrap();
+        let mut want = Vec::new();
+        for &(path, t, v) in &points {
+            if let Err(e) = one.push_checked(path, t, v) {
+                assert!(e.is_frame_full());
+                want.push(one.take_frame(|f| f.to_vec()));
+                one.push_checked(path, t, v).unwrap();
+            }
+        }
+        want.push(one.take_frame(|f| f.to_vec()));
+        assert_eq!(got, want, "{room} bytes");
     }
 }
