@@ -195,8 +195,8 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
     /// assert_eq!(refused, Refused { pushed: 2, error: Error::TooManyPoints { max_points: 2 } });
     /// assert_eq!(enc.points(), 2);
     /// let frame = enc.finish().into_written();
-    /// assert_eq!(&frame[10..18], b"X\x03\0\0\0cpu");
-    /// assert_eq!(&frame[42..57], b"X\x0a\0\0\0disk;dc=d1");
+    /// assert_eq!(&frame[8..16], b"X\x03\0\0\0cpu");
+    /// assert_eq!(&frame[32..47], b"X\x0a\0\0\0disk;dc=d1");
     /// # Ok::<(), Error>(())
     /// ```
     ///
