@@ -41,7 +41,7 @@ for group, label in [("encode_1m", "set 1 (paths 30-32 bytes, whole timestamps)"
     print("    %-32s %6.2f ns/datapoint" % ("serde_pickle_v2", serde / 1e6))
     # The floor: reading the input alone. No encoder of push_checked's input can beat serde-pickle by more
     # than serde / floor (issue 22's measured breakdown).
-    for name in ["floor_read_checked_input", "floor_read_serde_input"]:
+    for name in ["floor_v2_checked_input", "floor_v2_serde_input"]:
         if name in m:
             print("    %-32s %6.2f ns/datapoint  (serde-pickle / this: %.2fx)" % (name, m[name] / 1e6, serde / m[name]))
 PY

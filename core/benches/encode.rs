@@ -49,10 +49,10 @@ fn floors<T: Copy + Into<f64>>(
     checked: &[carbon_pickle::CheckedPath<'_>],
     tuples: &[(&str, (T, f64))],
 ) {
-    g.bench_function("floor_read_checked_input", |b| {
+    g.bench_function("floor_v2_checked_input", |b| {
         b.iter(|| read_checked_input(points, checked))
     });
-    g.bench_function("floor_read_serde_input", |b| b.iter(|| read_tuples(tuples)));
+    g.bench_function("floor_v2_serde_input", |b| b.iter(|| read_tuples(tuples)));
 }
 
 fn bench(c: &mut Criterion) {
