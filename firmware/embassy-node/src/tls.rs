@@ -27,10 +27,7 @@ mod settings {
 
 /// What the server's certificate is checked against.
 pub fn settings() -> Settings<'static> {
-    Settings {
-        server_name: settings::SERVER_NAME,
-        ca_der: CA_DER,
-    }
+    Settings::new(settings::SERVER_NAME, CA_DER)
 }
 
 /// The record buffers (read, write), taken in place. Call once.

@@ -133,10 +133,7 @@ fn main() -> ! {
             write.len()
         );
         let link = RefCell::new(Link::new(stack));
-        let settings = Settings {
-            server_name: tls::SERVER_NAME,
-            ca_der: tls::CA_DER,
-        };
+        let settings = Settings::new(tls::SERVER_NAME, tls::CA_DER);
         let task = core::pin::pin!(ctls::run::<_, _, tls::Clock>(
             &link, read, write, settings, &mut rng
         ));

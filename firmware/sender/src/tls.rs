@@ -382,12 +382,28 @@ async fn yield_now() {
     .await
 }
 
-/// What a TLS connection is checked against, and with what randomness.
+/// What a TLS connection is checked against.
+///
+/// Made with [`Settings::new`]: more checks may come, so outside this crate it is not built field by
+/// field.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Settings<'a> {
     /// The server name: sent as SNI and matched against the certificate's names.
     pub server_name: &'a str,
     /// The CA that must have issued the server's certificate, DER.
     pub ca_der: &'a [u8],
+}
+
+impl<'a> Settings<'a> {
+    /// The server's name (SNI, and the name its certificate must hold) and the CA that must have issued
+    /// its certificate (DER).
+    pub const fn new(server_name: &'a str, ca_der: &'a [u8]) -> Self {
+        Settings {
+            server_name,
+            ca_der,
+        }
+    }
 }
 
 /// The TLS connection task: one connection after another, each over the same record buffers. Pin it

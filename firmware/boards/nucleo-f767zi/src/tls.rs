@@ -33,10 +33,7 @@ pub async fn run(sender: &'static NodeSender, stack: Stack<'static>, seed: [u8; 
     static READ: ConstStaticCell<[u8; READ_RECORD]> = ConstStaticCell::new([0; READ_RECORD]);
     static WRITE: ConstStaticCell<[u8; 1024]> = ConstStaticCell::new([0; 1024]);
     sntp::wait().await;
-    let settings = Settings {
-        server_name: SERVER_NAME,
-        ca_der: CA_DER,
-    };
+    let settings = Settings::new(SERVER_NAME, CA_DER);
     let rng = ChaCha20Rng::from_seed(seed);
     let (read, write) = (READ.take(), WRITE.take());
     carbon::run_tls::<_, _, sntp::SntpClock, QUEUE>(sender, stack, settings, rng, read, write).await
