@@ -203,12 +203,13 @@ if [ "$LOCAL" = 1 ]; then
   "$CARBON_PICKLE_PYTHON" tests/carbon/harness.py wait "$WORK/carbon" "$EXPECTED" 60 >/dev/null
   "$CARBON_PICKLE_PYTHON" tests/carbon/harness.py table "$WORK/carbon"
   echo "(the senders sent $EXPECTED datapoints)"
-  # The Rust sender's tagged series (tests/src/bin/send-sensors.rs): one name, a series per room.
+  # The Rust sender's tagged series (tests/src/bin/send-sensors.rs): one name, a series per room, drawn over
+  # its 5 minutes; every tagged series listed over the last hour (the Node sender's covers 30 minutes).
   tagged_name="sensors.temperature"
   [ -n "$PREFIX" ] && tagged_name="$PREFIX.$tagged_name"
   section "graphite-web: the tagged series it knows, and its picture of $tagged_name by room"
   "$CARBON_PICKLE_PYTHON" tests/carbon/picture.py "$WORK/carbon" "$PNG" "name=$tagged_name" --group-by room \
-    --since $((RUN_START - 320))
+    --since $((RUN_START - 320)) --list-since $((RUN_START - 3600))
   if [ "$SERVE" = 1 ]; then
     section "carbon-cache and graphite-web keep running"
     echo "browse $GRAPHITE_URL/ (graphite-web), or the composer's URL above"

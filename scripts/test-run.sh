@@ -6,7 +6,8 @@
 #     duplicate or a stray series would show);
 #   - every plain series of the firmware nodes and the Rust sender is in the table;
 #   - graphite-web knows exactly the tagged series sent (the Rust sender's two rooms, 150 datapoints each,
-#     and the three QEMU nodes' 5 each), by their canonical names;
+#     the Node sender's greenhouse humidity, 180, and the three QEMU nodes' 5 each), by their canonical
+#     names;
 #   - the PNG whose path it prints is a PNG (signature, IHDR) of 900 x 420 pixels, of a plausible size for a
 #     drawn graph (graphite-web's render API: 5 KB to 1 MB; its empty "No Data" image of that size is 3 KB);
 #   - carbon and graphite-web are stopped afterwards (their PIDs gone);
@@ -49,9 +50,10 @@ for node in ("sensors.mps2-an386", "sensors.mps2-an386-embassy", "sensors.mps2-a
     for metric in ("temperature", "humidity", "uptime_ms", "queue_depth", "reconnects"):
         need(rows.get(f"{node}.{metric}") == 5, f"{node}.{metric}: {rows.get(f'{node}.{metric}')} datapoints in the table, expected 5")
 need(rows.get("sensors.kitchen.temperature") == 150, "sensors.kitchen.temperature: not 150 datapoints")
-need(sum(1 for r in rows if r.startswith("_tagged.")) == 5, "not 5 tagged series in whisper")
+need(sum(1 for r in rows if r.startswith("_tagged.")) == 6, "not 6 tagged series in whisper")
 
 tagged = {
+    "sensors.humidity;room=greenhouse;site=home": 180,  # the Node sender's (wasm/examples/send-sensors.mjs)
     "sensors.temperature;room=garage;site=home": 150,
     "sensors.temperature;room=kitchen;site=home": 150,
     "sensors.mps2-an386.temperature;board=mps2-an386;node=mps2-node;transport=tcp": 5,

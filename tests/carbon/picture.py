@@ -2,12 +2,12 @@
 """What graphite-web shows of the tagged series carbon stored: a table of every tagged series and a PNG drawn by
 graphite-web's own render API, for `scripts/run.sh` (README command 1).
 
-    picture.py <workdir> <png> <expr> [<expr> ...] [--group-by TAG] [--since EPOCH_S]
+    picture.py <workdir> <png> <expr> [<expr> ...] [--group-by TAG] [--since EPOCH_S] [--list-since EPOCH_S]
 
 <workdir> is a `harness.py serve <workdir> --graphite` directory (its ports.json names graphite-web's port).
 Prints every tagged series graphite-web's tag database holds (`/tags/findSeries?expr=name=~.+`), each with
-its datapoint count and first and last (time, value) as `/render?format=json` gives them from --since
-(default: 10 minutes ago) to now; then asks `/render?format=png` for `seriesByTag(<expr>, ...)` over the same time
+its datapoint count and first and last (time, value) as `/render?format=json` gives them from --list-since
+(default: --since) to now; then asks `/render?format=png` for `seriesByTag(<expr>, ...)` over the same time
 (aliased by the tag TAG, lines connected over the empty seconds between readings), writes the PNG to <png>
 and prints its path, size and dimensions. Exit 1 if graphite-web knows no series for the expressions or
 draws no datapoint.
@@ -40,18 +40,20 @@ def main():
     ap.add_argument("expr", nargs="+", help="seriesByTag expressions, e.g. name=sensors.temperature")
     ap.add_argument("--group-by", default=None, help="tag to name each line by (aliasByTags)")
     ap.add_argument("--since", type=int, default=None, help="start of the time drawn (epoch s)")
+    ap.add_argument("--list-since", type=int, default=None, help="start of the time listed (epoch s)")
     args = ap.parse_args()
 
     ports = json.load(open(os.path.join(args.workdir, "ports.json")))
     url = "http://127.0.0.1:%d" % ports["graphite"]
     until = int(time.time()) + 1
     since = args.since if args.since is not None else until - 600
+    list_since = args.list_since if args.list_since is not None else since
 
     every = json.loads(graphite_api._get(url, "/tags/findSeries", [("expr", "name=~.+")]))
     width = max([len(s) for s in every] + [6])
     print("%-*s %6s  %-26s %-26s" % (width, "series", "count", "first (time, value)", "last (time, value)"))
     for series in every:
-        drawn = graphite_api.render_points(url, graphite_api.series_by_tag_target(series), since, until)
+        drawn = graphite_api.render_points(url, graphite_api.series_by_tag_target(series), list_since, until)
         pts = drawn[0][1] if drawn else []
         at = lambda p: "%s  %g" % (time.strftime("%H:%M:%S", time.localtime(p[0])), p[1])  # noqa: E731
         print("%-*s %6d  %-26s %-26s" % (width, series, len(pts), at(pts[0]) if pts else "-", at(pts[-1]) if pts else "-"))

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The Node part of README command 1 (scripts/run.sh): a greenhouse's sensors, one reading per 10 s over the
-// last 30 minutes, sent with the package's CarbonClient (carbon-pickle/client) (the wasm core encodes every frame).
+// last 30 minutes (the humidity also as a Graphite tagged series), sent with the package's CarbonClient (carbon-pickle/client) (the wasm core encodes every frame).
 //
 // Usage: node examples/send-sensors.mjs --to HOST:PORT [--prefix KEY] [--protocol 0|2] [--tls] [--count-file F]
 import { writeFileSync } from 'node:fs';
@@ -25,6 +25,9 @@ const SENSORS = [
   ['sensors.greenhouse.light.lux', 18000, 15000, 1800, 0],
   ['sensors.greenhouse.vent.open_pct', 30.0, 30.0, 700, 0],
 ];
+// A Graphite tagged series too: the greenhouse's humidity as `sensors.humidity;room=greenhouse;site=home`
+// (the core writes the tags in carbon's order, as carbon stores them).
+const TAGGED = { path: 'sensors.humidity', tags: { site: 'home', room: 'greenhouse' } };
 const STEP = 10;
 const now = Math.floor(Date.now() / 1000);
 const start = now - 30 * 60;
@@ -41,6 +44,7 @@ for (let t = start; t < now; t += STEP) {
   for (const [path, mean, swing, period, decimals] of SENSORS) {
     const v = mean + swing * Math.sin((2 * Math.PI * t) / period);
     client.send(path, Number(v.toFixed(decimals)), t);
+    if (path === 'sensors.greenhouse.air.humidity') client.write({ ...TAGGED, value: Number(v.toFixed(decimals)), timestamp: t });
   }
 }
 try {
