@@ -11,7 +11,7 @@
 use alloc::vec::Vec;
 use core::mem;
 
-use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options, Sink};
+use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options, PathRules, Sink};
 
 use crate::buf::Buf;
 use crate::failure::Failure;
@@ -51,6 +51,11 @@ impl Framer {
             done: Vec::new(),
             counts: Vec::new(),
         })
+    }
+
+    /// The path rules of the framer's options.
+    pub fn rules(&self) -> PathRules {
+        self.opts.path_rules()
     }
 
     /// Checks a one-off path (datapoint number `index` of its batch) under the framer's rules (one copy of
