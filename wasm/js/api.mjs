@@ -458,9 +458,11 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     const batch = startBatch(n, first !== null && typeof first?.path === 'string' ? first.path.length + 8 : 32);
     let now;
     const nowOnce = () => (now ??= nowSeconds());
+    const map = recent?.map;
+    let hits = 0;
     for (let start = from; start < to; start += CHUNK) {
       const end = Math.min(to, start + CHUNK);
-      chunk.length = end - start;
+      chunk.length = 0; // filled in order below (a chunk of known paths stays empty)
       let m = 0;
       const { lens, timestamps, values } = batch.v;
       for (let i = start; i < end; i++) {
@@ -477,17 +479,17 @@ export function createApi(raw, memory, { protocol0 } = {}) {
           chunk[m++] = path;
           lens[k] = path.length;
         } else {
-          const id = recent.map.get(path);
+          const id = map.get(path);
           if (id !== undefined) {
             lens[k] = RECENT | id;
-            recent.hits++;
+            hits++;
           } else {
             // Checked here rather than by writeChunk, whose chunk no longer lines up with the datapoints.
             if (hasWellFormed && !path.isWellFormed()) throw loneSurrogate(i, path);
             chunk[m++] = path;
             const units = path.length;
-            if (recent.map.size < RECENT_PATHS && recent.units + units <= RECENT_UNITS) {
-              recent.map.set(path, recent.map.size);
+            if (map.size < RECENT_PATHS && recent.units + units <= RECENT_UNITS) {
+              map.set(path, map.size);
               recent.units += units;
               lens[k] = REMEMBER | units;
             } else {
@@ -498,10 +500,10 @@ export function createApi(raw, memory, { protocol0 } = {}) {
         values[k] = v;
         timestamps[k] = typeof t === 'number' ? t : toTimestamp(t, i, nowOnce);
       }
-      chunk.length = m;
-      writeChunk(batch, start);
+      if (m > 0) writeChunk(batch, start); // every path of the chunk sent before: no text
     }
     chunk.length = 0;
+    if (recent !== undefined) recent.hits += hits;
     return {
       n,
       base: from,
