@@ -395,3 +395,14 @@ fn remembered_paths_are_pushed_by_number_until_a_refusal() {
     assert_eq!(last_failure_index(), 1.0);
     assert_eq!(enc.paths_held(), 0);
 }
+
+/// What a remembered or registered path costs besides its text, as `recent`'s cap and the README say: 20
+/// bytes for its check and 8 for its number (once a table has two blocks).
+#[wasm_bindgen_test]
+fn a_kept_path_costs_28_bytes_besides_its_text() {
+    assert_eq!(
+        core::mem::size_of::<carbon_pickle::CheckedPath<'static>>(),
+        20
+    );
+    assert_eq!(core::mem::size_of::<(u32, u32)>(), 8);
+}
