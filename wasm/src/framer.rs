@@ -78,16 +78,17 @@ impl Framer {
         timestamp: f64,
         value: f64,
     ) -> Result<(), Failure> {
-        let enc = self.enc.as_mut().ok_or(Failure::internal())?;
-        match enc.push_checked(path, timestamp, value) {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_frame_full() && !enc.is_empty() => {
-                self.next_frame(None)?;
-                let enc = self.enc.as_mut().ok_or(Failure::internal())?;
-                enc.push_checked(path, timestamp, value)
-                    .map_err(|e| Failure::at(index, e))
+        // One call of the core's push (its fast path is inlined where it is called): a datapoint refused
+        // as "frame full" by a frame that holds some goes round once more, into the next frame.
+        loop {
+            let enc = self.enc.as_mut().ok_or(Failure::internal())?;
+            match enc.push_checked(path, timestamp, value) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_frame_full() && !enc.is_empty() => {
+                    self.next_frame(None).map(drop)?
+                }
+                Err(e) => return Err(Failure::at(index, e)),
             }
-            Err(e) => Err(Failure::at(index, e)),
         }
     }
 

@@ -15,8 +15,8 @@
 //! `RECENT_UNITS` in `js/api.mjs`): it stops asking when either is reached, and forgets everything (both
 //! sides, [`Table::clear`]) before the next batch; both sides forget after any refused batch too, so the
 //! numbering can never drift, and a path that was refused is never remembered. So the table holds at most
-//! 196,608 bytes of text (3 UTF-8 bytes per code unit at worst) and 4,096 checked paths (20 bytes each and
-//! 8 of numbering: 112 KiB; `src/tests.rs` holds the sizes).
+//! 196,608 bytes of text (3 UTF-8 bytes per code unit at worst) and 4,096 checked paths (at most 20 bytes
+//! each and 8 of numbering: 112 KiB; `src/tests.rs` holds the sizes).
 //!
 //! A remembered path is checked once, when it is remembered (the batch's new paths are copied into a new
 //! block of the [`Table`] and checked there before the batch is pushed); afterwards it is pushed with the

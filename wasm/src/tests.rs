@@ -396,13 +396,10 @@ fn remembered_paths_are_pushed_by_number_until_a_refusal() {
     assert_eq!(enc.paths_held(), 0);
 }
 
-/// What a remembered or registered path costs besides its text, as `recent`'s cap and the README say: 20
-/// bytes for its check and 8 for its number (once a table has two blocks).
+/// What a remembered or registered path costs besides its text, as `recent`'s cap and the README say: at
+/// most 20 bytes for its check and 8 for its number (once a table has two blocks).
 #[wasm_bindgen_test]
-fn a_kept_path_costs_28_bytes_besides_its_text() {
-    assert_eq!(
-        core::mem::size_of::<carbon_pickle::CheckedPath<'static>>(),
-        20
-    );
+fn a_kept_path_costs_at_most_28_bytes_besides_its_text() {
+    assert!(core::mem::size_of::<carbon_pickle::CheckedPath<'static>>() <= 20);
     assert_eq!(core::mem::size_of::<(u32, u32)>(), 8);
 }
