@@ -155,8 +155,16 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     return Object.freeze({ ...rest, hasPrefix: prefix !== undefined && prefix !== '' });
   }
 
-  function rawArgs(o) {
-    return [o.protocol, o.prefix, o.maxBytes, o.maxPoints, o.allowSpaces, o.asciiOnly];
+  // The module's encoder for checked options (undefined if the module refuses them: see lastFailure); the
+  // prefix goes in through the batch text.
+  function createEncoder(o, stream) {
+    let prefixLen = -1;
+    if (o.prefix !== undefined) {
+      const bytes = textEncoder.encode(o.prefix);
+      views(1, bytes.length).text.set(bytes);
+      prefixLen = bytes.length;
+    }
+    return raw.Encoder.create(o.protocol, prefixLen, o.maxBytes, o.maxPoints, o.allowSpaces, o.asciiOnly, stream);
   }
 
   // Checked options are kept in wasm; a few recent ones are reused by encodeFrames.
@@ -166,7 +174,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     const key = `${o.protocol}|${o.maxBytes}|${o.maxPoints}|${+o.allowSpaces}${+o.asciiOnly}|${o.prefix === undefined ? '' : '=' + o.prefix}`;
     let codec = codecs.get(key);
     if (codec === undefined) {
-      codec = raw.Encoder.create(...rawArgs(o), false);
+      codec = createEncoder(o, false);
       if (codec === undefined) throw failure({ options: o });
       if (codecs.size >= 16) {
         const [oldKey, old] = codecs.entries().next().value;
@@ -210,12 +218,13 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     r.map.clear();
     r.units = 0;
     r.hits = 0;
-    codec.forgetRecent();
+    codec.control(CONTROL.ForgetPaths);
   }
 
   // ---- failures ----
 
   const FAILURE = raw.FailureCode;
+  const CONTROL = raw.Control;
   const PATH = raw.PathFault;
   const INPUT = raw.InputFault;
 
@@ -255,8 +264,9 @@ export function createApi(raw, memory, { protocol0 } = {}) {
 
   // The failure the last wasm call recorded, read before the next call replaces it.
   function lastFailure() {
-    const d = [0, 1, 2, 3].map((k) => raw.lastFailureDetail(k));
-    return { code: raw.lastFailureCode(), index: raw.lastFailureIndex(), d };
+    const at = raw.lastFailure();
+    const [code, index, ...d] = new Int32Array(memory.buffer, at, 6);
+    return { code, index, d: d.map((x) => x >>> 0) };
   }
 
   // How an error names a datapoint: by its index in a batch (pushMany, encodeFrames, MetricSet.encode), and
@@ -344,11 +354,12 @@ export function createApi(raw, memory, { protocol0 } = {}) {
   // The frames a call left in the module's output (`len` bytes): copied out once, each with its datapoint
   // count as `points`.
   function readOut(len) {
-    const n = raw.countsLen();
-    if (len === 0 || n === 0) return [];
+    const layout = raw.outputLayout();
     const buf = memory.buffer;
-    const bytes = new Uint8Array(buf, raw.outPtr(), len).slice();
-    const counts = new Uint32Array(buf, raw.countsPtr(), n);
+    const [out, countsAt, n] = new Uint32Array(buf, layout, 3);
+    if (len === 0 || n === 0) return [];
+    const bytes = new Uint8Array(buf, out, len).slice();
+    const counts = new Uint32Array(buf, countsAt, n);
     const frames = splitFrames(bytes);
     for (let i = 0; i < frames.length; i++) frames[i].points = counts[i];
     return frames;
@@ -397,22 +408,22 @@ export function createApi(raw, memory, { protocol0 } = {}) {
   const CHUNK = 1024;
   const chunk = [];
 
-  // Views on the batch buffers for n datapoints; taken again after anything that may grow the memory.
-  function views(n) {
-    const text = raw.batchText();
-    const cap = raw.batchTextCapacity();
-    const buf = memory.buffer;
+  // Makes room for n datapoints and `text` bytes of paths (keeping what is written) and returns views on
+  // the batch buffers; taken again after anything that may grow the memory.
+  function views(n, text) {
+    const layout = raw.batchReserve(Math.max(n, 1), text);
+    const buf = memory.buffer; // after the call, which may have grown the memory
+    const [at, cap, lens, timestamps, values] = new Uint32Array(buf, layout, 5);
     return {
-      text: new Uint8Array(buf, text, cap),
-      lens: new Uint32Array(buf, raw.batchLens(), n),
-      timestamps: new Float64Array(buf, raw.batchTimestamps(), Math.max(n, 1)),
-      values: new Float64Array(buf, raw.batchValues(), n),
+      text: new Uint8Array(buf, at, cap),
+      lens: new Uint32Array(buf, lens, n),
+      timestamps: new Float64Array(buf, timestamps, Math.max(n, 1)),
+      values: new Float64Array(buf, values, n),
     };
   }
 
   function startBatch(n, avgPath) {
-    raw.batchReserve(Math.max(n, 1), n * avgPath + 64);
-    return { n, v: views(n), textLen: 0 };
+    return { n, v: views(n, n * avgPath + 64), textLen: 0 };
   }
 
   function loneSurrogate(i, path) {
@@ -435,8 +446,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       batch.textLen += r.written;
       if (r.read === rest.length) return;
       rest = rest.slice(r.read);
-      raw.batchReserve(batch.n, Math.max(batch.textLen + rest.length * 3, batch.v.text.length * 2));
-      batch.v = views(batch.n);
+      batch.v = views(batch.n, Math.max(batch.textLen + rest.length * 3, batch.v.text.length * 2));
     }
   }
 
@@ -448,9 +458,11 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     const batch = startBatch(n, first !== null && typeof first?.path === 'string' ? first.path.length + 8 : 32);
     let now;
     const nowOnce = () => (now ??= nowSeconds());
+    const map = recent?.map;
+    let hits = 0;
     for (let start = from; start < to; start += CHUNK) {
       const end = Math.min(to, start + CHUNK);
-      chunk.length = end - start;
+      chunk.length = 0; // filled in order below (a chunk of known paths stays empty)
       let m = 0;
       const { lens, timestamps, values } = batch.v;
       for (let i = start; i < end; i++) {
@@ -467,17 +479,17 @@ export function createApi(raw, memory, { protocol0 } = {}) {
           chunk[m++] = path;
           lens[k] = path.length;
         } else {
-          const id = recent.map.get(path);
+          const id = map.get(path);
           if (id !== undefined) {
             lens[k] = RECENT | id;
-            recent.hits++;
+            hits++;
           } else {
             // Checked here rather than by writeChunk, whose chunk no longer lines up with the datapoints.
             if (hasWellFormed && !path.isWellFormed()) throw loneSurrogate(i, path);
             chunk[m++] = path;
             const units = path.length;
-            if (recent.map.size < RECENT_PATHS && recent.units + units <= RECENT_UNITS) {
-              recent.map.set(path, recent.map.size);
+            if (map.size < RECENT_PATHS && recent.units + units <= RECENT_UNITS) {
+              map.set(path, map.size);
               recent.units += units;
               lens[k] = REMEMBER | units;
             } else {
@@ -488,10 +500,10 @@ export function createApi(raw, memory, { protocol0 } = {}) {
         values[k] = v;
         timestamps[k] = typeof t === 'number' ? t : toTimestamp(t, i, nowOnce);
       }
-      chunk.length = m;
-      writeChunk(batch, start);
+      if (m > 0) writeChunk(batch, start); // every path of the chunk sent before: no text
     }
     chunk.length = 0;
+    if (recent !== undefined) recent.hits += hits;
     return {
       n,
       base: from,
@@ -537,6 +549,8 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     }
   }
 
+  const pathTypeError = (path, i) => typeError(`paths[${i}] must be a string, not ${describe(path)}`, i);
+
   // Writes `paths[from..to]` (with their `tags`, if given) into the batch buffers; returns the batch.
   function writePaths(paths, from = 0, to = paths.length, tags = undefined) {
     const n = to - from;
@@ -547,7 +561,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       const { lens } = batch.v;
       for (let i = start; i < end; i++) {
         const path = tags === undefined ? paths[i] : columnPath(paths, tags, i);
-        if (typeof path !== 'string') throw typeError(`paths[${i}] must be a string, not ${describe(path)}`, i);
+        if (typeof path !== 'string') throw pathTypeError(path, i);
         chunk[i - start] = path;
         lens[i - from] = path.length;
       }
@@ -656,13 +670,14 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       if (typeof err.index === 'number') err.frames = err.index > 0 ? encodeBatch(points, err.index, options) : [];
       throw err;
     }
-    const pushed = recent === undefined
-      ? codec.pushBatch(batch.n, batch.textLen, batch.tsLen)
-      : codec.pushRecent(batch.n, batch.textLen, batch.tsLen);
-    // A refused batch made wasm forget its paths (the numbering must restart on both sides).
-    if (!pushed && recent !== undefined) forgetRecent(codec, recent);
+    const pushed = codec.pushRows(batch.n, batch.textLen, batch.tsLen);
+    // A refused batch (rows or columns) made wasm forget its paths: the numbering restarts on both sides.
+    if (!pushed) {
+      const r = recents.get(codec);
+      if (r !== undefined) forgetRecent(codec, r);
+    }
     const refused = pushed ? null : lastFailure();
-    const frames = readOut(codec.flush());
+    const frames = readOut(codec.control(CONTROL.Flush));
     if (refused) throw failure({ ...batch, frames, options }, refused);
     return frames;
   }
@@ -700,7 +715,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       // Protocol 0 comes from its own module: the encoder made there (same API, not an instance of this class).
       if (viaProtocol0(options)) return new (protocol0().FrameEncoder)(options);
       const o = normalizeOptions(options);
-      const stream = raw.Encoder.create(...rawArgs(o), true);
+      const stream = createEncoder(o, true);
       if (stream === undefined) throw failure({ options: o });
       this.#raw = stream;
       this.#options = Object.freeze(o);
@@ -713,12 +728,12 @@ export function createApi(raw, memory, { protocol0 } = {}) {
 
     /** Datapoints in the open frame. */
     get pendingPoints() {
-      return this.#raw === null ? 0 : this.#raw.openPoints;
+      return this.#raw === null ? 0 : this.#raw.control(CONTROL.OpenPoints);
     }
 
     /** Bytes waiting: finished frames not yet returned plus the open frame. */
     get pendingBytes() {
-      return this.#raw === null ? 0 : this.#raw.readyBytes + this.#raw.openBytes;
+      return this.#raw === null ? 0 : this.#raw.control(CONTROL.ReadyBytes) + this.#raw.control(CONTROL.OpenBytes);
     }
 
     #live() {
@@ -727,7 +742,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     }
 
     #ready() {
-      return this.#raw.readyBytes > 0 ? readOut(this.#raw.take()) : [];
+      return this.#raw.control(CONTROL.ReadyBytes) > 0 ? readOut(this.#raw.control(CONTROL.Take)) : [];
     }
 
     /**
@@ -744,7 +759,12 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       const t = point.timestamp;
       const ts = typeof t === 'number' ? t : toTimestamp(t, undefined, nowSeconds, path);
       if (hasWellFormed && !path.isWellFormed()) checkWellFormed(path, [path]);
-      if (!this.#live().push(path, ts, value)) {
+      const live = this.#live();
+      const batch = writePaths([path]);
+      chunk.length = 0;
+      batch.v.values[0] = value;
+      batch.v.timestamps[0] = ts;
+      if (!live.pushRows(1, batch.textLen, 1)) {
         throw failure({ single: true, pathAt: () => path, valueAt: () => value, timestampAt: () => ts, options: this.#options });
       }
       return this.#ready();
@@ -784,12 +804,12 @@ export function createApi(raw, memory, { protocol0 } = {}) {
         if (typeof err.index === 'number' && err.index > from) this.#pushRange(points, from, err.index);
         throw err;
       }
-      if (!this.#live().pushBatch(batch.n, batch.textLen, batch.tsLen)) throw failure({ ...batch, options: this.#options });
+      if (!this.#live().pushRows(batch.n, batch.textLen, batch.tsLen)) throw failure({ ...batch, options: this.#options });
     }
 
     /** Finishes the open frame. @returns {Uint8Array[]} every frame not yet returned. */
     flush() {
-      return readOut(this.#live().flush());
+      return readOut(this.#live().control(CONTROL.Flush));
     }
 
     /** Frees the wasm memory now (otherwise it is freed when the encoder is garbage-collected). */
@@ -806,6 +826,8 @@ export function createApi(raw, memory, { protocol0 } = {}) {
     #raw;
     #paths;
     #options;
+    /** `RECENT | k` for each registered path `k`: the lengths buffer of an encode of every path. */
+    #numbers;
 
     constructor(paths, options) {
       if (viaProtocol0(options)) return new (protocol0().MetricSet)(paths, options);
@@ -813,10 +835,16 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       const o = normalizeOptions(options);
       // A path with tags fixed for it, `{ path, tags }`, is registered as its tagged path.
       const copy = Object.freeze(paths.map((p, i) => (p !== null && typeof p === 'object' && typeof p.path === 'string' ? tagPath(p.path, p.tags, `paths[${i}]`) : p)));
+      // Every path's type is checked before the options, as writePaths would (the prefix goes in first).
+      for (let i = 0; i < copy.length; i++) if (typeof copy[i] !== 'string') throw pathTypeError(copy[i], i);
+      const set = createEncoder(o, false);
+      if (set === undefined) throw failure({ options: o, pathAt: (i) => copy[i], what: 'path' });
       const batch = writePaths(copy);
       chunk.length = 0;
-      const set = raw.MetricSet.create(batch.n, batch.textLen, ...rawArgs(o));
-      if (set === undefined) throw failure({ options: o, pathAt: (i) => copy[i], what: 'path' });
+      if (!set.register(batch.n, batch.textLen)) {
+        set.free();
+        throw failure({ options: o, pathAt: (i) => copy[i], what: 'path' });
+      }
       this.#raw = set;
       this.#paths = copy;
       this.#options = Object.freeze(o);
@@ -846,8 +874,7 @@ export function createApi(raw, memory, { protocol0 } = {}) {
       if (this.#raw === null) throw codedError(Error, 'ERR_CARBON_FREED', 'the metric set was freed');
       if (!ArrayBuffer.isView(values) && !Array.isArray(values)) throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `values must be a Float64Array or an array of numbers, not ${describe(values)}`);
       const n = values.length;
-      raw.batchReserve(Math.max(n, 1), 0);
-      const v = views(n);
+      const v = views(n, 0);
       setNumbers(v.values, values, n, 'values');
       const tsLen = setTimestamps(v.timestamps, timestamps, n);
       const indexed = indices !== undefined && indices !== null;
@@ -860,11 +887,22 @@ export function createApi(raw, memory, { protocol0 } = {}) {
           }
         }
         if (indices.length !== n) throw codedError(RangeError, 'ERR_CARBON_INPUT', `${indices.length} indices for ${n} values`);
-        v.lens.set(indices);
+        // Registered path k goes in as RECENT | k (see wasm/src/recent.rs); a number no path can have
+        // goes in as one no path has, and the error names the number given.
+        const lens = v.lens;
+        for (let i = 0; i < n; i++) {
+          const k = indices[i];
+          lens[i] = RECENT | (k < REMEMBER ? k : REMEMBER - 1);
+        }
+      } else {
+        if (n !== this.#paths.length) {
+          throw failure({ frames: [], options: this.#options }, { code: FAILURE.BadInput, index: -1, d: [INPUT.ValuesForPaths, n, this.#paths.length, 0] });
+        }
+        v.lens.set((this.#numbers ??= Uint32Array.from(this.#paths, (_, k) => RECENT | k)));
       }
-      const len = this.#raw.encode(n, tsLen, indexed);
-      const refused = raw.lastFailureCode() !== FAILURE.None ? lastFailure() : null;
-      const frames = readOut(len);
+      const refused = this.#raw.pushRows(n, 0, tsLen) ? null : lastFailure();
+      if (refused && indexed && refused.code === FAILURE.BadInput && refused.d[0] === INPUT.UnknownIndex) refused.d[1] = indices[refused.index];
+      const frames = readOut(this.#raw.control(CONTROL.Flush));
       if (refused) {
         throw failure(
           {

@@ -63,7 +63,7 @@ function build(dir, features) {
   run('wasm-pack', ['--quiet', 'build', '--no-opt', '--no-pack', ...profile, '--target', 'web', '--out-dir', out, '--out-name', 'carbon_pickle', '--', ...features]);
   const wasm = join(out, 'carbon_pickle_bg.wasm');
   const rawSize = statSync(wasm).size;
-  if (!dev) run(wasmOpt, ['-O3', '--strip-debug', '--strip-producers', ...FEATURES, wasm, '-o', wasm]);
+  if (!dev) run(wasmOpt, ['-O3', '--converge', '--strip-debug', '--strip-producers', '--strip-target-features', ...FEATURES, wasm, '-o', wasm]);
   const bytes = readFileSync(wasm);
   const glue = writeFactoryGlue(out);
   for (const f of ['.gitignore', 'README.md', 'package.json', 'carbon_pickle.js', 'carbon_pickle.d.ts', 'carbon_pickle_bg.wasm.d.ts']) {

@@ -8,12 +8,12 @@
 //! allocates nothing per batch here.
 
 use alloc::vec::Vec;
-use core::mem;
 
 use wasm_bindgen::prelude::*;
 
 use crate::failure::{Failure, InputFault};
 use crate::global::global;
+#[cfg(feature = "route")]
 use crate::input::Paths;
 
 /// The columns of one batch.
@@ -38,7 +38,8 @@ impl Batch {
 }
 
 global! {
-    /// The module's batch buffers.
+    /// The module's batch buffers (lent to a call that reaches no other module state meanwhile; see
+    /// [`take`] for one that does).
     pub(crate) fn with_batch: Batch = Batch::EMPTY;
 }
 
@@ -48,45 +49,34 @@ fn grow<T: Copy + Default>(v: &mut Vec<T>, len: usize) {
     }
 }
 
-/// Makes room for `points` datapoints and `text` bytes of paths (keeping what is already written).
+global! {
+    /// Where the batch buffers are, for JavaScript to read after [`batch_reserve`].
+    fn with_layout: [usize; 5] = [0; 5];
+}
+
+/// Makes room for `points` datapoints and `text` bytes of paths (keeping what is already written). Returns
+/// where the buffers are (valid until the next call into the module): five numbers in wasm memory, the
+/// path bytes' address, their room in bytes, and the addresses of the lengths, timestamps and values.
+/// (One call for all five: each exported function costs the module its own glue.)
 #[wasm_bindgen(js_name = batchReserve)]
-pub fn batch_reserve(points: usize, text: usize) {
-    with_batch(|b| {
+pub fn batch_reserve(points: usize, text: usize) -> *const usize {
+    let layout = with_batch(|b| {
         grow(&mut b.text, text);
         grow(&mut b.lens, points);
         grow(&mut b.timestamps, points);
         grow(&mut b.values, points);
+        [
+            b.text.as_mut_ptr() as usize,
+            b.text.len(),
+            b.lens.as_mut_ptr() as usize,
+            b.timestamps.as_mut_ptr() as usize,
+            b.values.as_mut_ptr() as usize,
+        ]
+    });
+    with_layout(|l| {
+        *l = layout;
+        l.as_ptr()
     })
-}
-
-/// Where the path bytes start in wasm memory (valid until the next call into the module).
-#[wasm_bindgen(js_name = batchText)]
-pub fn batch_text() -> *mut u8 {
-    with_batch(|b| b.text.as_mut_ptr())
-}
-
-/// Bytes of room for paths.
-#[wasm_bindgen(js_name = batchTextCapacity)]
-pub fn batch_text_capacity() -> usize {
-    with_batch(|b| b.text.len())
-}
-
-/// Where the path lengths start.
-#[wasm_bindgen(js_name = batchLens)]
-pub fn batch_lens() -> *mut u32 {
-    with_batch(|b| b.lens.as_mut_ptr())
-}
-
-/// Where the timestamps start.
-#[wasm_bindgen(js_name = batchTimestamps)]
-pub fn batch_timestamps() -> *mut f64 {
-    with_batch(|b| b.timestamps.as_mut_ptr())
-}
-
-/// Where the values start.
-#[wasm_bindgen(js_name = batchValues)]
-pub fn batch_values() -> *mut f64 {
-    with_batch(|b| b.values.as_mut_ptr())
 }
 
 /// Lengths (or indices), timestamps and values of a batch.
@@ -94,8 +84,9 @@ pub(crate) type Columns<'a> = (&'a [u32], &'a [f64], &'a [f64]);
 
 /// The batch buffers, lent out until [`give_back`] (so that encoding can record failures, which also lives
 /// in the module's state).
+#[cfg(feature = "route")]
 pub(crate) fn take() -> Batch {
-    with_batch(mem::take)
+    with_batch(core::mem::take)
 }
 
 impl Batch {
@@ -112,6 +103,7 @@ impl Batch {
     }
 
     /// The first `points` paths (`text_len` bytes), checked to be UTF-8 and to fit their lengths.
+    #[cfg(feature = "route")]
     #[inline(never)]
     pub fn paths(&self, points: usize, text_len: usize) -> Result<Paths<'_>, Failure> {
         let lens = self.lens.get(..points).ok_or(Failure::bad_input(
@@ -144,6 +136,7 @@ impl Batch {
 }
 
 /// Returns the buffers for the next batch.
+#[cfg(feature = "route")]
 pub(crate) fn give_back(b: Batch) {
     with_batch(|s| *s = b);
 }

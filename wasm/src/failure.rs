@@ -128,40 +128,33 @@ pub enum InputFault {
 pub(crate) struct Failure {
     pub code: FailureCode,
     /// Index of the datapoint (or path) refused, or -1 when not about one.
-    pub index: f64,
-    pub detail: [f64; 4],
+    pub index: i32,
+    /// Numbers that describe it (see [`FailureCode`]), kept as integers (smaller code than floats).
+    pub detail: [u32; 4],
 }
 
-fn path_detail(e: PathError) -> [f64; 4] {
+fn path_detail(e: PathError) -> [u32; 4] {
     match e {
-        PathError::Empty => [PathFault::Empty as u8 as f64, 0.0, 0.0, 0.0],
-        PathError::InvalidChar { at, ch } => [
-            PathFault::InvalidChar as u8 as f64,
-            at as f64,
-            ch as u32 as f64,
-            0.0,
-        ],
-        PathError::NonAscii { at } => [PathFault::NonAscii as u8 as f64, at as f64, 0.0, 0.0],
-        PathError::EmptyComponent { at } => {
-            [PathFault::EmptyComponent as u8 as f64, at as f64, 0.0, 0.0]
+        PathError::Empty => [PathFault::Empty as u32, 0, 0, 0],
+        PathError::InvalidChar { at, ch } => {
+            [PathFault::InvalidChar as u32, at as u32, ch as u32, 0]
         }
+        PathError::NonAscii { at } => [PathFault::NonAscii as u32, at as u32, 0, 0],
+        PathError::EmptyComponent { at } => [PathFault::EmptyComponent as u32, at as u32, 0, 0],
         PathError::ComponentTooLong { at, len, max } => [
-            PathFault::ComponentTooLong as u8 as f64,
-            at as f64,
-            len as f64,
-            max as f64,
+            PathFault::ComponentTooLong as u32,
+            at as u32,
+            len as u32,
+            max as u32,
         ],
-        PathError::TooLong { len, max } => {
-            [PathFault::TooLong as u8 as f64, len as f64, max as f64, 0.0]
-        }
+        PathError::TooLong { len, max } => [PathFault::TooLong as u32, len as u32, max as u32, 0],
         PathError::Tag(e) => tag_detail(e),
-        _ => [PathFault::Other as u8 as f64, 0.0, 0.0, 0.0],
+        _ => [PathFault::Other as u32, 0, 0, 0],
     }
 }
 
-fn tag_detail(e: TagError) -> [f64; 4] {
-    let d =
-        |f: PathFault, a: usize, b: usize, c: u32| [f as u8 as f64, a as f64, b as f64, c as f64];
+fn tag_detail(e: TagError) -> [u32; 4] {
+    let d = |f: PathFault, a: usize, b: usize, c: u32| [f as u32, a as u32, b as u32, c];
     match e {
         TagError::NoName => d(PathFault::TagNoName, 0, 0, 0),
         TagError::NameOnlyTildes => d(PathFault::TagNameTildes, 0, 0, 0),
@@ -198,22 +191,22 @@ impl Failure {
         let (code, detail) = match error {
             Error::InvalidPath(e) => (FailureCode::InvalidPath, path_detail(e)),
             Error::InvalidPrefix(e) => (FailureCode::InvalidPrefix, path_detail(e)),
-            Error::NonFiniteValue => (FailureCode::NonFiniteValue, [0.0; 4]),
-            Error::NonFiniteTimestamp => (FailureCode::NonFiniteTimestamp, [0.0; 4]),
-            Error::TimestampOutOfRange => (FailureCode::TimestampOutOfRange, [0.0; 4]),
+            Error::NonFiniteValue => (FailureCode::NonFiniteValue, [0; 4]),
+            Error::NonFiniteTimestamp => (FailureCode::NonFiniteTimestamp, [0; 4]),
+            Error::TimestampOutOfRange => (FailureCode::TimestampOutOfRange, [0; 4]),
             Error::DatapointTooLarge { len, max } => (
                 FailureCode::DatapointTooLarge,
-                [len as f64, max as f64, 0.0, 0.0],
+                [len as u32, max as u32, 0, 0],
             ),
-            Error::InvalidLimits => (FailureCode::InvalidOptions, [0.0; 4]),
-            Error::ProtocolNotEnabled => (FailureCode::ProtocolNotBuilt, [0.0; 4]),
-            _ => (FailureCode::Other, [0.0; 4]),
+            Error::InvalidLimits => (FailureCode::InvalidOptions, [0; 4]),
+            Error::ProtocolNotEnabled => (FailureCode::ProtocolNotBuilt, [0; 4]),
+            _ => (FailureCode::Other, [0; 4]),
         };
         let index = match code {
             FailureCode::InvalidOptions
             | FailureCode::InvalidPrefix
-            | FailureCode::ProtocolNotBuilt => -1.0,
-            _ => index as f64,
+            | FailureCode::ProtocolNotBuilt => -1,
+            _ => index as i32,
         };
         Failure {
             code,
@@ -225,7 +218,7 @@ impl Failure {
     /// The options (or the prefix) were refused.
     pub fn options(error: Error) -> Self {
         Failure {
-            index: -1.0,
+            index: -1,
             ..Failure::at(0, error)
         }
     }
@@ -234,8 +227,8 @@ impl Failure {
     pub fn internal() -> Self {
         Failure {
             code: FailureCode::Other,
-            index: -1.0,
-            detail: [0.0; 4],
+            index: -1,
+            detail: [0; 4],
         }
     }
 
@@ -243,24 +236,27 @@ impl Failure {
     pub fn bad_input(index: Option<usize>, fault: InputFault, a: usize, b: usize) -> Self {
         Failure {
             code: FailureCode::BadInput,
-            index: index.map_or(-1.0, |i| i as f64),
-            detail: [fault as u8 as f64, a as f64, b as f64, 0.0],
+            index: index.map_or(-1, |i| i as i32),
+            detail: [fault as u32, a as u32, b as u32, 0],
         }
     }
 }
 
 crate::global::global! {
-    /// The outcome of the last call (`None`: success).
-    fn with_last: Option<Failure> = None;
-}
-
-fn last() -> Option<Failure> {
-    with_last(|l| *l)
+    /// The outcome of the last call as JavaScript reads it: [`FailureCode`], index (or -1), four numbers.
+    fn with_last: [i32; 6] = [FailureCode::None as i32, -1, 0, 0, 0, 0];
 }
 
 /// Records the outcome of a call (`None`: success).
 pub(crate) fn record(outcome: Option<Failure>) {
-    with_last(|l| *l = outcome);
+    let numbers = match outcome {
+        None => [FailureCode::None as i32, -1, 0, 0, 0, 0],
+        Some(f) => {
+            let [a, b, c, d] = f.detail.map(|x| x as i32);
+            [f.code as i32, f.index, a, b, c, d]
+        }
+    };
+    with_last(|l| *l = numbers);
 }
 
 /// Records the outcome and passes the success on.
@@ -277,20 +273,47 @@ pub(crate) fn record_result<T>(r: Result<T, Failure>) -> Option<T> {
     }
 }
 
-/// The kind of failure of the last call, [`FailureCode::None`] after a success.
-#[wasm_bindgen(js_name = lastFailureCode)]
+/// The last call's failure (valid until the next call into the module): six 32-bit integers in wasm
+/// memory, the [`FailureCode`] ([`FailureCode::None`] after a success), the index of the datapoint or path
+/// refused (or -1), and four unsigned numbers that describe it (see [`FailureCode`]). (One call for all:
+/// each exported function costs the module its own glue.)
+#[wasm_bindgen(js_name = lastFailure)]
+pub fn last_failure() -> *const i32 {
+    with_last(|l| l.as_ptr())
+}
+
+/// The kind of failure of the last call, [`FailureCode::None`] after a success (tests).
+#[cfg(test)]
 pub fn last_failure_code() -> FailureCode {
-    last().map_or(FailureCode::None, |f| f.code)
+    use FailureCode::*;
+    let code = with_last(|l| l[0]);
+    [
+        None,
+        InvalidPath,
+        InvalidPrefix,
+        NonFiniteValue,
+        NonFiniteTimestamp,
+        TimestampOutOfRange,
+        DatapointTooLarge,
+        InvalidOptions,
+        BadInput,
+        Other,
+        InvalidDestination,
+        ProtocolNotBuilt,
+    ]
+    .into_iter()
+    .find(|&c| c as i32 == code)
+    .unwrap_or(Other)
 }
 
-/// Index of the datapoint or path the last call refused, or -1.
-#[wasm_bindgen(js_name = lastFailureIndex)]
+/// Index of the datapoint or path the last call refused, or -1 (tests).
+#[cfg(test)]
 pub fn last_failure_index() -> f64 {
-    last().map_or(-1.0, |f| f.index)
+    f64::from(with_last(|l| l[1]))
 }
 
-/// Number `k` (0..4) of those that describe the last failure (see [`FailureCode`]); 0 after a success.
-#[wasm_bindgen(js_name = lastFailureDetail)]
+/// Number `k` (0..4) of those that describe the last failure; 0 after a success (tests).
+#[cfg(test)]
 pub fn last_failure_detail(k: usize) -> f64 {
-    last().map_or(0.0, |f| f.detail.get(k).copied().unwrap_or(0.0))
+    f64::from(with_last(|l| l[2 + k] as u32))
 }

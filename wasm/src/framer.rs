@@ -11,7 +11,7 @@
 use alloc::vec::Vec;
 use core::mem;
 
-use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options, Sink};
+use carbon_pickle::{CheckedPath, Error, FrameEncoder, Options, PathRules, Sink};
 
 use crate::buf::Buf;
 use crate::failure::Failure;
@@ -53,6 +53,11 @@ impl Framer {
         })
     }
 
+    /// The path rules of the framer's options.
+    pub fn rules(&self) -> PathRules {
+        self.opts.path_rules()
+    }
+
     /// Checks a one-off path (datapoint number `index` of its batch) under the framer's rules (one copy of
     /// the core's path check in the module).
     #[inline(never)]
@@ -73,16 +78,17 @@ impl Framer {
         timestamp: f64,
         value: f64,
     ) -> Result<(), Failure> {
-        let enc = self.enc.as_mut().ok_or(Failure::internal())?;
-        match enc.push_checked(path, timestamp, value) {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_frame_full() && !enc.is_empty() => {
-                self.next_frame(None)?;
-                let enc = self.enc.as_mut().ok_or(Failure::internal())?;
-                enc.push_checked(path, timestamp, value)
-                    .map_err(|e| Failure::at(index, e))
+        // One call of the core's push (its fast path is inlined where it is called): a datapoint refused
+        // as "frame full" by a frame that holds some goes round once more, into the next frame.
+        loop {
+            let enc = self.enc.as_mut().ok_or(Failure::internal())?;
+            match enc.push_checked(path, timestamp, value) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_frame_full() && !enc.is_empty() => {
+                    self.next_frame(None).map(drop)?
+                }
+                Err(e) => return Err(Failure::at(index, e)),
             }
-            Err(e) => Err(Failure::at(index, e)),
         }
     }
 

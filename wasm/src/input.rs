@@ -40,7 +40,8 @@ impl Times<'_> {
     }
 }
 
-/// Paths concatenated, with their lengths in UTF-16 code units.
+/// Paths concatenated, with their lengths in UTF-16 code units (cluster placement's batches).
+#[cfg(feature = "route")]
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Paths<'a> {
     text: &'a str,
@@ -48,6 +49,7 @@ pub(crate) struct Paths<'a> {
     ascii: bool,
 }
 
+#[cfg(feature = "route")]
 impl<'a> Paths<'a> {
     pub fn new(text: &'a str, lens: &'a [u32]) -> Self {
         Paths {

@@ -8,11 +8,11 @@
 //!
 //! Why columns and one buffer: a call across the JS/wasm boundary and every string conversion cost more than
 //! encoding a datapoint, so the API is shaped to cross once per batch, not once per datapoint. Interned paths
-//! ([`MetricSet`]) go further: the paths cross once, and each flush moves only numbers.
+//! (`MetricSet`, [`Encoder::register`]) go further: the paths cross once, and each flush moves only numbers.
 //!
 //! Only numbers cross the boundary (and a path for a single push): no `Vec` is passed or returned, so the
 //! glue stays small and nothing is allocated per call. Failures do not throw across the boundary: a call
-//! that refuses a datapoint keeps what it encoded before it and leaves the reason in [`last_failure_code`], [`last_failure_index`] and [`last_failure_detail`],
+//! that refuses a datapoint keeps what it encoded before it and leaves the reason in [`last_failure`],
 //! so the JavaScript side can throw an error that carries the frames already made.
 
 #![cfg_attr(all(target_arch = "wasm32", feature = "standalone"), no_std)]
@@ -33,30 +33,26 @@ mod input;
 mod inspect;
 #[cfg(feature = "lines")]
 mod lines;
-mod metric_set;
 mod options;
 mod output;
 mod recent;
 #[cfg(feature = "route")]
 mod router;
+mod table;
 #[cfg(test)]
 mod tests;
 
-pub use batch::{
-    batch_lens, batch_reserve, batch_text, batch_text_capacity, batch_timestamps, batch_values,
-};
-pub use encoder::Encoder;
-pub use failure::{
-    last_failure_code, last_failure_detail, last_failure_index, FailureCode, InputFault, PathFault,
-    RouteFault,
-};
+pub use batch::batch_reserve;
+pub use encoder::{Control, Encoder};
+pub use failure::{last_failure, FailureCode, InputFault, PathFault, RouteFault};
+#[cfg(test)]
+use failure::{last_failure_code, last_failure_detail, last_failure_index};
 #[cfg(feature = "inspect")]
 pub use inspect::InspectStream;
 #[cfg(feature = "lines")]
 pub use lines::LineParser;
-pub use metric_set::MetricSet;
 pub use options::has_protocol0;
-pub use output::{counts_len, counts_ptr, out_ptr};
+pub use output::output_layout;
 #[cfg(feature = "route")]
 pub use router::ClusterRouter;
 

@@ -134,7 +134,7 @@ impl LineParser {
         };
         let opts = options::build(
             protocol,
-            prefix,
+            prefix.as_deref(),
             max_bytes,
             max_points,
             allow_spaces,

@@ -5,7 +5,6 @@
 //! different prefixes used, not with the number of encoders made.
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use carbon_pickle::{Options, PathRules, Protocol};
@@ -38,7 +37,7 @@ pub fn has_protocol0() -> bool {
 /// Builds and checks options. `protocol` is 0 or 2; limits as in the core.
 pub(crate) fn build(
     protocol: u8,
-    prefix: Option<String>,
+    prefix: Option<&str>,
     max_bytes: u32,
     max_points: u32,
     allow_spaces: bool,
@@ -50,12 +49,12 @@ pub(crate) fn build(
         _ => {
             return Err(Failure {
                 code: FailureCode::InvalidOptions,
-                index: -1.0,
-                detail: [0.0; 4],
+                index: -1,
+                detail: [0; 4],
             })
         }
     };
-    let mut opts = Options::new()
+    let opts = Options::new()
         .with_protocol(protocol)
         .with_max_bytes(max_bytes as usize)
         .with_max_points(max_points as usize)
@@ -64,11 +63,12 @@ pub(crate) fn build(
                 .with_spaces(allow_spaces)
                 .with_ascii_only(ascii_only),
         );
-    if let Some(p) = prefix.as_deref() {
-        // Check before interning, so that refused prefixes take no memory.
-        opts.with_prefix(p).validate().map_err(Failure::options)?;
-        opts = opts.with_prefix(intern(p));
+    // Checked once, before interning the prefix, so that refused prefixes take no memory.
+    match prefix {
+        Some(p) => {
+            opts.with_prefix(p).validate().map_err(Failure::options)?;
+            Ok(opts.with_prefix(intern(p)))
+        }
+        None => opts.validate().map(|()| opts).map_err(Failure::options),
     }
-    opts.validate().map_err(Failure::options)?;
-    Ok(opts)
 }

@@ -57,20 +57,25 @@ pub(crate) fn publish(frames: Vec<u8>, counts: Vec<u32>) -> (usize, Vec<u8>, Vec
     (len, old, old_counts)
 }
 
-/// Where the current output's bytes start in wasm memory.
-#[wasm_bindgen(js_name = outPtr)]
-pub fn out_ptr() -> *const u8 {
-    with_output(|s| s.out.as_ptr())
+global! {
+    /// Where the current output is, for JavaScript to read.
+    fn with_layout: [usize; 3] = [0; 3];
 }
 
-/// Where the current output's per-frame datapoint counts start.
-#[wasm_bindgen(js_name = countsPtr)]
-pub fn counts_ptr() -> *const u32 {
-    with_output(|s| s.counts.as_ptr())
-}
-
-/// Frames in the current output.
-#[wasm_bindgen(js_name = countsLen)]
-pub fn counts_len() -> usize {
-    with_output(|s| s.counts.len())
+/// Where the current output is (valid until the next call into the module): three numbers in wasm memory,
+/// the frames' address, the address of their datapoint counts, and the number of frames. (One call for
+/// all three: each exported function costs the module its own glue.)
+#[wasm_bindgen(js_name = outputLayout)]
+pub fn output_layout() -> *const usize {
+    let layout = with_output(|s| {
+        [
+            s.out.as_ptr() as usize,
+            s.counts.as_ptr() as usize,
+            s.counts.len(),
+        ]
+    });
+    with_layout(|l| {
+        *l = layout;
+        l.as_ptr()
+    })
 }

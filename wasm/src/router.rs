@@ -41,8 +41,8 @@ pub struct ClusterRouter {
 fn refused(index: usize, fault: RouteFault, a: usize) -> Failure {
     Failure {
         code: FailureCode::InvalidDestination,
-        index: index as f64,
-        detail: [fault as u8 as f64, a as f64, 0.0, 0.0],
+        index: index as i32,
+        detail: [fault as u32, a as u32, 0, 0],
     }
 }
 

@@ -74,6 +74,34 @@ describe('encodeFrames remembers recent paths', () => {
     assert.deepEqual(bytes(encodeFrames(next, OPTS)), reference(next));
   });
 
+  it('a refused batch of columns with the same options makes both sides forget; later rows stay right', () => {
+    encodeFrames(rowsOf(['u.v', 'w.x'], 4), OPTS);
+    assert.throws(() => encodeFrames({ paths: ['u.v', 'bad..path'], values: [1, 2], timestamps: T0 }, OPTS), (e) => e.index === 1);
+    const next = rowsOf(['w.x', 'u.v', 'y.z'], 9);
+    assert.deepEqual(bytes(encodeFrames(next, OPTS)), reference(next));
+  });
+
+  it('a path refused when first sent is refused again with the same error, never remembered', () => {
+    for (const bad of ['bad..path', 'a b', 'disk;rack=~a1', 'x;=y']) {
+      const first = [...rowsOf(['ok.one'], 3), { path: bad, value: 1, timestamp: T0 }];
+      const errors = [];
+      for (let call = 0; call < 3; call++) {
+        try {
+          encodeFrames(first, OPTS);
+          assert.fail(`${bad} accepted`);
+        } catch (e) {
+          errors.push([e.name, e.code, e.index, e.message, bytes(e.frames).toString('hex')]);
+        }
+      }
+      assert.equal(errors[0][1], 'ERR_CARBON_INVALID_PATH', bad);
+      assert.deepEqual(errors[1], errors[0], bad);
+      assert.deepEqual(errors[2], errors[0], bad);
+      const plain = new FrameEncoder(OPTS);
+      assert.throws(() => plain.pushMany(first), (e) => e.message === errors[0][3] && e.index === 3);
+      plain.free();
+    }
+  });
+
   it('each set of options keeps its own table (a prefix, protocol 0 untouched)', () => {
     const rows = rowsOf(['a.b', 'c.d'], 20);
     const withPrefix = { ...OPTS, prefix: 'KEY' };
