@@ -291,7 +291,9 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
         } else {
             dp.check(self.opts.path_rules())?
         };
-        self.push_valid(dp, tags)
+        // The general writer even for a plain path (checked under other rules than the frame's: rare), so
+        // the fast path's code is not in the program twice (it cost the npm package's wasm 1.2 KB).
+        self.push_general(dp, tags)
     }
 
     /// Adds a datapoint already checked against the rules, with its path's tag layout (the limits are
