@@ -28,6 +28,12 @@ for part in "${parts[@]}"; do
       cargo build -q -p carbon-pickle --no-default-features --features defmt,embedded-io --target thumbv7em-none-eabihf
       cargo build -q -p carbon-pickle --no-default-features --features route --target thumbv7em-none-eabihf
       cargo test -q -p carbon-pickle --all-features
+      # The path check's AVX2 pass exists only in builds for AVX2 (-C target-cpu=native on such a machine):
+      # its tests in such a build, in a target directory of its own, where the machine has AVX2.
+      if grep -qw avx2 /proc/cpuinfo; then
+        CARGO_TARGET_DIR="$ROOT/target/avx2" RUSTFLAGS="-C target-feature=+avx2" \
+          cargo test -q -p carbon-pickle --all-features --lib path::
+      fi
       ;;
     docs)
       # core/README.md runs with carbon-pickle's doctests (part core), the root README's Rust with the tests
