@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): the core encoder against serde-pickle and memcpy in the same criterion run, printed
-# as ratios, then the encoder's footprint on Cortex-M (scripts/size.sh).
+# as ratios, the same loops interleaved (benches/interleaved.rs), then the encoder's footprint on Cortex-M
+# (scripts/size.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -45,4 +46,6 @@ for group, label in [("encode_1m", "set 1 (paths 30-32 bytes, whole timestamps)"
         if name in m:
             print("    %-32s %6.2f ns/datapoint  (serde-pickle / this: %.2fx)" % (name, m[name] / 1e6, serde / m[name]))
 PY
+# The same loops interleaved, each its fastest round: steadier ratios on a machine whose speed drifts.
+cargo bench -q -p carbon-pickle --bench interleaved 2>/dev/null
 bash scripts/size.sh
