@@ -87,15 +87,11 @@ pub fn push_checked_all(
     points: &[Datapoint<'_>],
     checked: &[CheckedPath<'_>],
 ) -> usize {
-    let mut enc = FrameEncoder::new(SliceSink::new(buf), Options::new()).unwrap();
-    let mut bytes = 0;
-    for (chunk, paths) in points.chunks(PER_FRAME).zip(checked.chunks(PER_FRAME)) {
+    each_frame(buf, points, checked, |enc, chunk, paths| {
         for (dp, path) in chunk.iter().zip(paths) {
             enc.push_checked(*path, dp.timestamp, dp.value).unwrap();
         }
-        bytes += enc.take_frame(|f| black_box(f).len());
-    }
-    bytes
+    })
 }
 
 /// The same as one run per frame (`extend_checked`).
@@ -105,14 +101,27 @@ pub fn extend_checked_all(
     points: &[Datapoint<'_>],
     checked: &[CheckedPath<'_>],
 ) -> usize {
-    let mut enc = FrameEncoder::new(SliceSink::new(buf), Options::new()).unwrap();
-    let mut bytes = 0;
-    for (chunk, paths) in points.chunks(PER_FRAME).zip(checked.chunks(PER_FRAME)) {
+    each_frame(buf, points, checked, |enc, chunk, paths| {
         let run = chunk
             .iter()
             .zip(paths)
             .map(|(dp, path)| (*path, dp.timestamp, dp.value));
         enc.extend_checked(run).unwrap();
+    })
+}
+
+/// Frames of `PER_FRAME` checked datapoints in `buf`, each filled by `fill`; the bytes made.
+#[inline(always)]
+fn each_frame(
+    buf: &mut [u8],
+    points: &[Datapoint<'_>],
+    checked: &[CheckedPath<'_>],
+    mut fill: impl FnMut(&mut FrameEncoder<'_, SliceSink<'_>>, &[Datapoint<'_>], &[CheckedPath<'_>]),
+) -> usize {
+    let mut enc = FrameEncoder::new(SliceSink::new(buf), Options::new()).unwrap();
+    let mut bytes = 0;
+    for (chunk, paths) in points.chunks(PER_FRAME).zip(checked.chunks(PER_FRAME)) {
+        fill(&mut enc, chunk, paths);
         bytes += enc.take_frame(|f| black_box(f).len());
     }
     bytes
