@@ -266,9 +266,11 @@ impl<'p, S: Sink> FrameEncoder<'p, S> {
             stopped = Some((path, timestamp, value));
             break;
         }
-        // Lent memory: never refused.
-        let _ = self.sink.extend_in_place(used);
-        self.points += fast;
+        // Lent memory: never refused. (Nothing to take in from a sink that lends nothing.)
+        if used > 0 {
+            let _ = self.sink.extend_in_place(used);
+            self.points += fast;
+        }
         (fast, stopped)
     }
 

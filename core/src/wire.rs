@@ -141,15 +141,16 @@ impl PlainV2 {
     #[inline(always)]
     pub(crate) fn new(text_len: usize, dp: &Datapoint<'_>) -> Self {
         // The timestamp's form decided once: it sets the tail's length and its first 9 bytes.
-        let (ts_op, ts_word, tail) = match v2_binint(dp) {
-            Some(t) => (BININT, u64::from(t as u32), 16),
-            None => (BINFLOAT, dp.timestamp.to_bits().swap_bytes(), 20),
+        let binint = v2_binint(dp);
+        let (ts_op, ts_word) = match binint {
+            Some(t) => (BININT, u64::from(t as u32)),
+            None => (BINFLOAT, dp.timestamp.to_bits().swap_bytes()),
         };
         PlainV2 {
             ts_op,
             ts_word,
             text_len,
-            len: 5 + text_len + tail,
+            len: 5 + text_len + tail_len_of(binint),
         }
     }
 
